@@ -1,0 +1,88 @@
+"""Commands: what adapters hand to the core, one frozen dataclass per kind of event.
+
+Each carries who acted, where, and a de-duplication key when the platform gives
+one (Slack ``event_id``, Discord interaction or message id): the core records
+processed keys so that an event delivered twice has one effect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Actor:
+    community_id: str
+    member_id: str
+    name: str = ""
+    is_organiser: bool = False
+    is_bot: bool = False
+    locale: str | None = None  # the member's own locale when the platform gives one
+
+
+@dataclass(frozen=True)
+class SlashCommand:
+    """``/ask``, ``/share``, ``/resources``, ``/search`` or ``/entraide`` with its free text."""
+
+    actor: Actor
+    channel_id: str
+    name: str
+    text: str = ""
+    event_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A question with its fields already separated (a modal's submission)."""
+
+    actor: Actor
+    channel_id: str
+    title: str
+    details: str = ""
+    tags: tuple[str, ...] = ()
+    anonymous: bool = False
+    event_key: str | None = None
+
+
+@dataclass(frozen=True)
+class MessagePosted:
+    """A member's message in a channel, or in the thread whose root is ``thread_id``."""
+
+    actor: Actor
+    channel_id: str
+    message_id: str
+    text: str
+    thread_id: str | None = None
+    event_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ReactionAdded:
+    actor: Actor
+    channel_id: str
+    message_id: str
+    emoji: str
+    message_author_id: str | None = None  # when the platform says who wrote the message
+    event_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ReactionRemoved:
+    actor: Actor
+    channel_id: str
+    message_id: str
+    emoji: str
+    message_author_id: str | None = None
+    event_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ButtonPressed:
+    actor: Actor
+    channel_id: str
+    action: str
+    value: str
+    event_key: str | None = None
+
+
+Command = SlashCommand | Ask | MessagePosted | ReactionAdded | ReactionRemoved | ButtonPressed

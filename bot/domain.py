@@ -1,0 +1,128 @@
+"""Domain values shared by the use cases, the stores and the adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class QuestionStatus(StrEnum):
+    DRAFT = "draft"  # stored while the asker reads similar resolved questions
+    OPEN = "open"
+    ANSWERED = "answered"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"  # a draft the asker dropped: a suggestion answered it
+
+
+class MarkKind(StrEnum):
+    """What a counted reaction means; the emoji itself is a community setting."""
+
+    HELPFUL = "helpful"
+    ACCEPTED = "accepted"
+    ME_TOO = "me_too"
+    UPVOTE = "upvote"
+
+
+class ScheduleKind(StrEnum):
+    PROMPT = "prompt"
+    DIGEST = "digest"
+
+
+@dataclass(frozen=True)
+class CommunitySettings:
+    """An organiser-editable configuration, one per community."""
+
+    community_id: str
+    language: str = "en"
+    timezone: str = "UTC"
+    help_channel: str | None = None
+    resources_channel: str | None = None
+    helpful_emoji: str = "white_check_mark"
+    me_too_emoji: str = "eyes"
+    bookmark_emoji: str = "bookmark"
+    reminder_delay: timedelta = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Question:
+    id: int
+    community_id: str
+    channel_id: str
+    asker_id: str | None
+    anonymous: bool
+    title: str
+    details: str
+    tags: tuple[str, ...]
+    status: QuestionStatus
+    created_at: datetime
+    message_id: str | None = None
+    first_answer_at: datetime | None = None
+    resolved_at: datetime | None = None
+    accepted_answer_id: int | None = None
+    reminders_sent: int = 0
+
+
+@dataclass(frozen=True)
+class Answer:
+    id: int
+    community_id: str
+    question_id: int
+    author_id: str | None
+    text: str
+    message_id: str
+    created_at: datetime
+    helpful_count: int = 0
+
+
+@dataclass(frozen=True)
+class Resource:
+    id: int
+    community_id: str
+    url: str
+    shared_by: str | None
+    created_at: datetime
+    title: str = ""
+    tags: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    upvotes: int = 0
+    post_message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    id: int
+    community_id: str
+    kind: ScheduleKind
+    channel_id: str
+    weekday: int  # Monday is 0, as in datetime.weekday()
+    local_time: str  # "HH:MM"
+    timezone: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Prompt:
+    id: str
+    theme: str
+    texts: dict[str, str] = field(hash=False)  # language -> text
+
+    def text(self, language: str) -> str:
+        return self.texts.get(language) or next(iter(self.texts.values()))
+
+
+@dataclass(frozen=True)
+class PracticeShare:
+    id: int
+    community_id: str
+    occurrence_id: int
+    author_id: str | None
+    text: str
+    created_at: datetime

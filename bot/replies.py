@@ -1,0 +1,99 @@
+"""The structured reply model: what the core says, before any platform renders it.
+
+Text is made of spans so that renderers know which parts came from members
+(always plain text, escaped by the renderer, never able to ping) and which are
+mentions the core chose to make.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Style(StrEnum):
+    PLAIN = "plain"
+    BOLD = "bold"
+    ITALIC = "italic"
+    CODE = "code"
+    LINK = "link"
+    MENTION = "mention"  # target is a member id; text is the fallback display name
+    CHANNEL = "channel"  # target is a channel id
+
+
+@dataclass(frozen=True)
+class Span:
+    text: str
+    style: Style = Style.PLAIN
+    target: str | None = None
+
+
+def plain(text: str) -> Span:
+    return Span(text)
+
+
+def bold(text: str) -> Span:
+    return Span(text, Style.BOLD)
+
+
+def italic(text: str) -> Span:
+    return Span(text, Style.ITALIC)
+
+
+def code(text: str) -> Span:
+    return Span(text, Style.CODE)
+
+
+def link(url: str, text: str | None = None) -> Span:
+    return Span(text or url, Style.LINK, url)
+
+
+def mention(member_id: str, name: str = "") -> Span:
+    return Span(name or member_id, Style.MENTION, member_id)
+
+
+def channel(channel_id: str) -> Span:
+    return Span(channel_id, Style.CHANNEL, channel_id)
+
+
+Line = tuple[Span, ...]
+
+
+class ButtonStyle(StrEnum):
+    DEFAULT = "default"
+    PRIMARY = "primary"
+    DANGER = "danger"
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button; pressing it comes back to the core as ``ButtonPressed(action, value)``."""
+
+    label: str
+    action: str
+    value: str
+    style: ButtonStyle = ButtonStyle.DEFAULT
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message: an optional title, lines of spans, and buttons.
+
+    ``private`` replies are shown only to the member who acted (Slack ephemeral,
+    Discord ephemeral, the console prints them with a lock).
+    """
+
+    lines: tuple[Line, ...]
+    title: Line = ()
+    buttons: tuple[Button, ...] = field(default=())
+    private: bool = False
+
+    def plain_text(self) -> str:
+        """Everything the message says, as plain text: for logs, tests and fallbacks."""
+        parts = ["".join(s.text for s in self.title)] if self.title else []
+        parts += ["".join(s.text for s in line) for line in self.lines]
+        return "\n".join(parts)
+
+
+def private(*lines: Line, buttons: tuple[Button, ...] = ()) -> Message:
+    return Message(lines=tuple(lines), buttons=buttons, private=True)

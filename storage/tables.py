@@ -1,0 +1,268 @@
+"""The schema. Every table holding community data carries ``community_id``.
+
+Unique keys carry idempotence: processed events, marks (message, member, kind),
+resources (community, normalised URL), occurrences (schedule, ISO week),
+reminders (question, round).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in and out, on SQLite (which keeps no zone) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):  # type: ignore[override]
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect):  # type: ignore[override]
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _community() -> Column:
+    return Column("community_id", String(64), ForeignKey("communities.id", ondelete="CASCADE"), nullable=False)
+
+
+communities = Table(
+    "communities",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("language", String(8), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("help_channel", String(128)),
+    Column("resources_channel", String(128)),
+    Column("helpful_emoji", String(64), nullable=False),
+    Column("me_too_emoji", String(64), nullable=False),
+    Column("bookmark_emoji", String(64), nullable=False),
+    Column("reminder_delay_minutes", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+members = Table(
+    "members",
+    metadata,
+    _community(),
+    Column("member_id", String(128), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    UniqueConstraint("community_id", "member_id", name="uq_members_community_member"),
+)
+
+member_topics = Table(
+    "member_topics",
+    metadata,
+    _community(),
+    Column("member_id", String(128), nullable=False),
+    Column("topic", String(64), nullable=False),
+    UniqueConstraint("community_id", "member_id", "topic", name="uq_member_topics_key"),
+)
+
+processed_events = Table(
+    "processed_events",
+    metadata,
+    _community(),
+    Column("event_key", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("community_id", "event_key", name="uq_processed_events_key"),
+)
+
+questions = Table(
+    "questions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _community(),
+    Column("channel_id", String(128), nullable=False),
+    Column("message_id", String(200)),
+    Column("asker_id", String(128)),
+    Column("anonymous", Boolean, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("details", Text, nullable=False),
+    Column("tags", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("first_answer_at", UTCDateTime),
+    Column("resolved_at", UTCDateTime),
+    Column("accepted_answer_id", Integer),
+    Column("reminders_sent", Integer, nullable=False, default=0),
+    UniqueConstraint("community_id", "message_id", name="uq_questions_message"),
+    Index("ix_questions_community_status", "community_id", "status", "created_at"),
+)
+
+answers = Table(
+    "answers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _community(),
+    Column("question_id", Integer, ForeignKey("questions.id", ondelete="CASCADE"), nullable=False),
+    Column("author_id", String(128)),
+    Column("text", Text, nullable=False),
+    Column("message_id", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("community_id", "message_id", name="uq_answers_message"),
+    Index("ix_answers_question", "question_id"),
+)
+
+marks = Table(
+    "marks",
+    metadata,
+    _community(),
+    Column("message_id", String(200), nullable=False),
+    Column("member_id", String(128), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("community_id", "message_id", "member_id", "kind", name="uq_marks_key"),
+)
+
+resources = Table(
+    "resources",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _community(),
+    Column("url", Text, nullable=False),
+    Column("title", Text, nullable=False, default=""),
+    Column("shared_by", String(128)),
+    Column("source_message_id", String(200)),
+    Column("post_message_id", String(200)),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("community_id", "url", name="uq_resources_url"),
+    Index("ix_resources_post", "community_id", "post_message_id"),
+)
+
+resource_tags = Table(
+    "resource_tags",
+    metadata,
+    _community(),
+    Column("resource_id", Integer, ForeignKey("resources.id", ondelete="CASCADE"), nullable=False),
+    Column("tag", String(64), nullable=False),
+    UniqueConstraint("resource_id", "tag", name="uq_resource_tags_key"),
+    Index("ix_resource_tags_tag", "community_id", "tag"),
+)
+
+resource_notes = Table(
+    "resource_notes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _community(),
+    Column("resource_id", Integer, ForeignKey("resources.id", ondelete="CASCADE"), nullable=False),
+    Column("author_id", String(128)),
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+schedules = Table(
+    "schedules",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _community(),
+    Column("kind", String(16), nullable=False),
+    Column("channel_id", String(128), nullable=False),
+    Column("weekday", Integer, nullable=False),
+    Column("local_time", String(5), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("community_id", "kind", "channel_id", name="uq_schedules_key"),
+)
+
+occurrences = Table(
+    "occurrences",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _community(),
+    Column("schedule_id", Integer, ForeignKey("schedules.id", ondelete="CASCADE"), nullable=False),
+    Column("channel_id", String(128), nullable=False),
+    Column("week", String(10), nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("prompt_id", String(64)),
+    Column("message_id", String(200)),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("posted_at", UTCDateTime),
+    UniqueConstraint("schedule_id", "week", name="uq_occurrences_key"),
+    Index("ix_occurrences_message", "community_id", "message_id"),
+)
+
+custom_prompts = Table(
+    "custom_prompts",
+    metadata,
+    _community(),
+    Column("prompt_id", String(64), nullable=False),
+    Column("theme", String(64), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("author_id", String(128)),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("community_id", "prompt_id", name="uq_custom_prompts_key"),
+)
+
+practice_shares = Table(
+    "practice_shares",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _community(),
+    Column("occurrence_id", Integer, ForeignKey("occurrences.id", ondelete="CASCADE"), nullable=False),
+    Column("author_id", String(128)),
+    Column("text", Text, nullable=False),
+    Column("message_id", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("community_id", "message_id", name="uq_practice_shares_message"),
+)
+
+reminders = Table(
+    "reminders",
+    metadata,
+    _community(),
+    Column("question_id", Integer, ForeignKey("questions.id", ondelete="CASCADE"), nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=False),
+    UniqueConstraint("question_id", "round", name="uq_reminders_key"),
+)
+
+# What search reads: one row per searchable item, its text already folded
+# (lower case, no accents) so that both backends match accent-insensitively.
+search_documents = Table(
+    "search_documents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _community(),
+    Column("kind", String(16), nullable=False),
+    Column("ref_id", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    UniqueConstraint("community_id", "kind", "ref_id", name="uq_search_documents_key"),
+)
