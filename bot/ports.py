@@ -34,7 +34,9 @@ class Chat(Protocol):
         Adapters MUST open the thread if the platform needs one (Discord).
         """
 
-    async def edit(self, community_id: str, channel_id: str, message_id: str, message: Message) -> None:
+    async def edit(
+        self, community_id: str, channel_id: str, message_id: str, message: Message
+    ) -> None:
         """Replace a message the bot posted."""
 
     async def add_reaction(

@@ -87,6 +87,7 @@ class Message:
     title: Line = ()
     buttons: tuple[Button, ...] = field(default=())
     private: bool = False
+    refers_to: str | None = None  # a message this one points at; renderers add a link to it
 
     def plain_text(self) -> str:
         """Everything the message says, as plain text: for logs, tests and fallbacks."""

@@ -38,7 +38,9 @@ def normalise_url(raw: str) -> str:
     host = _checked_host(parts.hostname or "")
     if port is not None and port != {"http": 80, "https": 443}[scheme]:
         host = f"{host}:{port}"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)
+    ]
     return urlunsplit((scheme, host, parts.path or "/", urlencode(query, doseq=True), ""))
 
 

@@ -34,7 +34,9 @@ async def search(
     else:
         stmt = _fts5(query)
     if stmt is None:
-        stmt = select(docs.kind, docs.ref_id, literal_column("0.0").label("score")).order_by(docs.id.desc())
+        stmt = select(docs.kind, docs.ref_id, literal_column("0.0").label("score")).order_by(
+            docs.id.desc()
+        )
     stmt = stmt.where(docs.community_id == community_id, docs.kind.in_([k.value for k in kinds]))
     if tag is not None:
         stmt = stmt.where(
@@ -75,7 +77,9 @@ def _fts5(query: Query):
     score = literal_column("-bm25(search_fts, 2.0, 1.0)").label("score")
     return (
         select(docs.kind, docs.ref_id, score)
-        .select_from(search_documents.join(text("search_fts"), literal_column("search_fts.rowid") == docs.id))
+        .select_from(
+            search_documents.join(text("search_fts"), literal_column("search_fts.rowid") == docs.id)
+        )
         .where(text("search_fts MATCH :match").bindparams(match=expression))
         .order_by(literal_column("score").desc())
     )

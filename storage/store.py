@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, func, insert, select, update
@@ -97,7 +98,9 @@ class Transaction:
         )
 
     async def _community_row(self, community_id: str):
-        return (await self.conn.execute(select(communities).where(communities.c.id == community_id))).first()
+        return (
+            await self.conn.execute(select(communities).where(communities.c.id == community_id))
+        ).first()
 
     async def save_settings(self, settings: CommunitySettings) -> None:
         await self.conn.execute(
@@ -107,7 +110,9 @@ class Transaction:
         )
 
     async def community_ids(self) -> list[str]:
-        return list((await self.conn.execute(select(communities.c.id).order_by(communities.c.id))).scalars())
+        return list(
+            (await self.conn.execute(select(communities.c.id).order_by(communities.c.id))).scalars()
+        )
 
     async def see_member(self, community_id: str, member_id: str, name: str, now: datetime) -> None:
         """Remember a member's display name and last activity (for thanks by name, active members)."""
@@ -118,7 +123,10 @@ class Transaction:
         if updated.rowcount == 0:
             await self.conn.execute(
                 self._insert_ignoring(members, "community_id", "member_id").values(
-                    community_id=community_id, member_id=member_id, name=name or member_id, last_seen_at=now
+                    community_id=community_id,
+                    member_id=member_id,
+                    name=name or member_id,
+                    last_seen_at=now,
                 )
             )
 
@@ -131,7 +139,7 @@ class Transaction:
                 members.c.community_id == community_id, members.c.member_id.in_(ids)
             )
         )
-        return dict(rows.tuples().all())
+        return {member_id: name for member_id, name in rows}
 
     async def claim_event(self, community_id: str, event_key: str, now: datetime) -> bool:
         """True the first time a platform event is seen; False for every redelivery."""
@@ -163,7 +171,9 @@ class Transaction:
     async def topics(self, community_id: str, member_id: str) -> list[str]:
         rows = await self.conn.execute(
             select(member_topics.c.topic)
-            .where(member_topics.c.community_id == community_id, member_topics.c.member_id == member_id)
+            .where(
+                member_topics.c.community_id == community_id, member_topics.c.member_id == member_id
+            )
             .order_by(member_topics.c.topic)
         )
         return list(rows.scalars())
@@ -173,7 +183,10 @@ class Transaction:
             return []
         rows = await self.conn.execute(
             select(member_topics.c.member_id)
-            .where(member_topics.c.community_id == community_id, member_topics.c.topic.in_(list(topics)))
+            .where(
+                member_topics.c.community_id == community_id,
+                member_topics.c.topic.in_(list(topics)),
+            )
             .distinct()
             .order_by(member_topics.c.member_id)
         )
@@ -221,7 +234,9 @@ class Transaction:
 
     async def _one_question(self, condition, community_id: str) -> Question | None:
         row = (
-            await self.conn.execute(select(questions).where(condition, questions.c.community_id == community_id))
+            await self.conn.execute(
+                select(questions).where(condition, questions.c.community_id == community_id)
+            )
         ).first()
         return _question(row) if row else None
 
@@ -229,7 +244,9 @@ class Transaction:
         if not ids:
             return {}
         rows = await self.conn.execute(
-            select(questions).where(questions.c.community_id == community_id, questions.c.id.in_(list(ids)))
+            select(questions).where(
+                questions.c.community_id == community_id, questions.c.id.in_(list(ids))
+            )
         )
         return {row.id: _question(row) for row in rows}
 
@@ -250,20 +267,26 @@ class Transaction:
             )
         )
 
-    async def questions_between(self, community_id: str, start: datetime, end: datetime) -> list[Question]:
+    async def questions_between(
+        self, community_id: str, start: datetime, end: datetime
+    ) -> list[Question]:
         rows = await self.conn.execute(
             select(questions)
             .where(
                 questions.c.community_id == community_id,
                 questions.c.created_at >= start,
                 questions.c.created_at < end,
-                questions.c.status.notin_([QuestionStatus.DRAFT.value, QuestionStatus.WITHDRAWN.value]),
+                questions.c.status.notin_(
+                    [QuestionStatus.DRAFT.value, QuestionStatus.WITHDRAWN.value]
+                ),
             )
             .order_by(questions.c.created_at)
         )
         return [_question(row) for row in rows]
 
-    async def resolved_between(self, community_id: str, start: datetime, end: datetime) -> list[Question]:
+    async def resolved_between(
+        self, community_id: str, start: datetime, end: datetime
+    ) -> list[Question]:
         rows = await self.conn.execute(
             select(questions)
             .where(
@@ -276,7 +299,9 @@ class Transaction:
         )
         return [_question(row) for row in rows]
 
-    async def unanswered_questions(self, created_before: datetime, max_reminders: int) -> list[Question]:
+    async def unanswered_questions(
+        self, created_before: datetime, max_reminders: int
+    ) -> list[Question]:
         """Open questions of every community, with no answer yet and reminders left to send."""
         rows = await self.conn.execute(
             select(questions)
@@ -295,7 +320,10 @@ class Transaction:
         """Claim reminder ``round_`` of a question: True for exactly one caller, ever."""
         claimed = await self._inserted(
             self._insert_ignoring(reminders, "question_id", "round").values(
-                community_id=question.community_id, question_id=question.id, round=round_, sent_at=now
+                community_id=question.community_id,
+                question_id=question.id,
+                round=round_,
+                sent_at=now,
             )
         )
         if claimed:
@@ -305,7 +333,13 @@ class Transaction:
         return claimed
 
     async def add_answer(
-        self, community_id: str, question_id: int, author_id: str, text: str, message_id: str, now: datetime
+        self,
+        community_id: str,
+        question_id: int,
+        author_id: str,
+        text: str,
+        message_id: str,
+        now: datetime,
     ) -> Answer | None:
         """Record a thread reply; None when that message was already recorded."""
         inserted = await self._inserted(
@@ -346,7 +380,9 @@ class Transaction:
             .scalar_subquery()
         )
         rows = await self.conn.execute(
-            select(answers, helpful.label("helpful_count")).where(condition).order_by(answers.c.created_at, answers.c.id)
+            select(answers, helpful.label("helpful_count"))
+            .where(condition)
+            .order_by(answers.c.created_at, answers.c.id)
         )
         return [
             Answer(
@@ -364,14 +400,22 @@ class Transaction:
 
     # -- marks (counted reactions) ------------------------------------------
 
-    async def add_mark(self, community_id: str, message_id: str, member_id: str, kind: MarkKind, now: datetime) -> bool:
+    async def add_mark(
+        self, community_id: str, message_id: str, member_id: str, kind: MarkKind, now: datetime
+    ) -> bool:
         return await self._inserted(
             self._insert_ignoring(marks, "community_id", "message_id", "member_id", "kind").values(
-                community_id=community_id, message_id=message_id, member_id=member_id, kind=kind.value, created_at=now
+                community_id=community_id,
+                message_id=message_id,
+                member_id=member_id,
+                kind=kind.value,
+                created_at=now,
             )
         )
 
-    async def remove_mark(self, community_id: str, message_id: str, member_id: str, kind: MarkKind) -> bool:
+    async def remove_mark(
+        self, community_id: str, message_id: str, member_id: str, kind: MarkKind
+    ) -> bool:
         result = await self.conn.execute(
             delete(marks).where(
                 marks.c.community_id == community_id,
@@ -382,10 +426,21 @@ class Transaction:
         )
         return result.rowcount > 0
 
+    async def clear_marks(self, community_id: str, message_id: str, kind: MarkKind) -> None:
+        await self.conn.execute(
+            delete(marks).where(
+                marks.c.community_id == community_id,
+                marks.c.message_id == message_id,
+                marks.c.kind == kind.value,
+            )
+        )
+
     async def count_marks(self, community_id: str, message_id: str, kind: MarkKind) -> int:
         result = await self.conn.execute(
             select(func.count()).where(
-                marks.c.community_id == community_id, marks.c.message_id == message_id, marks.c.kind == kind.value
+                marks.c.community_id == community_id,
+                marks.c.message_id == message_id,
+                marks.c.kind == kind.value,
             )
         )
         return result.scalar_one()
@@ -402,7 +457,9 @@ class Transaction:
         return await self._one_resource(resources.c.post_message_id == message_id, community_id)
 
     async def _one_resource(self, condition, community_id: str) -> Resource | None:
-        found = await self.resources_where(and_(condition, resources.c.community_id == community_id))
+        found = await self.resources_where(
+            and_(condition, resources.c.community_id == community_id)
+        )
         return found[0] if found else None
 
     async def resources_by_ids(self, community_id: str, ids: Sequence[int]) -> dict[int, Resource]:
@@ -413,7 +470,9 @@ class Transaction:
         )
         return {r.id: r for r in found}
 
-    async def resources_between(self, community_id: str, start: datetime, end: datetime) -> list[Resource]:
+    async def resources_between(
+        self, community_id: str, start: datetime, end: datetime
+    ) -> list[Resource]:
         return await self.resources_where(
             and_(
                 resources.c.community_id == community_id,
@@ -423,7 +482,9 @@ class Transaction:
         )
 
     async def resources_where(self, condition) -> list[Resource]:
-        rows = (await self.conn.execute(select(resources).where(condition).order_by(resources.c.id))).all()
+        rows = (
+            await self.conn.execute(select(resources).where(condition).order_by(resources.c.id))
+        ).all()
         if not rows:
             return []
         ids = [row.id for row in rows]
@@ -448,11 +509,13 @@ class Transaction:
                     .where(
                         marks.c.community_id == rows[0].community_id,
                         marks.c.kind == MarkKind.UPVOTE.value,
-                        marks.c.message_id.in_([r.post_message_id for r in rows if r.post_message_id]),
+                        marks.c.message_id.in_(
+                            [r.post_message_id for r in rows if r.post_message_id]
+                        ),
                     )
                     .group_by(marks.c.message_id)
                 )
-            ).tuples()
+            ).all()
         )
         return [
             Resource(
@@ -471,7 +534,12 @@ class Transaction:
         ]
 
     async def add_resource(
-        self, community_id: str, url: str, shared_by: str, source_message_id: str | None, now: datetime
+        self,
+        community_id: str,
+        url: str,
+        shared_by: str,
+        source_message_id: str | None,
+        now: datetime,
     ) -> Resource | None:
         """Insert a new resource; None when the community already has that URL."""
         inserted = await self._inserted(
@@ -520,7 +588,14 @@ class Transaction:
     # -- schedules, occurrences and prompts ------------------------------------
 
     async def set_schedule(
-        self, community_id: str, kind: ScheduleKind, channel_id: str, weekday: int, local_time: str, timezone: str, now: datetime
+        self,
+        community_id: str,
+        kind: ScheduleKind,
+        channel_id: str,
+        weekday: int,
+        local_time: str,
+        timezone: str,
+        now: datetime,
     ) -> None:
         key = and_(
             schedules.c.community_id == community_id,
@@ -532,7 +607,11 @@ class Transaction:
         if changed.rowcount == 0:
             await self.conn.execute(
                 insert(schedules).values(
-                    community_id=community_id, kind=kind.value, channel_id=channel_id, created_at=now, **values
+                    community_id=community_id,
+                    kind=kind.value,
+                    channel_id=channel_id,
+                    created_at=now,
+                    **values,
                 )
             )
 
@@ -565,16 +644,19 @@ class Transaction:
             for row in await self.conn.execute(stmt)
         ]
 
-    async def known_weeks(self, schedule_ids: Sequence[int], weeks: Sequence[str]) -> set[tuple[int, str]]:
+    async def known_weeks(
+        self, schedule_ids: Sequence[int], weeks: Sequence[str]
+    ) -> set[tuple[int, str]]:
         """Which (schedule, week) occurrences are already claimed, posted or skipped."""
         if not schedule_ids:
             return set()
         rows = await self.conn.execute(
             select(occurrences.c.schedule_id, occurrences.c.week).where(
-                occurrences.c.schedule_id.in_(list(schedule_ids)), occurrences.c.week.in_(list(weeks))
+                occurrences.c.schedule_id.in_(list(schedule_ids)),
+                occurrences.c.week.in_(list(weeks)),
             )
         )
-        return set(rows.tuples().all())
+        return {tuple(row) for row in rows}
 
     async def claim_occurrence(
         self, schedule: Schedule, week: str, due_at: datetime, status: str, now: datetime
@@ -596,7 +678,12 @@ class Transaction:
         return result.scalar_one_or_none()
 
     async def finish_occurrence(
-        self, occurrence_id: int, status: str, prompt_id: str | None, message_id: str | None, now: datetime
+        self,
+        occurrence_id: int,
+        status: str,
+        prompt_id: str | None,
+        message_id: str | None,
+        now: datetime,
     ) -> None:
         await self.conn.execute(
             update(occurrences)
@@ -617,19 +704,29 @@ class Transaction:
         )
         return list(rows.scalars())
 
-    async def occurrence_by_message(self, community_id: str, message_id: str) -> tuple[int, str | None] | None:
+    async def occurrence_by_message(
+        self, community_id: str, message_id: str
+    ) -> tuple[int, str | None] | None:
         """The (occurrence id, prompt id) whose post is ``message_id``."""
         row = (
             await self.conn.execute(
                 select(occurrences.c.id, occurrences.c.prompt_id).where(
-                    occurrences.c.community_id == community_id, occurrences.c.message_id == message_id
+                    occurrences.c.community_id == community_id,
+                    occurrences.c.message_id == message_id,
                 )
             )
         ).first()
         return (row.id, row.prompt_id) if row else None
 
     async def add_custom_prompt(
-        self, community_id: str, prompt_id: str, theme: str, language: str, text: str, author_id: str, now: datetime
+        self,
+        community_id: str,
+        prompt_id: str,
+        theme: str,
+        language: str,
+        text: str,
+        author_id: str,
+        now: datetime,
     ) -> None:
         await self.conn.execute(
             insert(custom_prompts).values(
@@ -646,14 +743,25 @@ class Transaction:
     async def custom_prompts(self, community_id: str) -> list[tuple[str, str, str, str]]:
         """(prompt id, theme, language, text) of a community's own prompts, oldest first."""
         rows = await self.conn.execute(
-            select(custom_prompts.c.prompt_id, custom_prompts.c.theme, custom_prompts.c.language, custom_prompts.c.text)
+            select(
+                custom_prompts.c.prompt_id,
+                custom_prompts.c.theme,
+                custom_prompts.c.language,
+                custom_prompts.c.text,
+            )
             .where(custom_prompts.c.community_id == community_id)
             .order_by(custom_prompts.c.created_at, custom_prompts.c.prompt_id)
         )
         return [tuple(row) for row in rows]
 
     async def add_share(
-        self, community_id: str, occurrence_id: int, author_id: str, text: str, message_id: str, now: datetime
+        self,
+        community_id: str,
+        occurrence_id: int,
+        author_id: str,
+        text: str,
+        message_id: str,
+        now: datetime,
     ) -> PracticeShare | None:
         result = await self.conn.execute(
             self._insert_ignoring(practice_shares, "community_id", "message_id")
@@ -673,12 +781,17 @@ class Transaction:
         return PracticeShare(share_id, community_id, occurrence_id, author_id, text, now)
 
     async def shares_where(self, condition) -> list[PracticeShare]:
-        rows = await self.conn.execute(select(practice_shares).where(condition).order_by(practice_shares.c.id))
+        rows = await self.conn.execute(
+            select(practice_shares).where(condition).order_by(practice_shares.c.id)
+        )
         return [
-            PracticeShare(r.id, r.community_id, r.occurrence_id, r.author_id, r.text, r.created_at) for r in rows
+            PracticeShare(r.id, r.community_id, r.occurrence_id, r.author_id, r.text, r.created_at)
+            for r in rows
         ]
 
-    async def shares_between(self, community_id: str, start: datetime, end: datetime) -> list[PracticeShare]:
+    async def shares_between(
+        self, community_id: str, start: datetime, end: datetime
+    ) -> list[PracticeShare]:
         return await self.shares_where(
             and_(
                 practice_shares.c.community_id == community_id,
@@ -687,33 +800,47 @@ class Transaction:
             )
         )
 
-    async def shares_by_ids(self, community_id: str, ids: Sequence[int]) -> dict[int, PracticeShare]:
+    async def shares_by_ids(
+        self, community_id: str, ids: Sequence[int]
+    ) -> dict[int, PracticeShare]:
         if not ids:
             return {}
         found = await self.shares_where(
-            and_(practice_shares.c.community_id == community_id, practice_shares.c.id.in_(list(ids)))
+            and_(
+                practice_shares.c.community_id == community_id, practice_shares.c.id.in_(list(ids))
+            )
         )
         return {s.id: s for s in found}
 
     async def prompt_of_occurrence(self, occurrence_id: int) -> str | None:
         return (
-            await self.conn.execute(select(occurrences.c.prompt_id).where(occurrences.c.id == occurrence_id))
+            await self.conn.execute(
+                select(occurrences.c.prompt_id).where(occurrences.c.id == occurrence_id)
+            )
         ).scalar_one_or_none()
 
     # -- search --------------------------------------------------------------
 
-    async def index(self, community_id: str, kind: Kind, ref_id: int, title: str, body: str) -> None:
+    async def index(
+        self, community_id: str, kind: Kind, ref_id: int, title: str, body: str
+    ) -> None:
         """Make an item findable (or refresh it); title and body come folded from the core."""
         key = and_(
             search_documents.c.community_id == community_id,
             search_documents.c.kind == kind.value,
             search_documents.c.ref_id == ref_id,
         )
-        changed = await self.conn.execute(update(search_documents).where(key).values(title=title, body=body))
+        changed = await self.conn.execute(
+            update(search_documents).where(key).values(title=title, body=body)
+        )
         if changed.rowcount == 0:
             await self.conn.execute(
                 insert(search_documents).values(
-                    community_id=community_id, kind=kind.value, ref_id=ref_id, title=title, body=body
+                    community_id=community_id,
+                    kind=kind.value,
+                    ref_id=ref_id,
+                    title=title,
+                    body=body,
                 )
             )
 
@@ -727,19 +854,28 @@ class Transaction:
         )
 
     async def search(
-        self, community_id: str, query: Query, kinds: Sequence[Kind], tag: str | None = None, limit: int = 10
+        self,
+        community_id: str,
+        query: Query,
+        kinds: Sequence[Kind],
+        tag: str | None = None,
+        limit: int = 10,
     ) -> list[Hit]:
         return await search_backend.search(self.conn, community_id, query, kinds, tag, limit)
 
     # -- recognition and health ----------------------------------------------
 
-    async def credits(self, community_id: str, since: datetime | None = None) -> dict[str, dict[str, int]]:
+    async def credits(
+        self, community_id: str, since: datetime | None = None
+    ) -> dict[str, dict[str, int]]:
         """Per member: helpful marks received, accepted answers, practice shares, resources."""
         credits: dict[str, dict[str, int]] = {}
 
         def add(member_id: str | None, what: str, count: int) -> None:
             if member_id:
-                credits.setdefault(member_id, {"helpful": 0, "accepted": 0, "shares": 0, "resources": 0})
+                credits.setdefault(
+                    member_id, {"helpful": 0, "accepted": 0, "shares": 0, "resources": 0}
+                )
                 credits[member_id][what] += count
 
         for kind, what in ((MarkKind.HELPFUL, "helpful"), (MarkKind.ACCEPTED, "accepted")):
@@ -748,7 +884,10 @@ class Transaction:
                 .select_from(
                     marks.join(
                         answers,
-                        and_(answers.c.community_id == marks.c.community_id, answers.c.message_id == marks.c.message_id),
+                        and_(
+                            answers.c.community_id == marks.c.community_id,
+                            answers.c.message_id == marks.c.message_id,
+                        ),
                     )
                 )
                 .where(marks.c.community_id == community_id, marks.c.kind == kind.value)
@@ -762,7 +901,11 @@ class Transaction:
             (practice_shares, practice_shares.c.author_id, "shares"),
             (resources, resources.c.shared_by, "resources"),
         ):
-            stmt = select(column, func.count()).where(table.c.community_id == community_id).group_by(column)
+            stmt = (
+                select(column, func.count())
+                .where(table.c.community_id == community_id)
+                .group_by(column)
+            )
             if since is not None:
                 stmt = stmt.where(table.c.created_at >= since)
             for member_id, count in await self.conn.execute(stmt):
@@ -771,7 +914,9 @@ class Transaction:
 
     async def active_members(self, community_id: str, since: datetime) -> int:
         result = await self.conn.execute(
-            select(func.count()).where(members.c.community_id == community_id, members.c.last_seen_at >= since)
+            select(func.count()).where(
+                members.c.community_id == community_id, members.c.last_seen_at >= since
+            )
         )
         return result.scalar_one()
 
@@ -782,7 +927,9 @@ class Transaction:
             select(questions)
             .where(
                 questions.c.community_id == community_id,
-                questions.c.status.notin_([QuestionStatus.DRAFT.value, QuestionStatus.WITHDRAWN.value]),
+                questions.c.status.notin_(
+                    [QuestionStatus.DRAFT.value, QuestionStatus.WITHDRAWN.value]
+                ),
             )
             .order_by(questions.c.id)
         )
@@ -794,9 +941,48 @@ class Transaction:
     async def all_shares(self, community_id: str) -> list[PracticeShare]:
         return await self.shares_where(practice_shares.c.community_id == community_id)
 
-    async def forget_member(self, community_id: str, member_id: str, placeholder: str) -> dict[str, int]:
+    async def forget_member(self, community_id: str, member_id: str, placeholder: str) -> Erasure:
         """Erase a member: questions anonymous, answer texts and notes emptied, marks and topics gone."""
-        counts: dict[str, int] = {}
+        touched = Erasure(
+            resolved_question_ids=list(
+                (
+                    await self.conn.execute(
+                        select(questions.c.id).where(
+                            questions.c.community_id == community_id,
+                            questions.c.accepted_answer_id.in_(
+                                select(answers.c.id).where(
+                                    answers.c.community_id == community_id,
+                                    answers.c.author_id == member_id,
+                                )
+                            ),
+                        )
+                    )
+                ).scalars()
+            ),
+            resource_ids=list(
+                (
+                    await self.conn.execute(
+                        select(resource_notes.c.resource_id)
+                        .where(
+                            resource_notes.c.community_id == community_id,
+                            resource_notes.c.author_id == member_id,
+                        )
+                        .distinct()
+                    )
+                ).scalars()
+            ),
+            share_ids=list(
+                (
+                    await self.conn.execute(
+                        select(practice_shares.c.id).where(
+                            practice_shares.c.community_id == community_id,
+                            practice_shares.c.author_id == member_id,
+                        )
+                    )
+                ).scalars()
+            ),
+        )
+        counts = touched.counts
 
         async def run(name: str, stmt) -> None:
             counts[name] = (await self.conn.execute(stmt)).rowcount
@@ -816,7 +1002,10 @@ class Transaction:
         await run(
             "notes",
             update(resource_notes)
-            .where(resource_notes.c.community_id == community_id, resource_notes.c.author_id == member_id)
+            .where(
+                resource_notes.c.community_id == community_id,
+                resource_notes.c.author_id == member_id,
+            )
             .values(author_id=None, text=""),
         )
         await run(
@@ -828,24 +1017,48 @@ class Transaction:
         await run(
             "shares",
             update(practice_shares)
-            .where(practice_shares.c.community_id == community_id, practice_shares.c.author_id == member_id)
+            .where(
+                practice_shares.c.community_id == community_id,
+                practice_shares.c.author_id == member_id,
+            )
             .values(author_id=None, text=placeholder),
         )
-        await run("reactions", delete(marks).where(marks.c.community_id == community_id, marks.c.member_id == member_id))
+        await run(
+            "reactions",
+            delete(marks).where(
+                marks.c.community_id == community_id, marks.c.member_id == member_id
+            ),
+        )
         await run(
             "topics",
-            delete(member_topics).where(member_topics.c.community_id == community_id, member_topics.c.member_id == member_id),
-        )
-        await run(
-            "prompts",
-            update(custom_prompts)
-            .where(custom_prompts.c.community_id == community_id, custom_prompts.c.author_id == member_id)
-            .values(author_id=None),
+            delete(member_topics).where(
+                member_topics.c.community_id == community_id, member_topics.c.member_id == member_id
+            ),
         )
         await self.conn.execute(
-            delete(members).where(members.c.community_id == community_id, members.c.member_id == member_id)
+            update(custom_prompts)
+            .where(
+                custom_prompts.c.community_id == community_id,
+                custom_prompts.c.author_id == member_id,
+            )
+            .values(author_id=None)
         )
-        return counts
+        await self.conn.execute(
+            delete(members).where(
+                members.c.community_id == community_id, members.c.member_id == member_id
+            )
+        )
+        return touched
+
+
+@dataclass
+class Erasure:
+    """What ``forget_member`` changed: counts to tell the member, items whose search text changed."""
+
+    resolved_question_ids: list[int]
+    resource_ids: list[int]
+    share_ids: list[int]
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 def _settings_values(settings: CommunitySettings) -> dict:
@@ -879,5 +1092,3 @@ def _question(row) -> Question:
         accepted_answer_id=row.accepted_answer_id,
         reminders_sent=row.reminders_sent,
     )
-
-

@@ -56,7 +56,9 @@ class UTCDateTime(TypeDecorator):
 
 
 def _community() -> Column:
-    return Column("community_id", String(64), ForeignKey("communities.id", ondelete="CASCADE"), nullable=False)
+    return Column(
+        "community_id", String(64), ForeignKey("communities.id", ondelete="CASCADE"), nullable=False
+    )
 
 
 communities = Table(
@@ -235,7 +237,9 @@ practice_shares = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     _community(),
-    Column("occurrence_id", Integer, ForeignKey("occurrences.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "occurrence_id", Integer, ForeignKey("occurrences.id", ondelete="CASCADE"), nullable=False
+    ),
     Column("author_id", String(128)),
     Column("text", Text, nullable=False),
     Column("message_id", String(200), nullable=False),

@@ -1,0 +1,94 @@
+"""The console's chat: messages numbered ``#N`` and printed; the core's outbound port."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from adapters.console.render import to_text
+from bot.ports import ChatError, FetchedMessage
+from bot.replies import Message
+
+BOT_NAME = "entraide"
+
+
+@dataclass
+class ConsoleMessage:
+    number: int
+    channel_id: str
+    author: str
+    text: str
+    thread_root: int | None = None
+
+
+class ConsoleChat:
+    """Keeps this session's messages; message ids are ``<session>:<N>`` so that runs never collide."""
+
+    def __init__(self, session: str, write: Callable[[str], None] = print) -> None:
+        self.session = session
+        self.write = write
+        self.messages: dict[int, ConsoleMessage] = {}
+        self._numbers = itertools.count(1)
+
+    def message_id(self, number: int) -> str:
+        return f"{self.session}:{number}"
+
+    def number(self, message_id: str) -> int | None:
+        session, _, number = message_id.rpartition(":")
+        return int(number) if session == self.session and number.isdigit() else None
+
+    def record(self, channel_id: str, author: str, text: str, thread_root: int | None) -> ConsoleMessage:
+        message = ConsoleMessage(next(self._numbers), channel_id, author, text, thread_root)
+        self.messages[message.number] = message
+        return message
+
+    def show(self, message: ConsoleMessage, lines: list[str] | None = None) -> None:
+        where = f"#{message.channel_id}" + (f" ↳ #{message.thread_root}" if message.thread_root else "")
+        lines = lines if lines is not None else message.text.splitlines() or [""]
+        self.write(f"#{message.number} [{where}] {message.author}: {lines[0]}")
+        for line in lines[1:]:
+            self.write(f"    {line}")
+
+    def show_private(self, member: str, message: Message) -> None:
+        lines = to_text(message, self._refers_to(message))
+        self.write(f"🔒 {BOT_NAME} → {member}: {lines[0] if lines else ''}")
+        for line in lines[1:]:
+            self.write(f"    {line}")
+
+    def _refers_to(self, message: Message) -> str | None:
+        number = self.number(message.refers_to) if message.refers_to else None
+        return f"#{number}" if number else None
+
+    def _existing(self, message_id: str) -> ConsoleMessage:
+        number = self.number(message_id)
+        if number is None or number not in self.messages:
+            raise ChatError(f"message {message_id} is not in this console session")
+        return self.messages[number]
+
+    # -- the Chat port ------------------------------------------------------
+
+    async def post(self, community_id: str, channel_id: str, message: Message, thread_id: str | None = None) -> str:
+        root = self._existing(thread_id) if thread_id else None
+        lines = to_text(message, self._refers_to(message))
+        posted = self.record(root.channel_id if root else channel_id, BOT_NAME, "\n".join(lines), root.number if root else None)
+        self.show(posted, lines)
+        return self.message_id(posted.number)
+
+    async def edit(self, community_id: str, channel_id: str, message_id: str, message: Message) -> None:
+        existing = self._existing(message_id)
+        existing.text = "\n".join(to_text(message))
+        self.write(f"✎ #{existing.number} updated: " + " · ".join(line for line in to_text(message) if line.startswith(("Status", "Statut"))))
+
+    async def add_reaction(self, community_id: str, channel_id: str, message_id: str, emoji: str) -> None:
+        self.write(f"  {BOT_NAME} reacted :{emoji}: to #{self._existing(message_id).number}")
+
+    async def send_private(self, community_id: str, member_id: str, message: Message) -> None:
+        self.show_private(member_id, message)
+
+    async def fetch_message(self, community_id: str, channel_id: str, message_id: str) -> FetchedMessage | None:
+        number = self.number(message_id)
+        found = self.messages.get(number) if number else None
+        if found is None:
+            return None
+        return FetchedMessage(message_id, found.channel_id, found.author, found.text)

@@ -1,0 +1,81 @@
+"""``/search``: resolved questions with their accepted answers, practice shares and resources together."""
+
+from __future__ import annotations
+
+from bot.commands import Actor
+from bot.core import Core
+from bot.help import excerpt
+from bot.i18n import spans
+from bot.replies import Line, Message, bold, italic, mention, plain, private
+from bot.resources import resource_line
+from bot.search import Hit, Kind, parse_query
+
+RESULTS = 8
+
+
+async def search(core: Core, actor: Actor, text: str) -> Message:
+    query = parse_query(text)
+    async with core.store.transaction() as tx:
+        settings = await core.settings(tx, actor.community_id)
+        language = core.private_language(settings, actor)
+        if query.empty:
+            return private(spans(language, "search.how"))
+        hits = await tx.search(actor.community_id, query, list(Kind), limit=RESULTS)
+        found, lines = await _result_lines(tx, language, actor.community_id, hits)
+    if not found:
+        return private(spans(language, "search.none"))
+    return private(spans(language, "search.found", count=found), *lines)
+
+
+async def _result_lines(
+    tx, language: str, community_id: str, hits: list[Hit]
+) -> tuple[int, list[Line]]:
+    """How many items were found, and their lines (a question brings its accepted answer)."""
+    def ids(kind: Kind) -> list[int]:
+        return [h.ref_id for h in hits if h.kind is kind]
+
+    questions = await tx.questions_by_ids(community_id, ids(Kind.QUESTION))
+    shares = await tx.shares_by_ids(community_id, ids(Kind.SHARE))
+    resources = await tx.resources_by_ids(community_id, ids(Kind.RESOURCE))
+    names = await tx.member_names(
+        community_id,
+        [
+            *(s.author_id for s in shares.values() if s.author_id),
+            *(r.shared_by for r in resources.values() if r.shared_by),
+        ],
+    )
+    lines: list[Line] = []
+    found = 0
+    for hit in hits:
+        if hit.kind is Kind.QUESTION and hit.ref_id in questions:
+            question = questions[hit.ref_id]
+            answer = (
+                await tx.answer(community_id, question.accepted_answer_id)
+                if question.accepted_answer_id
+                else None
+            )
+            lines.append(
+                (*spans(language, "search.question", number=question.id), bold(question.title))
+            )
+            if answer is not None:
+                lines.append((plain("   ↳ "), italic(excerpt(answer.text, 200))))
+        elif hit.kind is Kind.SHARE and hit.ref_id in shares:
+            found += 1
+            share = shares[hit.ref_id]
+            author = (
+                mention(share.author_id, names.get(share.author_id, ""))
+                if share.author_id
+                else plain("?")
+            )
+            lines.append(
+                (*spans(language, "search.share", author=author), italic(excerpt(share.text, 200)))
+            )
+        elif hit.kind is Kind.RESOURCE and hit.ref_id in resources:
+            found += 1
+            lines.append(
+                (
+                    *spans(language, "search.resource"),
+                    *resource_line(language, resources[hit.ref_id], names),
+                )
+            )
+    return found, lines

@@ -1,0 +1,86 @@
+"""Practice sharing: the weekly prompt's post, the shares in its thread, organisers' own prompts."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from bot.commands import Actor
+from bot.core import Core
+from bot.domain import CommunitySettings, Prompt
+from bot.i18n import spans, t
+from bot.replies import Message, bold, italic, plain, private
+from bot.search import Kind
+from bot.text import PROMPT_MAX, clean, clean_reply, fold
+
+log = logging.getLogger(__name__)
+
+CUSTOM_THEME = "community"
+
+
+async def choose_prompt(core: Core, tx, community_id: str, channel_id: str) -> Prompt | None:
+    """The next prompt for a channel: never one it had, until the library is exhausted."""
+    used = await tx.used_prompt_ids(community_id, channel_id)
+    own = [
+        Prompt(prompt_id, theme, {language: text})
+        for prompt_id, theme, language, text in await tx.custom_prompts(community_id)
+    ]
+    return core.library.next_prompt(used, extra=own)
+
+
+def prompt_message(core: Core, settings: CommunitySettings, prompt: Prompt) -> Message:
+    language = settings.language
+    theme = core.library.theme_names.get(prompt.theme, {}).get(language) or t(
+        language, "prompt.custom_theme"
+    )
+    return Message(
+        title=(bold(t(language, "prompt.title")),),
+        lines=(
+            (italic(theme),),
+            (plain(prompt.text(language)),),
+            spans(language, "prompt.how_to_share"),
+        ),
+    )
+
+
+async def record_share(
+    core: Core, actor: Actor, occurrence_id: int, message_id: str, text: str
+) -> None:
+    async with core.store.transaction() as tx:
+        share = await tx.add_share(
+            actor.community_id,
+            occurrence_id,
+            actor.member_id,
+            clean_reply(text),
+            message_id,
+            core.clock.now(),
+        )
+        if share is None:
+            return
+        prompt_id = await tx.prompt_of_occurrence(occurrence_id)
+        prompt = core.library.get(prompt_id or "")
+        title = " ".join(prompt.texts.values()) if prompt else ""
+        await tx.index(actor.community_id, Kind.SHARE, share.id, fold(title), fold(share.text))
+
+
+async def add_prompt(core: Core, actor: Actor, text: str) -> Message:
+    """``/entraide prompt add <text>``: a prompt of the community's own, in its language."""
+    text = clean(text, field="prompt", limit=PROMPT_MAX)
+    # A stable id from the text: adding the same prompt twice is refused by the unique key.
+    prompt_id = "own-" + hashlib.sha1(fold(text).encode()).hexdigest()[:10]
+    async with core.store.transaction() as tx:
+        settings = await core.settings(tx, actor.community_id)
+        existing = {row[0] for row in await tx.custom_prompts(actor.community_id)}
+        language = core.private_language(settings, actor)
+        if prompt_id in existing:
+            return private(spans(language, "prompt.already_added"))
+        await tx.add_custom_prompt(
+            actor.community_id,
+            prompt_id,
+            CUSTOM_THEME,
+            settings.language,
+            text,
+            actor.member_id,
+            core.clock.now(),
+        )
+    return private(spans(language, "prompt.added"))

@@ -1,0 +1,202 @@
+"""Resources: ``/share``, the bookmark reaction, upvotes and ``/resources``."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from bot.commands import Actor
+from bot.core import Core
+from bot.domain import CommunitySettings, MarkKind, Resource
+from bot.errors import UserError
+from bot.i18n import spans, t
+from bot.ports import ChatError
+from bot.replies import Line, Message, bold, code, link, mention, plain, private
+from bot.search import Kind, parse_query
+from bot.text import NOTE_MAX, clean, clean_tags, fold, split_tags
+from bot.urls import first_url, normalise_url
+
+log = logging.getLogger(__name__)
+
+LIST_LIMIT = 10
+
+
+async def share(core: Core, actor: Actor, text: str) -> Message:
+    """``/share <url> [#tag …] [note]``."""
+    url, _, rest = (text or "").strip().partition(" ")
+    note, tags = split_tags(rest)
+    return await save(
+        core, actor, url, tags, note, shared_by=actor.member_id, source_message_id=None
+    )
+
+
+async def bookmark(
+    core: Core, actor: Actor, channel_id: str, message_id: str, author_id: str | None
+) -> Message | None:
+    """The bookmark emoji on any message with a link saves it, credited to the message's author."""
+    if author_id is not None and author_id == actor.member_id:
+        return None  # reacting to your own message counts for nothing: /share it instead
+    try:
+        message = await core.chat.fetch_message(actor.community_id, channel_id, message_id)
+    except ChatError:
+        message = None
+    url = first_url(message.text) if message else None
+    if message is None or url is None or message.author_id == actor.member_id:
+        return None
+    return await save(
+        core, actor, url, (), "", shared_by=message.author_id, source_message_id=message_id
+    )
+
+
+async def save(
+    core: Core,
+    actor: Actor,
+    raw_url: str,
+    tags: tuple[str, ...],
+    note: str,
+    shared_by: str,
+    source_message_id: str | None,
+) -> Message:
+    url = normalise_url(raw_url)
+    tags = clean_tags(tags)
+    note = clean(note, field="note", limit=NOTE_MAX, required=False)
+    now = core.clock.now()
+    async with core.store.transaction() as tx:
+        settings = await core.settings(tx, actor.community_id)
+        language = core.private_language(settings, actor)
+        resource = await tx.add_resource(actor.community_id, url, shared_by, source_message_id, now)
+        is_new = resource is not None
+        resource = resource or await tx.resource_by_url(actor.community_id, url)
+        new_tags, new_note = await tx.add_resource_details(
+            resource, tags, note, actor.member_id, now
+        )
+        resource = await tx.resource(actor.community_id, resource.id)
+        await index_resource(tx, resource)
+        names = await tx.member_names(actor.community_id, [resource.shared_by or ""])
+    if is_new:
+        await _announce(core, settings, resource, names.get(shared_by, ""))
+        return private(spans(language, "share.saved", url=link(resource.url), number=resource.id))
+    first = (
+        mention(resource.shared_by, names.get(resource.shared_by, ""))
+        if resource.shared_by
+        else plain("?")
+    )
+    lines: list[Line] = [
+        spans(
+            language,
+            "share.duplicate",
+            url=link(resource.url),
+            who=first,
+            date=resource.created_at.date().isoformat(),
+        )
+    ]
+    if new_tags:
+        lines.append(
+            spans(language, "share.tags_added", tags=" ".join(f"#{tag}" for tag in new_tags))
+        )
+    if new_note:
+        lines.append(spans(language, "share.note_added"))
+    return private(*lines)
+
+
+async def index_resource(tx, resource: Resource) -> None:
+    url_words = re.sub(r"[^\w]+", " ", resource.url.split("://", 1)[-1])
+    await tx.index(
+        resource.community_id,
+        Kind.RESOURCE,
+        resource.id,
+        fold(f"{resource.title} {url_words}"),
+        fold(" ".join([*resource.tags, *resource.notes])),
+    )
+
+
+async def _announce(
+    core: Core, settings: CommunitySettings, resource: Resource, sharer_name: str
+) -> None:
+    """Post a new resource in the resources channel; reactions on that post are upvotes."""
+    if not settings.resources_channel:
+        return
+    card = resource_card(settings.language, resource, sharer_name)
+    try:
+        message_id = await core.chat.post(resource.community_id, settings.resources_channel, card)
+    except ChatError as error:
+        log.warning(
+            "could not post resource %s in %s: %s", resource.id, resource.community_id, error
+        )
+        return
+    async with core.store.transaction() as tx:
+        await tx.set_resource_post(resource.community_id, resource.id, message_id)
+
+
+def resource_card(language: str, resource: Resource, sharer_name: str) -> Message:
+    lines: list[Line] = [(link(resource.url),)]
+    lines += [(plain("“"), plain(note), plain("”")) for note in resource.notes]
+    if resource.tags:
+        lines.append((code(" ".join(f"#{tag}" for tag in resource.tags)),))
+    if resource.shared_by:
+        lines.append(
+            spans(language, "resource.shared_by", who=mention(resource.shared_by, sharer_name))
+        )
+    return Message(
+        lines=tuple(lines), title=(bold(t(language, "resource.title", number=resource.id)),)
+    )
+
+
+async def upvote(core: Core, actor: Actor, resource: Resource, added: bool) -> None:
+    if actor.member_id == resource.shared_by or resource.post_message_id is None:
+        return
+    async with core.store.transaction() as tx:
+        if added:
+            await tx.add_mark(
+                actor.community_id,
+                resource.post_message_id,
+                actor.member_id,
+                MarkKind.UPVOTE,
+                core.clock.now(),
+            )
+        else:
+            await tx.remove_mark(
+                actor.community_id, resource.post_message_id, actor.member_id, MarkKind.UPVOTE
+            )
+
+
+async def list_resources(core: Core, actor: Actor, text: str) -> Message:
+    """``/resources [words] [#tag]``: best matches first, or the latest when nothing is asked."""
+    words_text, tags = split_tags(text or "")
+    if len(tags) > 1:
+        raise UserError("error.one_tag_only")
+    tag = tags[0] if tags else None
+    query = parse_query(words_text)
+    async with core.store.transaction() as tx:
+        settings = await core.settings(tx, actor.community_id)
+        if query.empty and tag is None:
+            found = (await tx.all_resources(actor.community_id))[-LIST_LIMIT:][::-1]
+        else:
+            hits = await tx.search(
+                actor.community_id, query, [Kind.RESOURCE], tag=tag, limit=LIST_LIMIT
+            )
+            by_id = await tx.resources_by_ids(actor.community_id, [h.ref_id for h in hits])
+            found = [by_id[h.ref_id] for h in hits if h.ref_id in by_id]
+        names = await tx.member_names(
+            actor.community_id, [r.shared_by for r in found if r.shared_by]
+        )
+    language = core.private_language(settings, actor)
+    if not found:
+        return private(spans(language, "resources.none"))
+    lines: list[Line] = [spans(language, "resources.found", count=len(found))]
+    for resource in found:
+        lines.append(resource_line(language, resource, names))
+    return private(*lines)
+
+
+def resource_line(language: str, resource: Resource, names: dict[str, str]) -> Line:
+    line: list = [bold(f"R{resource.id}"), plain(" "), link(resource.url)]
+    if resource.tags:
+        line += [plain(" "), code(" ".join(f"#{tag}" for tag in resource.tags))]
+    if resource.upvotes:
+        line.append(plain(" " + t(language, "resource.upvotes", count=resource.upvotes)))
+    if resource.shared_by:
+        line += [plain(" — "), mention(resource.shared_by, names.get(resource.shared_by, ""))]
+    if resource.notes:
+        line += [plain(": "), plain(resource.notes[0])]
+    return tuple(line)

@@ -1,0 +1,1 @@
+"""The composition root: settings, engine, store, core and adapters wired together."""

@@ -1,0 +1,108 @@
+"""Settings from a TOML file and ``ENTRAIDE_*`` environment variables, built once at start.
+
+Precedence: environment (``ENTRAIDE_DATABASE_URL``, nested with ``__`` as in
+``ENTRAIDE_REMINDERS__DELAY_HOURS``) over the TOML file over the defaults.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
+
+from bot.i18n import LANGUAGES
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; the message names each faulty setting."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CommunityDefaults(Section):
+    """What a community starts with; organisers change it from the chat."""
+
+    language: str = "en"
+    timezone: str = "UTC"
+    helpful_emoji: str = "white_check_mark"
+    me_too_emoji: str = "eyes"
+    bookmark_emoji: str = "bookmark"
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as Europe/Paris") from None
+        return value
+
+
+class Reminders(Section):
+    delay_hours: float = Field(24, gt=0, le=720)
+    max_per_question: int = Field(3, ge=0, le=10)
+
+
+class Scheduling(Section):
+    catch_up_grace_hours: float = Field(6, ge=0, le=168)
+    digest_days: int = Field(7, ge=1, le=31)
+
+
+class Console(Section):
+    community: str = "console"
+    organisers: list[str] = ["alice"]
+    start: str | None = None  # ISO instant the simulated clock starts at; now when unset
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ENTRAIDE_", env_nested_delimiter="__", extra="forbid")
+
+    database_url: str = "sqlite:///entraide.db"
+    organisers: list[str] = []  # member ids that organise every community, on every platform
+    community: CommunityDefaults = CommunityDefaults()
+    reminders: Reminders = Reminders()
+    scheduling: Scheduling = Scheduling()
+    console: Console = Console()
+    log_level: str = "WARNING"
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql", "postgres")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read ``path`` (if given) and the environment; raise :class:`ConfigError` naming what is wrong."""
+    if path is not None and not path.is_file():
+        raise ConfigError(f"configuration file {path} does not exist")
+
+    class FromFile(Settings):
+        @classmethod
+        def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+            sources = [init_settings, env_settings]
+            if path is not None:
+                sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+            return tuple(sources)
+
+    try:
+        return FromFile()
+    except ValidationError as error:
+        problems = [
+            f"  {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors(include_url=False)
+        ]
+        raise ConfigError("invalid configuration:\n" + "\n".join(problems)) from None
+    except ValueError as error:  # e.g. a TOML syntax error
+        raise ConfigError(f"invalid configuration file {path}: {error}") from None

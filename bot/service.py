@@ -1,0 +1,236 @@
+"""The core's one entry point: ``await entraide.handle(command)`` returns the reply for whoever acted.
+
+Adapters call nothing else for member actions; timers call :meth:`Entraide.run_due`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bot import due, help, knowledge, organisers, practice, privacy, resources
+from bot.commands import (
+    Actor,
+    Ask,
+    ButtonPressed,
+    Command,
+    MessagePosted,
+    ReactionAdded,
+    ReactionRemoved,
+    SlashCommand,
+)
+from bot.core import Core
+from bot.emoji import canonical
+from bot.errors import UserError
+from bot.i18n import spans, t
+from bot.replies import Message, private
+from bot.schedule import zone
+from bot.stats import community_health, health_message
+from bot.text import clean_reply, split_tags
+
+log = logging.getLogger(__name__)
+
+ANONYMOUS_FLAGS = ("--anonymous", "--anon", "--anonyme")
+
+
+def error_message(language: str, error: UserError) -> Message:
+    """A member's error, translated, private; the name of the faulty field translated too."""
+    values = dict(error.values)
+    if "field" in values:
+        values["field"] = t(language, f"field.{values['field']}")
+    return private(spans(language, error.key, **values))
+
+
+class Entraide:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    async def handle(self, command: Command) -> Message | None:
+        """Do what the command asks; return the reply for the member who acted, if any."""
+        actor = command.actor
+        if actor.is_bot:
+            return None  # the bot's own messages and reactions count for nothing
+        try:
+            async with self.core.store.transaction() as tx:
+                await self.core.settings(tx, actor.community_id)
+                if command.event_key and not await tx.claim_event(
+                    actor.community_id, command.event_key, self.core.clock.now()
+                ):
+                    log.info(
+                        "duplicate event %s in %s ignored", command.event_key, actor.community_id
+                    )
+                    return None
+                await tx.see_member(
+                    actor.community_id, actor.member_id, actor.name, self.core.clock.now()
+                )
+            return await self._dispatch(command)
+        except UserError as error:
+            async with self.core.store.transaction() as tx:
+                settings = await self.core.settings(tx, actor.community_id)
+            return private(
+                spans(self.core.private_language(settings, actor), error.key, **error.values)
+            )
+
+    async def run_due(self, now: datetime) -> int:
+        return await due.run_due(self.core, now)
+
+    async def next_due(self, now: datetime) -> datetime | None:
+        return await due.next_due(self.core, now)
+
+    async def _dispatch(self, command: Command) -> Message | None:
+        core = self.core
+        match command:
+            case SlashCommand(name="ask"):
+                return await self._ask_text(command)
+            case Ask():
+                return await help.ask(
+                    core,
+                    command.actor,
+                    command.channel_id,
+                    command.title,
+                    command.details,
+                    command.tags,
+                    command.anonymous,
+                )
+            case SlashCommand(name="share"):
+                return await resources.share(core, command.actor, command.text)
+            case SlashCommand(name="resources"):
+                return await resources.list_resources(core, command.actor, command.text)
+            case SlashCommand(name="search"):
+                return await knowledge.search(core, command.actor, command.text)
+            case SlashCommand(name="entraide"):
+                return await self._entraide(command.actor, command.text)
+            case SlashCommand():
+                raise UserError("error.unknown_command", name=command.name[:40])
+            case MessagePosted():
+                return await self._message(command)
+            case ReactionAdded() | ReactionRemoved():
+                return await self._reaction(command, added=isinstance(command, ReactionAdded))
+            case ButtonPressed():
+                return await self._button(command)
+        raise TypeError(f"not a command: {command!r}")
+
+    async def _ask_text(self, command: SlashCommand) -> Message:
+        """``/ask [--anonymous] <question> [| details] [#tag …]``."""
+        text = command.text.strip()
+        anonymous = False
+        for flag in ANONYMOUS_FLAGS:
+            if text.lower().startswith(flag):
+                anonymous, text = True, text[len(flag) :]
+        title, _, details = text.partition("|")
+        title, tags = split_tags(title)
+        details, more_tags = split_tags(details)
+        return await help.ask(
+            self.core,
+            command.actor,
+            command.channel_id,
+            title,
+            details,
+            tags + more_tags,
+            anonymous,
+        )
+
+    async def _entraide(self, actor: Actor, text: str) -> Message:
+        words = text.split()
+        sub, args = (words[0].lower(), words[1:]) if words else ("help", [])
+        match sub:
+            case "config":
+                return await organisers.configure(self.core, actor, args)
+            case "schedule":
+                return await organisers.schedule(self.core, actor, args)
+            case "topics":
+                return await organisers.topics(self.core, actor, args)
+            case "stats":
+                return await self._stats(actor)
+            case "prompt" if args and args[0].lower() in ("add", "ajouter"):
+                organisers.require_organiser(self.core, actor)
+                return await practice.add_prompt(
+                    self.core, actor, text.split(None, 2)[2] if len(words) > 2 else ""
+                )
+            case "forget-me" | "oubliez-moi":
+                return await privacy.ask_confirmation(self.core, actor)
+            case _:
+                async with self.core.store.transaction() as tx:
+                    settings = await self.core.settings(tx, actor.community_id)
+                return private(spans(self.core.private_language(settings, actor), "help.entraide"))
+
+    async def _stats(self, actor: Actor) -> Message:
+        now = self.core.clock.now()
+        async with self.core.store.transaction() as tx:
+            settings = await self.core.settings(tx, actor.community_id)
+            local = now.astimezone(zone(settings.timezone))
+            month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+            health = await community_health(tx, actor.community_id, month_start, now)
+        return health_message(self.core.private_language(settings, actor), health)
+
+    async def _message(self, command: MessagePosted) -> None:
+        if not command.thread_id:
+            return None
+        actor = command.actor
+        async with self.core.store.transaction() as tx:
+            question = await tx.question_by_message(actor.community_id, command.thread_id)
+            occurrence = (
+                None
+                if question
+                else await tx.occurrence_by_message(actor.community_id, command.thread_id)
+            )
+        if question is not None:
+            await help.record_answer(self.core, actor, question, command.message_id, command.text)
+        elif occurrence is not None and clean_reply(command.text):
+            await practice.record_share(
+                self.core, actor, occurrence[0], command.message_id, command.text
+            )
+        return None
+
+    async def _reaction(
+        self, command: ReactionAdded | ReactionRemoved, added: bool
+    ) -> Message | None:
+        actor = command.actor
+        emoji = canonical(command.emoji)
+        async with self.core.store.transaction() as tx:
+            settings = await self.core.settings(tx, actor.community_id)
+            answer = await tx.answer_by_message(actor.community_id, command.message_id)
+            question = (
+                None
+                if answer
+                else await tx.question_by_message(actor.community_id, command.message_id)
+            )
+            resource = (
+                None
+                if answer or question
+                else await tx.resource_by_post(actor.community_id, command.message_id)
+            )
+        if answer is not None and emoji == canonical(settings.helpful_emoji):
+            return await help.mark_answer(self.core, actor, answer, added)
+        if question is not None and emoji == canonical(settings.me_too_emoji):
+            return await help.me_too(self.core, actor, question, added)
+        if resource is not None and emoji != canonical(settings.bookmark_emoji):
+            return await resources.upvote(self.core, actor, resource, added)
+        if added and emoji == canonical(settings.bookmark_emoji):
+            return await resources.bookmark(
+                self.core, actor, command.channel_id, command.message_id, command.message_author_id
+            )
+        return None
+
+    async def _button(self, command: ButtonPressed) -> Message:
+        core, actor = self.core, command.actor
+        if command.action == privacy.CONFIRM:
+            if command.value != actor.member_id:
+                raise UserError("error.not_yours")
+            return await privacy.forget(core, actor)
+        try:
+            target = int(command.value)
+        except ValueError:
+            raise UserError("error.unknown_button") from None
+        match command.action:
+            case help.CLOSE | help.REOPEN:
+                return await help.close_or_reopen(
+                    core, actor, target, close=command.action == help.CLOSE
+                )
+            case help.POST_DRAFT:
+                return await help.post_draft(core, actor, target)
+            case help.WITHDRAW_DRAFT:
+                return await help.withdraw_draft(core, actor, target)
+            case help.ACCEPT:
+                return await help.accept_by_button(core, actor, target)
+        raise UserError("error.unknown_button")
