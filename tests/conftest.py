@@ -1,0 +1,145 @@
+"""Fixtures: a migrated database on SQLite and, when ``ENTRAIDE_TEST_POSTGRES_URL`` is set, on PostgreSQL.
+
+Tests that take ``db`` run on both. Each PostgreSQL test run creates its own
+database and drops it at the end, whatever earlier runs left on the server.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bot.clock import ManualClock
+from bot.commands import Actor, ButtonPressed, MessagePosted, ReactionAdded, ReactionRemoved, SlashCommand
+from bot.core import Core
+from bot.domain import CommunitySettings
+from bot.prompts import load_library
+from bot.replies import Message
+from bot.service import Entraide
+from storage.engine import create_engine
+from storage.migrate import upgrade
+from storage.store import Store
+from storage.tables import metadata
+from tests.fakes import FakeChat
+
+POSTGRES_URL = os.environ.get("ENTRAIDE_TEST_POSTGRES_URL")
+START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # a Monday
+
+
+@pytest.fixture(scope="session")
+async def sqlite_url(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'entraide.db'}"
+    engine = create_engine(url)
+    await upgrade(engine)
+    await engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+async def postgres_url() -> AsyncIterator[str]:
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL tests need ENTRAIDE_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+    name = f"entraide_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(url)
+    await upgrade(engine)
+    await engine.dispose()
+    try:
+        yield url
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request) -> str:
+    """Each test that needs a database runs once per backend."""
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Store]:
+    """A store on an empty, migrated database: each test starts with no rows."""
+    engine = create_engine(database_url)
+    store = Store(engine)
+    async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(table.name for table in metadata.sorted_tables)
+            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(metadata.sorted_tables):
+                await conn.execute(table.delete())
+    try:
+        yield store
+    finally:
+        await engine.dispose()
+
+
+@dataclass
+class Community:
+    """One community on the core, with a recording chat and a clock the test moves."""
+
+    entraide: Entraide
+    chat: FakeChat
+    clock: ManualClock
+    store: Store
+    id: str = "team"
+
+    def actor(self, member: str, organiser: bool = False, locale: str | None = None) -> Actor:
+        return Actor(self.id, member, member.capitalize(), is_organiser=organiser, locale=locale)
+
+    async def command(self, member: str, name: str, text: str = "", channel: str = "general", **kw) -> Message | None:
+        return await self.entraide.handle(SlashCommand(self.actor(member, **kw), channel, name, text))
+
+    async def reply(self, member: str, thread_id: str, text: str, channel: str = "help") -> str:
+        message_id = self.chat.member_message(channel, member, text)
+        await self.entraide.handle(MessagePosted(self.actor(member), channel, message_id, text, thread_id=thread_id))
+        return message_id
+
+    async def react(self, member: str, message_id: str, emoji: str, added: bool = True, **kw) -> Message | None:
+        author = self.chat.messages[message_id].author_id if message_id in self.chat.messages else None
+        kind = ReactionAdded if added else ReactionRemoved
+        return await self.entraide.handle(kind(self.actor(member, **kw), "help", message_id, emoji, author))
+
+    async def press(self, member: str, action: str, value: str, **kw) -> Message | None:
+        return await self.entraide.handle(ButtonPressed(self.actor(member, **kw), "help", action, value))
+
+    async def ask(self, member: str, text: str, **kw) -> str:
+        """Ask and return the posted question's message id."""
+        before = len(self.chat.posts)
+        reply = await self.command(member, "ask", text, **kw)
+        assert len(self.chat.posts) == before + 1, reply.plain_text() if reply else reply
+        return self.chat.posts[-1].message_id
+
+    def advance(self, **delta) -> None:
+        self.clock.advance(timedelta(**delta))
+
+
+def make_community(store: Store, community_id: str = "team", chat: FakeChat | None = None, clock=None, **settings) -> Community:
+    chat = chat or FakeChat()
+    clock = clock or ManualClock(START)
+    core = Core(
+        store=store,
+        chat=chat,
+        clock=clock,
+        library=load_library(),
+        defaults=CommunitySettings(community_id="", help_channel="help", **settings),
+        organisers=frozenset({"olga"}),
+    )
+    return Community(Entraide(core), chat, clock, store, community_id)
+
+
+@pytest.fixture
+def community(db) -> Community:
+    return make_community(db)

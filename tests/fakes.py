@@ -1,0 +1,69 @@
+"""A recording chat for core tests: the outbound port as a platform would see it."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from bot.ports import ChatError, FetchedMessage
+from bot.replies import Message
+
+
+@dataclass
+class Posted:
+    message_id: str
+    channel_id: str
+    message: Message
+    thread_id: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self.message.plain_text()
+
+
+class FakeChat:
+    """Records every post, edit, reaction and private message; can be told to fail."""
+
+    def __init__(self) -> None:
+        self.posts: list[Posted] = []
+        self.edits: list[tuple[str, Message]] = []
+        self.reactions: list[tuple[str, str]] = []
+        self.private: list[tuple[str, Message]] = []
+        self.messages: dict[str, FetchedMessage] = {}
+        self.failing_channels: set[str] = set()
+        self._ids = itertools.count(1)
+
+    def new_id(self) -> str:
+        return f"m{next(self._ids)}"
+
+    def member_message(self, channel_id: str, author_id: str, text: str) -> str:
+        """A message a member wrote (so that fetch_message finds it)."""
+        message_id = self.new_id()
+        self.messages[message_id] = FetchedMessage(message_id, channel_id, author_id, text)
+        return message_id
+
+    async def post(self, community_id, channel_id, message, thread_id=None) -> str:
+        if channel_id in self.failing_channels:
+            raise ChatError("channel_not_found")
+        posted = Posted(self.new_id(), channel_id, message, thread_id)
+        self.posts.append(posted)
+        self.messages[posted.message_id] = FetchedMessage(posted.message_id, channel_id, "bot", posted.text)
+        return posted.message_id
+
+    async def edit(self, community_id, channel_id, message_id, message) -> None:
+        self.edits.append((message_id, message))
+
+    async def add_reaction(self, community_id, channel_id, message_id, emoji) -> None:
+        self.reactions.append((message_id, emoji))
+
+    async def send_private(self, community_id, member_id, message) -> None:
+        self.private.append((member_id, message))
+
+    async def fetch_message(self, community_id, channel_id, message_id):
+        return self.messages.get(message_id)
+
+    def posts_in(self, channel_id: str) -> list[Posted]:
+        return [p for p in self.posts if p.channel_id == channel_id and p.thread_id is None]
+
+    def last_edit(self, message_id: str) -> Message:
+        return [m for i, m in self.edits if i == message_id][-1]
