@@ -1,0 +1,37 @@
+"""Communities are isolated: what one community stores is never visible from another."""
+
+from __future__ import annotations
+
+from tests.conftest import make_community
+
+
+async def test_nothing_of_one_community_is_visible_from_another(db):
+    team = make_community(db, "team", resources_channel="resources")
+    other = make_community(db, "other", chat=team.chat, clock=team.clock)
+    card = await team.ask("alice", "How do I run a retrospective? #retro")
+    answer = await team.reply("bob", card, "Start-stop-continue works well")
+    await team.react("alice", answer, "white_check_mark")
+    await team.command("alice", "share", "https://example.com/retro-guide #retro Nice guide")
+    await team.command("olga", "entraide", "topics add retro")
+
+    # The other community searches, lists, exports and counts: it finds nothing of team's.
+    for name, text in [("search", "retrospective"), ("resources", ""), ("resources", "#retro"), ("search", "retro")]:
+        reply = await other.command("zoe", name, text)
+        assert "retro" not in reply.plain_text().lower(), (name, text)
+    from bot.export import community_knowledge
+
+    async with db.transaction() as tx:
+        exported = await community_knowledge(tx, "other")
+        assert exported["questions"] == exported["resources"] == exported["practice_shares"] == []
+        assert await tx.credits("other") == {}
+        assert await tx.question_by_message("other", card) is None
+        assert await tx.answer_by_message("other", answer) is None
+        assert await tx.members_with_topics("other", ["retro"]) == []
+
+    # Reacting from the other community to team's messages has no effect on team's data.
+    await other.react("zoe", answer, "white_check_mark")
+    async with db.transaction() as tx:
+        assert (await tx.answers("team", 1))[0].helpful_count == 0
+    # Sharing the same link in the other community is new there, not a duplicate.
+    reply = await other.command("zoe", "share", "https://example.com/retro-guide")
+    assert "Saved" in reply.plain_text()
