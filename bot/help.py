@@ -23,11 +23,11 @@ log = logging.getLogger(__name__)
 
 SUGGESTIONS = 3
 CLOSE, REOPEN, POST_DRAFT, WITHDRAW_DRAFT, ACCEPT = (
-    "question.close",
-    "question.reopen",
-    "question.post",
-    "question.withdraw",
-    "answer.accept",
+    "question:close",
+    "question:reopen",
+    "question:post",
+    "question:withdraw",
+    "answer:accept",
 )
 
 

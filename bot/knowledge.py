@@ -44,38 +44,20 @@ async def _result_lines(
             *(r.shared_by for r in resources.values() if r.shared_by),
         ],
     )
-    lines: list[Line] = []
-    found = 0
+    results: list[list[Line]] = []
     for hit in hits:
         if hit.kind is Kind.QUESTION and hit.ref_id in questions:
             question = questions[hit.ref_id]
-            answer = (
-                await tx.answer(community_id, question.accepted_answer_id)
-                if question.accepted_answer_id
-                else None
-            )
-            lines.append(
-                (*spans(language, "search.question", number=question.id), bold(question.title))
-            )
-            if answer is not None:
-                lines.append((plain("   ↳ "), italic(excerpt(answer.text, 200))))
+            result = [(*spans(language, "search.question", number=question.id), bold(question.title))]
+            if question.accepted_answer_id:
+                answer = await tx.answer(community_id, question.accepted_answer_id)
+                result.append((plain("   ↳ "), italic(excerpt(answer.text, 200))))
+            results.append(result)
         elif hit.kind is Kind.SHARE and hit.ref_id in shares:
-            found += 1
             share = shares[hit.ref_id]
-            author = (
-                mention(share.author_id, names.get(share.author_id, ""))
-                if share.author_id
-                else plain("?")
-            )
-            lines.append(
-                (*spans(language, "search.share", author=author), italic(excerpt(share.text, 200)))
-            )
+            author = mention(share.author_id, names.get(share.author_id, "")) if share.author_id else plain("?")
+            results.append([(*spans(language, "search.share", author=author), italic(excerpt(share.text, 200)))])
         elif hit.kind is Kind.RESOURCE and hit.ref_id in resources:
-            found += 1
-            lines.append(
-                (
-                    *spans(language, "search.resource"),
-                    *resource_line(language, resources[hit.ref_id], names),
-                )
-            )
-    return found, lines
+            resource = resources[hit.ref_id]
+            results.append([(*spans(language, "search.resource"), *resource_line(language, resource, names))])
+    return len(results), [line for result in results for line in result]

@@ -10,7 +10,7 @@ from bot.replies import Button, ButtonStyle, Message, private
 from bot.resources import index_resource
 from bot.search import Kind
 
-CONFIRM = "privacy.forget"
+CONFIRM = "privacy:forget"
 
 
 async def ask_confirmation(core: Core, actor: Actor) -> Message:

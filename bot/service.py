@@ -117,7 +117,7 @@ class Entraide:
         for flag in ANONYMOUS_FLAGS:
             if text.lower().startswith(flag):
                 anonymous, text = True, text[len(flag) :]
-        title, _, details = text.partition("|")
+        title, _, details = text.partition(" | ")
         title, tags = split_tags(title)
         details, more_tags = split_tags(details)
         return await help.ask(

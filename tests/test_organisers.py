@@ -1,0 +1,89 @@
+"""Organisers' settings and schedules, topics, and forget-me."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain import CommunitySettings
+from bot.privacy import CONFIRM
+
+
+async def test_settings_are_shown_to_anyone_and_changed_by_organisers_only(community):
+    shown = (await community.command("bob", "entraide", "config")).plain_text()
+    assert "help-channel: help" in shown and "reminder-delay: 24h" in shown
+    refused = await community.command("bob", "entraide", "config language fr")
+    assert "Only organisers" in refused.plain_text()
+    await community.command("pat", "entraide", "config language fr", organiser=True)  # a platform admin
+    await community.command("olga", "entraide", "config timezone Europe/Paris")  # a configured organiser
+    await community.command("olga", "entraide", "config help-channel <#C0123|entraide-help>")
+    await community.command("olga", "entraide", "config helpful-emoji :+1::skin-tone-2:")
+    async with community.store.transaction() as tx:
+        settings = await tx.community(CommunitySettings(community_id=community.id), community.clock.now())
+    assert (settings.language, settings.timezone, settings.help_channel, settings.helpful_emoji) == (
+        "fr", "Europe/Paris", "C0123", "+1",
+    )
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ("config colour blue", "Unknown setting"),
+        ("config language de", "Languages: en, fr"),
+        ("config timezone Mars/Olympus", "is not a time zone"),
+        ("config reminder-delay soon", "is not a delay"),
+        ("config reminder-delay 1m", "is not a delay"),
+        ("config timezone", "Give a value"),
+        ("schedule prompts monday", "Name the channel"),
+        ("schedule weekly #x", "Schedule what?"),
+        ("schedule prompts #practice someday", "is not a day"),
+        ("schedule prompts #practice monday 25:00", "is not a time"),
+    ],
+)
+async def test_bad_settings_are_refused_clearly(community, args, message):
+    reply = await community.command("olga", "entraide", args)
+    assert reply.private and message in reply.plain_text()
+
+
+async def test_schedules_are_listed_and_removed(community):
+    await community.command("olga", "entraide", "schedule prompts #practice tuesday 10:00")
+    await community.command("olga", "entraide", "schedule digest #general")
+    listed = (await community.command("bob", "entraide", "schedule")).plain_text()
+    assert "practice, Tuesday 10:00 (UTC)" in listed and "general, Friday 16:00 (UTC)" in listed
+    await community.command("olga", "entraide", "schedule prompts #practice off")
+    assert "practice" not in (await community.command("bob", "entraide", "schedule")).plain_text()
+
+
+async def test_topics_are_added_listed_and_removed(community):
+    await community.command("bob", "entraide", "topics add remote #Feedback")
+    assert "#feedback #remote" in (await community.command("bob", "entraide", "topics")).plain_text()
+    await community.command("bob", "entraide", "topics remove remote")
+    assert "#remote" not in (await community.command("bob", "entraide", "topics")).plain_text()
+
+
+async def test_forget_me_asks_first_then_erases_and_says_what_it_did(community):
+    mine = await community.ask("bob", "My own question?")
+    theirs = await community.ask("alice", "How do I open a session?")
+    answer = await community.reply("bob", theirs, "With a secret technique")
+    await community.react("alice", answer, "white_check_mark")
+    await community.react("bob", mine, "eyes")
+    await community.command("bob", "share", "https://example.com/x Bob's private note")
+    await community.command("bob", "entraide", "topics add remote")
+
+    confirm = await community.command("bob", "entraide", "forget-me")
+    assert confirm.buttons[0].action == CONFIRM
+    stolen = await community.press("carol", CONFIRM, confirm.buttons[0].value)
+    assert "someone else" in stolen.plain_text()
+    done = (await community.press("bob", CONFIRM, confirm.buttons[0].value)).plain_text()
+    assert "Anonymised: 1 question(s)" in done and "1 answer(s)" in done and "1 note(s)" in done
+
+    async with community.store.transaction() as tx:
+        bob_question = await tx.question(community.id, 1)
+        [bob_answer] = await tx.answers(community.id, 2)
+        [resource] = await tx.all_resources(community.id)
+        assert bob_question.asker_id is None and bob_question.anonymous
+        assert bob_answer.author_id is None and "secret" not in bob_answer.text
+        assert resource.shared_by is None and resource.notes == ()
+        assert "bob" not in await tx.credits(community.id)
+        assert await tx.topics(community.id, "bob") == []
+    assert "secret" not in (await community.command("carol", "search", "secret technique")).plain_text()
+    assert "private note" not in (await community.command("carol", "resources", "")).plain_text()
