@@ -1,0 +1,32 @@
+"""Dependencies point one way: the core imports no chat SDK, no SQL, no scheduler."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+FORBIDDEN_IN_CORE = {"slack_bolt", "slack_sdk", "discord", "sqlalchemy", "apscheduler", "alembic", "adapters", "storage"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_the_core_knows_nothing_of_platforms_sql_or_timers():
+    # bot/runtime is the composition root: it is where everything is wired together.
+    core_files = [p for p in (ROOT / "bot").rglob("*.py") if "runtime" not in p.parts]
+    assert core_files
+    offenders = {str(p.relative_to(ROOT)): imported_modules(p) & FORBIDDEN_IN_CORE for p in core_files}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_storage_does_not_depend_on_adapters():
+    for path in (ROOT / "storage").rglob("*.py"):
+        assert "adapters" not in imported_modules(path), path
