@@ -9,8 +9,21 @@ from datetime import datetime
 
 EXPORT_VERSION = 1
 CSV_COLUMNS = (
-    "community", "record", "id", "parent_id", "created_at", "author", "title", "text",
-    "tags", "status", "helpful_count", "accepted", "url", "notes", "upvotes",
+    "community",
+    "record",
+    "id",
+    "parent_id",
+    "created_at",
+    "author",
+    "title",
+    "text",
+    "tags",
+    "status",
+    "helpful_count",
+    "accepted",
+    "url",
+    "notes",
+    "upvotes",
 )
 
 
@@ -74,11 +87,20 @@ async def community_knowledge(tx, community_id: str) -> dict:
                 "created_at": _time(share.created_at),
             }
         )
-    return {"id": community_id, "questions": questions, "resources": resources, "practice_shares": shares}
+    return {
+        "id": community_id,
+        "questions": questions,
+        "resources": resources,
+        "practice_shares": shares,
+    }
 
 
 def to_json(communities: list[dict], exported_at: datetime) -> str:
-    document = {"version": EXPORT_VERSION, "exported_at": _time(exported_at), "communities": communities}
+    document = {
+        "version": EXPORT_VERSION,
+        "exported_at": _time(exported_at),
+        "communities": communities,
+    }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -91,24 +113,57 @@ def to_csv(communities: list[dict]) -> str:
         base = {"community": community["id"]}
         for q in community["questions"]:
             writer.writerow(
-                base | {"record": "question", "id": q["id"], "created_at": q["created_at"], "author": q["asker"] or "",
-                        "title": q["title"], "text": q["details"], "tags": " ".join(q["tags"]), "status": q["status"]}
+                base
+                | {
+                    "record": "question",
+                    "id": q["id"],
+                    "created_at": q["created_at"],
+                    "author": q["asker"] or "",
+                    "title": q["title"],
+                    "text": q["details"],
+                    "tags": " ".join(q["tags"]),
+                    "status": q["status"],
+                }
             )
             for a in q["answers"]:
                 writer.writerow(
-                    base | {"record": "answer", "id": a["id"], "parent_id": q["id"], "created_at": a["created_at"],
-                            "author": a["author"] or "", "text": a["text"], "helpful_count": a["helpful_count"],
-                            "accepted": str(a["accepted"]).lower()}
+                    base
+                    | {
+                        "record": "answer",
+                        "id": a["id"],
+                        "parent_id": q["id"],
+                        "created_at": a["created_at"],
+                        "author": a["author"] or "",
+                        "text": a["text"],
+                        "helpful_count": a["helpful_count"],
+                        "accepted": str(a["accepted"]).lower(),
+                    }
                 )
         for r in community["resources"]:
             writer.writerow(
-                base | {"record": "resource", "id": r["id"], "created_at": r["created_at"], "author": r["shared_by"] or "",
-                        "title": r["title"], "tags": " ".join(r["tags"]), "url": r["url"],
-                        "notes": " | ".join(r["notes"]), "upvotes": r["upvotes"]}
+                base
+                | {
+                    "record": "resource",
+                    "id": r["id"],
+                    "created_at": r["created_at"],
+                    "author": r["shared_by"] or "",
+                    "title": r["title"],
+                    "tags": " ".join(r["tags"]),
+                    "url": r["url"],
+                    "notes": " | ".join(r["notes"]),
+                    "upvotes": r["upvotes"],
+                }
             )
         for s in community["practice_shares"]:
             writer.writerow(
-                base | {"record": "practice_share", "id": s["id"], "created_at": s["created_at"],
-                        "author": s["author"] or "", "title": s["prompt_id"] or "", "text": s["text"]}
+                base
+                | {
+                    "record": "practice_share",
+                    "id": s["id"],
+                    "created_at": s["created_at"],
+                    "author": s["author"] or "",
+                    "title": s["prompt_id"] or "",
+                    "text": s["text"],
+                }
             )
     return out.getvalue()

@@ -15,7 +15,18 @@ from bot.domain import Answer, CommunitySettings, MarkKind, Question, QuestionSt
 from bot.errors import UserError
 from bot.i18n import spans, t
 from bot.ports import ChatError
-from bot.replies import Button, ButtonStyle, Line, Message, bold, channel, italic, mention, plain, private
+from bot.replies import (
+    Button,
+    ButtonStyle,
+    Line,
+    Message,
+    bold,
+    channel,
+    italic,
+    mention,
+    plain,
+    private,
+)
 from bot.search import Kind, similarity_query, words
 from bot.text import DETAILS_MAX, TITLE_MAX, clean, clean_reply, clean_tags, fold
 
@@ -111,7 +122,12 @@ async def _post_question(
             "could not post question %s in %s: %s", question.id, question.community_id, error
         )
         return private(
-            spans(language, "error.post_failed", channel=channel(question.channel_id), reason=str(error))
+            spans(
+                language,
+                "error.post_failed",
+                channel=channel(question.channel_id),
+                reason=str(error),
+            )
         )
     async with core.store.transaction() as tx:
         await tx.update_question(replace(question, message_id=message_id))
@@ -267,43 +283,33 @@ async def _offer_private_accept(
         log.warning("could not tell the anonymous asker of %s: %s", question.id, error)
 
 
-async def mark_answer(core: Core, actor: Actor, answer: Answer, added: bool) -> Message | None:
+async def mark_answer(core: Core, actor: Actor, answer: Answer, added: bool) -> None:
     """The helpful emoji on an answer: the asker or an organiser accepts, anyone else finds it helpful."""
     if actor.member_id == answer.author_id:
-        return None  # reacting to your own answer counts for nothing
+        return  # reacting to your own answer counts for nothing
+    now = core.clock.now()
     async with core.store.transaction() as tx:
         settings = await core.settings(tx, actor.community_id)
         question = await tx.question(actor.community_id, answer.question_id)
         if question is None:
-            return None
-        now = core.clock.now()
-        if actor.member_id != question.asker_id and not core.is_organiser(actor):
-            if added:
-                await tx.add_mark(
-                    actor.community_id, answer.message_id, actor.member_id, MarkKind.HELPFUL, now
-                )
-            else:
-                await tx.remove_mark(
-                    actor.community_id, answer.message_id, actor.member_id, MarkKind.HELPFUL
-                )
-            return None
+            return
+        accepts = actor.member_id == question.asker_id or core.is_organiser(actor)
+        kind = MarkKind.ACCEPTED if accepts else MarkKind.HELPFUL
+        changed = await tx.set_mark(
+            actor.community_id, answer.message_id, actor.member_id, kind, added, now
+        )
+        if not (accepts and changed):
+            return
         if added:
-            await tx.add_mark(
-                actor.community_id, answer.message_id, actor.member_id, MarkKind.ACCEPTED, now
-            )
             question = await _accept(core, tx, settings, question, answer)
-            accepted = True
         else:
-            removed = await tx.remove_mark(
-                actor.community_id, answer.message_id, actor.member_id, MarkKind.ACCEPTED
+            still_accepted = await tx.count_marks(
+                actor.community_id, answer.message_id, MarkKind.ACCEPTED
             )
-            still = await tx.count_marks(actor.community_id, answer.message_id, MarkKind.ACCEPTED)
-            accepted = False
-            if removed and not still and question.accepted_answer_id == answer.id:
-                question = await _unresolve(core, tx, settings, question)
-    if added and accepted:
-        await _announce_accepted(core, settings, question, answer)
-    return None
+            if question.accepted_answer_id == answer.id and not still_accepted:
+                await _unresolve(core, tx, settings, question)  # the last acceptor took it back
+            return
+    await _announce_accepted(core, settings, question, answer)
 
 
 async def accept_by_button(core: Core, actor: Actor, answer_id: int) -> Message:
@@ -407,18 +413,14 @@ async def me_too(core: Core, actor: Actor, question: Question, added: bool) -> N
         return
     async with core.store.transaction() as tx:
         settings = await core.settings(tx, actor.community_id)
-        if added:
-            changed = await tx.add_mark(
-                actor.community_id,
-                question.message_id,
-                actor.member_id,
-                MarkKind.ME_TOO,
-                core.clock.now(),
-            )
-        else:
-            changed = await tx.remove_mark(
-                actor.community_id, question.message_id, actor.member_id, MarkKind.ME_TOO
-            )
+        changed = await tx.set_mark(
+            actor.community_id,
+            question.message_id,
+            actor.member_id,
+            MarkKind.ME_TOO,
+            added,
+            core.clock.now(),
+        )
         if changed:
             await refresh_card(core, tx, settings, question)
 

@@ -31,6 +31,7 @@ async def _result_lines(
     tx, language: str, community_id: str, hits: list[Hit]
 ) -> tuple[int, list[Line]]:
     """How many items were found, and their lines (a question brings its accepted answer)."""
+
     def ids(kind: Kind) -> list[int]:
         return [h.ref_id for h in hits if h.kind is kind]
 
@@ -48,16 +49,31 @@ async def _result_lines(
     for hit in hits:
         if hit.kind is Kind.QUESTION and hit.ref_id in questions:
             question = questions[hit.ref_id]
-            result = [(*spans(language, "search.question", number=question.id), bold(question.title))]
+            result = [
+                (*spans(language, "search.question", number=question.id), bold(question.title))
+            ]
             if question.accepted_answer_id:
                 answer = await tx.answer(community_id, question.accepted_answer_id)
                 result.append((plain("   ↳ "), italic(excerpt(answer.text, 200))))
             results.append(result)
         elif hit.kind is Kind.SHARE and hit.ref_id in shares:
             share = shares[hit.ref_id]
-            author = mention(share.author_id, names.get(share.author_id, "")) if share.author_id else plain("?")
-            results.append([(*spans(language, "search.share", author=author), italic(excerpt(share.text, 200)))])
+            author = (
+                mention(share.author_id, names.get(share.author_id, ""))
+                if share.author_id
+                else plain("?")
+            )
+            results.append(
+                [
+                    (
+                        *spans(language, "search.share", author=author),
+                        italic(excerpt(share.text, 200)),
+                    )
+                ]
+            )
         elif hit.kind is Kind.RESOURCE and hit.ref_id in resources:
             resource = resources[hit.ref_id]
-            results.append([(*spans(language, "search.resource"), *resource_line(language, resource, names))])
+            results.append(
+                [(*spans(language, "search.resource"), *resource_line(language, resource, names))]
+            )
     return len(results), [line for result in results for line in result]

@@ -146,18 +146,14 @@ async def upvote(core: Core, actor: Actor, resource: Resource, added: bool) -> N
     if actor.member_id == resource.shared_by or resource.post_message_id is None:
         return
     async with core.store.transaction() as tx:
-        if added:
-            await tx.add_mark(
-                actor.community_id,
-                resource.post_message_id,
-                actor.member_id,
-                MarkKind.UPVOTE,
-                core.clock.now(),
-            )
-        else:
-            await tx.remove_mark(
-                actor.community_id, resource.post_message_id, actor.member_id, MarkKind.UPVOTE
-            )
+        await tx.set_mark(
+            actor.community_id,
+            resource.post_message_id,
+            actor.member_id,
+            MarkKind.UPVOTE,
+            added,
+            core.clock.now(),
+        )
 
 
 async def list_resources(core: Core, actor: Actor, text: str) -> Message:

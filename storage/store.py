@@ -426,6 +426,20 @@ class Transaction:
         )
         return result.rowcount > 0
 
+    async def set_mark(
+        self,
+        community_id: str,
+        message_id: str,
+        member_id: str,
+        kind: MarkKind,
+        present: bool,
+        now: datetime,
+    ) -> bool:
+        """Add or remove one member's mark (a reaction added or removed); True if that changed anything."""
+        if present:
+            return await self.add_mark(community_id, message_id, member_id, kind, now)
+        return await self.remove_mark(community_id, message_id, member_id, kind)
+
     async def clear_marks(self, community_id: str, message_id: str, kind: MarkKind) -> None:
         await self.conn.execute(
             delete(marks).where(

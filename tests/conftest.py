@@ -17,7 +17,14 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.clock import ManualClock
-from bot.commands import Actor, ButtonPressed, MessagePosted, ReactionAdded, ReactionRemoved, SlashCommand
+from bot.commands import (
+    Actor,
+    ButtonPressed,
+    MessagePosted,
+    ReactionAdded,
+    ReactionRemoved,
+    SlashCommand,
+)
 from bot.core import Core
 from bot.domain import CommunitySettings
 from bot.prompts import load_library
@@ -45,7 +52,9 @@ async def sqlite_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 async def postgres_url() -> AsyncIterator[str]:
     if not POSTGRES_URL:
-        pytest.skip("PostgreSQL tests need ENTRAIDE_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+        pytest.skip(
+            "PostgreSQL tests need ENTRAIDE_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+        )
     name = f"entraide_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
@@ -99,21 +108,35 @@ class Community:
     def actor(self, member: str, organiser: bool = False, locale: str | None = None) -> Actor:
         return Actor(self.id, member, member.capitalize(), is_organiser=organiser, locale=locale)
 
-    async def command(self, member: str, name: str, text: str = "", channel: str = "general", **kw) -> Message | None:
-        return await self.entraide.handle(SlashCommand(self.actor(member, **kw), channel, name, text))
+    async def command(
+        self, member: str, name: str, text: str = "", channel: str = "general", **kw
+    ) -> Message | None:
+        return await self.entraide.handle(
+            SlashCommand(self.actor(member, **kw), channel, name, text)
+        )
 
     async def reply(self, member: str, thread_id: str, text: str, channel: str = "help") -> str:
         message_id = self.chat.member_message(channel, member, text)
-        await self.entraide.handle(MessagePosted(self.actor(member), channel, message_id, text, thread_id=thread_id))
+        await self.entraide.handle(
+            MessagePosted(self.actor(member), channel, message_id, text, thread_id=thread_id)
+        )
         return message_id
 
-    async def react(self, member: str, message_id: str, emoji: str, added: bool = True, **kw) -> Message | None:
-        author = self.chat.messages[message_id].author_id if message_id in self.chat.messages else None
+    async def react(
+        self, member: str, message_id: str, emoji: str, added: bool = True, **kw
+    ) -> Message | None:
+        author = (
+            self.chat.messages[message_id].author_id if message_id in self.chat.messages else None
+        )
         kind = ReactionAdded if added else ReactionRemoved
-        return await self.entraide.handle(kind(self.actor(member, **kw), "help", message_id, emoji, author))
+        return await self.entraide.handle(
+            kind(self.actor(member, **kw), "help", message_id, emoji, author)
+        )
 
     async def press(self, member: str, action: str, value: str, **kw) -> Message | None:
-        return await self.entraide.handle(ButtonPressed(self.actor(member, **kw), "help", action, value))
+        return await self.entraide.handle(
+            ButtonPressed(self.actor(member, **kw), "help", action, value)
+        )
 
     async def ask(self, member: str, text: str, **kw) -> str:
         """Ask and return the posted question's message id."""
@@ -126,7 +149,9 @@ class Community:
         self.clock.advance(timedelta(**delta))
 
 
-def make_community(store: Store, community_id: str = "team", chat: FakeChat | None = None, clock=None, **settings) -> Community:
+def make_community(
+    store: Store, community_id: str = "team", chat: FakeChat | None = None, clock=None, **settings
+) -> Community:
     chat = chat or FakeChat()
     clock = clock or ManualClock(START)
     core = Core(

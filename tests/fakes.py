@@ -47,7 +47,9 @@ class FakeChat:
             raise ChatError("channel_not_found")
         posted = Posted(self.new_id(), channel_id, message, thread_id)
         self.posts.append(posted)
-        self.messages[posted.message_id] = FetchedMessage(posted.message_id, channel_id, "bot", posted.text)
+        self.messages[posted.message_id] = FetchedMessage(
+            posted.message_id, channel_id, "bot", posted.text
+        )
         return posted.message_id
 
     async def edit(self, community_id, channel_id, message_id, message) -> None:

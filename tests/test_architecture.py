@@ -6,7 +6,16 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
-FORBIDDEN_IN_CORE = {"slack_bolt", "slack_sdk", "discord", "sqlalchemy", "apscheduler", "alembic", "adapters", "storage"}
+FORBIDDEN_IN_CORE = {
+    "slack_bolt",
+    "slack_sdk",
+    "discord",
+    "sqlalchemy",
+    "apscheduler",
+    "alembic",
+    "adapters",
+    "storage",
+}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -23,7 +32,9 @@ def test_the_core_knows_nothing_of_platforms_sql_or_timers():
     # bot/runtime is the composition root: it is where everything is wired together.
     core_files = [p for p in (ROOT / "bot").rglob("*.py") if "runtime" not in p.parts]
     assert core_files
-    offenders = {str(p.relative_to(ROOT)): imported_modules(p) & FORBIDDEN_IN_CORE for p in core_files}
+    offenders = {
+        str(p.relative_to(ROOT)): imported_modules(p) & FORBIDDEN_IN_CORE for p in core_files
+    }
     assert {k: v for k, v in offenders.items() if v} == {}
 
 

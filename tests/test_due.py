@@ -59,7 +59,9 @@ async def test_a_missed_occurrence_is_posted_late_within_the_grace_window_else_s
     await schedule_prompts(community)
     await community.entraide.run_due(START + timedelta(minutes=30, hours=5))  # 5 h late: posted
     assert len(community.chat.posts_in("practice")) == 1
-    await community.entraide.run_due(START + timedelta(days=7, minutes=30, hours=7))  # 7 h late: skipped
+    await community.entraide.run_due(
+        START + timedelta(days=7, minutes=30, hours=7)
+    )  # 7 h late: skipped
     assert len(community.chat.posts_in("practice")) == 1
     await community.entraide.run_due(START + timedelta(days=7, hours=9))  # and never posted later
     assert len(community.chat.posts_in("practice")) == 1
@@ -73,7 +75,9 @@ async def test_a_new_schedule_does_not_post_the_occurrence_it_was_created_after(
 
 
 async def test_the_communitys_own_prompts_come_first(community):
-    await community.command("olga", "entraide", "prompt add What did a learner teach you this week?", organiser=True)
+    await community.command(
+        "olga", "entraide", "prompt add What did a learner teach you this week?", organiser=True
+    )
     refused = await community.command("bob", "entraide", "prompt add Mine?")
     assert "Only organisers" in refused.plain_text()
     await schedule_prompts(community)
@@ -85,11 +89,16 @@ async def test_replies_in_the_prompts_thread_are_practice_shares_and_searchable(
     await schedule_prompts(community)
     await community.entraide.run_due(START + timedelta(minutes=30))
     prompt = community.chat.posts_in("practice")[0].message_id
-    await community.reply("bob", prompt, "I tried a silent brainstorm on a wall", channel="practice")
+    await community.reply(
+        "bob", prompt, "I tried a silent brainstorm on a wall", channel="practice"
+    )
     async with community.store.transaction() as tx:
         [share] = await tx.all_shares(community.id)
     assert share.author_id == "bob" and "silent brainstorm" in share.text
-    assert "silent brainstorm" in (await community.command("carol", "search", "brainstorm")).plain_text()
+    assert (
+        "silent brainstorm"
+        in (await community.command("carol", "search", "brainstorm")).plain_text()
+    )
 
 
 async def test_reminders_after_the_delay_at_most_three_times_and_topic_members_told(community):
@@ -126,7 +135,9 @@ async def test_the_reminder_delay_is_an_organisers_setting(community):
 
 async def test_the_weekly_digest_sums_up_the_week(db):
     community = make_community(db, resources_channel="resources")
-    await community.command("olga", "entraide", "schedule digest #general friday 16:00 UTC", organiser=True)
+    await community.command(
+        "olga", "entraide", "schedule digest #general friday 16:00 UTC", organiser=True
+    )
     await schedule_prompts(community)
     card = await community.ask("alice", "How to start a session?")
     await community.ask("bob", "Unanswered one?")
@@ -138,7 +149,9 @@ async def test_the_weekly_digest_sums_up_the_week(db):
     prompt = community.chat.posts_in("practice")[0].message_id
     await community.reply("erin", prompt, "I start with a story", channel="practice")
     await run_until(community, datetime(2026, 11, 27, 16, 0, tzinfo=UTC))
-    [digest] = [p for p in community.chat.posts_in("general") if "The week in our community" in p.text]
+    [digest] = [
+        p for p in community.chat.posts_in("general") if "The week in our community" in p.text
+    ]
     text = digest.text
     assert "2 asked, 1 resolved" in text
     assert "2 h 00" in text  # median over answered questions: the one answer came after 2 h

@@ -18,7 +18,9 @@ async def answers(community, number: int = 1):
 
 
 async def test_ask_posts_the_question_in_the_help_channel_and_tells_the_asker(community):
-    reply = await community.command("alice", "ask", "How do I keep learners engaged? #engagement #remote")
+    reply = await community.command(
+        "alice", "ask", "How do I keep learners engaged? #engagement #remote"
+    )
     card = community.chat.posts_in("help")[0]
     assert "How do I keep learners engaged?" in card.text
     assert "#engagement #remote" in card.text
@@ -39,14 +41,21 @@ async def test_ask_uses_the_current_channel_when_no_help_channel_is_set(db):
 async def test_ask_with_details_after_a_bar(community):
     await community.command("alice", "ask", "Best icebreaker? | For a group of 30 #icebreaker")
     q = await question(community)
-    assert (q.title, q.details, q.tags) == ("Best icebreaker?", "For a group of 30", ("icebreaker",))
+    assert (q.title, q.details, q.tags) == (
+        "Best icebreaker?",
+        "For a group of 30",
+        ("icebreaker",),
+    )
 
 
 async def test_thread_replies_are_answers_and_the_first_one_marks_it_answered(community):
     card = await community.ask("alice", "How do I keep learners engaged?")
     await community.reply("bob", card, "Short polls every 20 minutes")
     await community.reply("carol", card, "Breakout rooms")
-    assert [a.text for a in await answers(community)] == ["Short polls every 20 minutes", "Breakout rooms"]
+    assert [a.text for a in await answers(community)] == [
+        "Short polls every 20 minutes",
+        "Breakout rooms",
+    ]
     assert (await question(community)).status is QuestionStatus.ANSWERED
     assert "answered" in community.chat.last_edit(card).plain_text()
 
@@ -69,7 +78,9 @@ async def test_others_reactions_count_helpful_and_removing_undoes_it(community):
     assert (await answers(community))[0].helpful_count == 1
 
 
-async def test_the_askers_reaction_accepts_and_resolves_and_removing_it_undoes_exactly_that(community):
+async def test_the_askers_reaction_accepts_and_resolves_and_removing_it_undoes_exactly_that(
+    community,
+):
     card = await community.ask("alice", "How do I keep learners engaged?")
     answer = await community.reply("bob", card, "Short polls")
     await community.react("carol", answer, "white_check_mark")
@@ -173,12 +184,16 @@ async def test_anonymous_question_hides_the_asker_and_offers_a_private_accept(co
 
 
 async def test_similar_resolved_questions_are_suggested_before_posting(community):
-    card = await community.ask("alice", "How do I keep remote learners engaged during long sessions?")
+    card = await community.ask(
+        "alice", "How do I keep remote learners engaged during long sessions?"
+    )
     answer = await community.reply("bob", card, "Short polls every 20 minutes")
     await community.react("alice", answer, "white_check_mark")
     posts_before = len(community.chat.posts)
 
-    reply = await community.command("carol", "ask", "Keeping remote learners engaged in long sessions?")
+    reply = await community.command(
+        "carol", "ask", "Keeping remote learners engaged in long sessions?"
+    )
     assert len(community.chat.posts) == posts_before  # nothing posted yet
     assert "How do I keep remote learners engaged" in reply.plain_text()
     assert "Short polls every 20 minutes" in reply.plain_text()
@@ -191,7 +206,9 @@ async def test_similar_resolved_questions_are_suggested_before_posting(community
 
 
 async def test_withdrawing_a_draft_posts_nothing(community):
-    card = await community.ask("alice", "How do I keep remote learners engaged during long sessions?")
+    card = await community.ask(
+        "alice", "How do I keep remote learners engaged during long sessions?"
+    )
     await community.react("alice", await community.reply("bob", card, "Polls"), "white_check_mark")
     reply = await community.command("carol", "ask", "Remote learners engaged long sessions?")
     posts = len(community.chat.posts)
@@ -201,7 +218,9 @@ async def test_withdrawing_a_draft_posts_nothing(community):
 
 
 async def test_an_unrelated_question_gets_no_suggestion(community):
-    card = await community.ask("alice", "How do I keep remote learners engaged during long sessions?")
+    card = await community.ask(
+        "alice", "How do I keep remote learners engaged during long sessions?"
+    )
     await community.react("alice", await community.reply("bob", card, "Polls"), "white_check_mark")
     await community.ask("carol", "Which projector works with a Mac?")
 
@@ -214,7 +233,9 @@ async def test_an_event_delivered_twice_has_one_effect(community):
     assert await community.entraide.handle(ask) is None
     assert len(community.chat.posts) == 1
     card = community.chat.posts[0].message_id
-    reply = MessagePosted(community.actor("bob"), "help", "m99", "Answer", thread_id=card, event_key="Ev2")
+    reply = MessagePosted(
+        community.actor("bob"), "help", "m99", "Answer", thread_id=card, event_key="Ev2"
+    )
     await community.entraide.handle(reply)
     await community.entraide.handle(reply)
     assert len(await answers(community)) == 1

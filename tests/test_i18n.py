@@ -28,8 +28,13 @@ def test_translations_use_the_same_placeholders():
 
 def test_every_message_key_used_in_the_code_exists():
     source = "\n".join(p.read_text(encoding="utf-8") for p in BOT.rglob("*.py"))
-    used = set(re.findall(r'"((?:error|ask|button|question|answer|share|resource|resources|search|prompt|reminder|'
-                          r'digest|stats|duration|config|schedule|topics|forget|help)\.[a-z_]+)"', source))
+    used = set(
+        re.findall(
+            r'"((?:error|ask|button|question|answer|share|resource|resources|search|prompt|reminder|'
+            r'digest|stats|duration|config|schedule|topics|forget|help)\.[a-z_]+)"',
+            source,
+        )
+    )
     assert used, "the pattern found no key: it is out of date"
     missing = used - set(catalogue("en"))
     assert missing == set()
@@ -42,14 +47,28 @@ def test_every_message_key_used_in_the_code_exists():
         "field": ["question", "details", "note", "url", "prompt"],
     }.items():
         for name in names:
-            key = f"{prefix}.{name}" if prefix in ("status", "weekday", "field") else f"{prefix}_{name}"
+            key = (
+                f"{prefix}.{name}"
+                if prefix in ("status", "weekday", "field")
+                else f"{prefix}_{name}"
+            )
             assert key in catalogue("en") and key in catalogue("fr"), key
 
 
 # Messages that are the same words in both languages.
-SAME_IN_BOTH = {"field.note", "field.question", "search.question", "question.title", "resource.upvotes"}
+SAME_IN_BOTH = {
+    "field.note",
+    "field.question",
+    "search.question",
+    "question.title",
+    "resource.upvotes",
+}
 
 
 def test_french_is_really_french():
-    same = {k for k, v in catalogue("en").items() if v == catalogue("fr")[k] and not k.startswith("duration.")}
+    same = {
+        k
+        for k, v in catalogue("en").items()
+        if v == catalogue("fr")[k] and not k.startswith("duration.")
+    }
     assert same <= SAME_IN_BOTH

@@ -13,14 +13,28 @@ async def test_settings_are_shown_to_anyone_and_changed_by_organisers_only(commu
     assert "help-channel: help" in shown and "reminder-delay: 24h" in shown
     refused = await community.command("bob", "entraide", "config language fr")
     assert "Only organisers" in refused.plain_text()
-    await community.command("pat", "entraide", "config language fr", organiser=True)  # a platform admin
-    await community.command("olga", "entraide", "config timezone Europe/Paris")  # a configured organiser
+    await community.command(
+        "pat", "entraide", "config language fr", organiser=True
+    )  # a platform admin
+    await community.command(
+        "olga", "entraide", "config timezone Europe/Paris"
+    )  # a configured organiser
     await community.command("olga", "entraide", "config help-channel <#C0123|entraide-help>")
     await community.command("olga", "entraide", "config helpful-emoji :+1::skin-tone-2:")
     async with community.store.transaction() as tx:
-        settings = await tx.community(CommunitySettings(community_id=community.id), community.clock.now())
-    assert (settings.language, settings.timezone, settings.help_channel, settings.helpful_emoji) == (
-        "fr", "Europe/Paris", "C0123", "+1",
+        settings = await tx.community(
+            CommunitySettings(community_id=community.id), community.clock.now()
+        )
+    assert (
+        settings.language,
+        settings.timezone,
+        settings.help_channel,
+        settings.helpful_emoji,
+    ) == (
+        "fr",
+        "Europe/Paris",
+        "C0123",
+        "+1",
     )
 
 
@@ -55,7 +69,9 @@ async def test_schedules_are_listed_and_removed(community):
 
 async def test_topics_are_added_listed_and_removed(community):
     await community.command("bob", "entraide", "topics add remote #Feedback")
-    assert "#feedback #remote" in (await community.command("bob", "entraide", "topics")).plain_text()
+    assert (
+        "#feedback #remote" in (await community.command("bob", "entraide", "topics")).plain_text()
+    )
     await community.command("bob", "entraide", "topics remove remote")
     assert "#remote" not in (await community.command("bob", "entraide", "topics")).plain_text()
 
@@ -85,5 +101,8 @@ async def test_forget_me_asks_first_then_erases_and_says_what_it_did(community):
         assert resource.shared_by is None and resource.notes == ()
         assert "bob" not in await tx.credits(community.id)
         assert await tx.topics(community.id, "bob") == []
-    assert "secret" not in (await community.command("carol", "search", "secret technique")).plain_text()
+    assert (
+        "secret"
+        not in (await community.command("carol", "search", "secret technique")).plain_text()
+    )
     assert "private note" not in (await community.command("carol", "resources", "")).plain_text()

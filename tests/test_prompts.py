@@ -15,7 +15,9 @@ def test_the_shipped_library_has_a_year_of_prompts_in_both_languages():
     assert len(library.prompts) >= 52
     assert len(library.theme_names) >= 6
     for prompt in library.prompts:
-        assert prompt.texts["fr"] and prompt.texts["en"] and prompt.texts["fr"] != prompt.texts["en"]
+        assert (
+            prompt.texts["fr"] and prompt.texts["en"] and prompt.texts["fr"] != prompt.texts["en"]
+        )
 
 
 def test_consecutive_prompts_change_theme():
@@ -38,8 +40,16 @@ def write(folder, name, text):
 
 
 def test_a_broken_library_is_refused_with_every_problem_named(tmp_path):
-    write(tmp_path, "a.toml", 'theme = "a"\n[name]\nfr = "A"\nen = "A"\n[[prompt]]\nid = "a-1"\nfr = "Bonjour ?"\n')
-    write(tmp_path, "b.toml", 'theme = "b"\n[name]\nfr = "B"\nen = "B"\n[[prompt]]\nid = "a-1"\nfr = "x"\nen = "y"\n')
+    write(
+        tmp_path,
+        "a.toml",
+        'theme = "a"\n[name]\nfr = "A"\nen = "A"\n[[prompt]]\nid = "a-1"\nfr = "Bonjour ?"\n',
+    )
+    write(
+        tmp_path,
+        "b.toml",
+        'theme = "b"\n[name]\nfr = "B"\nen = "B"\n[[prompt]]\nid = "a-1"\nfr = "x"\nen = "y"\n',
+    )
     write(tmp_path, "c.toml", "theme = [broken")
     with pytest.raises(LibraryError) as error:
         load_library(tmp_path)
@@ -51,10 +61,16 @@ def test_a_broken_library_is_refused_with_every_problem_named(tmp_path):
 
 
 def test_prompts_check_command(tmp_path):
-    ok = subprocess.run([sys.executable, "-m", "bot.runtime.cli", "prompts", "check"], capture_output=True, text=True)
+    ok = subprocess.run(
+        [sys.executable, "-m", "bot.runtime.cli", "prompts", "check"],
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0 and "French and English" in ok.stdout
     write(tmp_path, "a.toml", 'theme = "a"\n')
     bad = subprocess.run(
-        [sys.executable, "-m", "bot.runtime.cli", "prompts", "check", "--dir", str(tmp_path)], capture_output=True, text=True
+        [sys.executable, "-m", "bot.runtime.cli", "prompts", "check", "--dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
     )
     assert bad.returncode == 2 and "at least 52" in bad.stderr

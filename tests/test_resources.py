@@ -15,7 +15,9 @@ async def all_resources(community):
 async def test_share_normalises_the_link_and_posts_it_in_the_resources_channel(db):
     community = make_community(db, resources_channel="resources")
     reply = await community.command(
-        "alice", "share", "https://Example.COM/guide?utm_source=news&id=3&fbclid=x#part-2 #onboarding Great checklist"
+        "alice",
+        "share",
+        "https://Example.COM/guide?utm_source=news&id=3&fbclid=x#part-2 #onboarding Great checklist",
     )
     [resource] = await all_resources(community)
     assert resource.url == "https://example.com/guide?id=3"
@@ -27,7 +29,9 @@ async def test_share_normalises_the_link_and_posts_it_in_the_resources_channel(d
 
 async def test_sharing_a_known_link_says_who_shared_it_first_and_merges_tags_and_note(community):
     await community.command("alice", "share", "https://example.com/guide #onboarding")
-    reply = await community.command("bob", "share", "https://EXAMPLE.com:443/guide#top #checklist #onboarding Use it on day one")
+    reply = await community.command(
+        "bob", "share", "https://EXAMPLE.com:443/guide#top #checklist #onboarding Use it on day one"
+    )
     text = reply.plain_text()
     assert "Alice shared it first" in text and "#checklist" in text and "note was added" in text
     [resource] = await all_resources(community)
@@ -49,7 +53,9 @@ async def test_sharing_a_known_link_says_who_shared_it_first_and_merges_tags_and
         ("", "Give a link"),
     ],
 )
-async def test_bad_links_are_refused_with_a_clear_message_and_nothing_stored(community, url, message):
+async def test_bad_links_are_refused_with_a_clear_message_and_nothing_stored(
+    community, url, message
+):
     reply = await community.command("alice", "share", url)
     assert reply.private and message in reply.plain_text()
     assert await all_resources(community) == []
@@ -61,7 +67,9 @@ async def test_errors_are_in_the_members_language(community):
 
 
 async def test_the_bookmark_reaction_saves_the_link_credited_to_the_messages_author(community):
-    message = community.chat.member_message("general", "bob", "Look at <https://example.org/talk|this talk>!")
+    message = community.chat.member_message(
+        "general", "bob", "Look at <https://example.org/talk|this talk>!"
+    )
     reply = await community.react("alice", message, "bookmark")
     [resource] = await all_resources(community)
     assert resource.url == "https://example.org/talk" and resource.shared_by == "bob"
@@ -89,13 +97,20 @@ async def test_reactions_on_a_resource_post_are_upvotes_except_the_sharers(db):
 
 
 async def test_resources_finds_by_words_tags_notes_and_url_accent_insensitively(community):
-    await community.command("alice", "share", "https://example.com/evaluation-formative #évaluation Grille très utile")
+    await community.command(
+        "alice", "share", "https://example.com/evaluation-formative #évaluation Grille très utile"
+    )
     await community.command("bob", "share", "https://example.org/icebreakers #energisers")
     found = (await community.command("carol", "resources", "evaluation")).plain_text()
     assert "evaluation-formative" in found and "icebreakers" not in found
-    assert "evaluation-formative" in (await community.command("carol", "resources", "tres utile")).plain_text()
+    assert (
+        "evaluation-formative"
+        in (await community.command("carol", "resources", "tres utile")).plain_text()
+    )
     by_tag = (await community.command("carol", "resources", "#energisers")).plain_text()
     assert "icebreakers" in by_tag and "evaluation" not in by_tag
     latest = (await community.command("carol", "resources", "")).plain_text()
     assert "icebreakers" in latest and "evaluation-formative" in latest
-    assert "No resource found" in (await community.command("carol", "resources", "zzz")).plain_text()
+    assert (
+        "No resource found" in (await community.command("carol", "resources", "zzz")).plain_text()
+    )

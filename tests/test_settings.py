@@ -59,6 +59,8 @@ def test_the_command_fails_at_start_with_that_message(tmp_path):
     config.write_text("[reminders]\nmax_per_question = 99\n")
     result = subprocess.run(
         [sys.executable, "-m", "bot.runtime.cli", "--config", str(config), "console"],
-        capture_output=True, text=True, input="",
+        capture_output=True,
+        text=True,
+        input="",
     )
     assert result.returncode == 2 and "reminders.max_per_question" in result.stderr

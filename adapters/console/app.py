@@ -22,7 +22,14 @@ from datetime import timedelta
 
 from adapters.console.chat import BOT_NAME, ConsoleChat
 from bot.clock import ManualClock
-from bot.commands import Actor, ButtonPressed, MessagePosted, ReactionAdded, ReactionRemoved, SlashCommand
+from bot.commands import (
+    Actor,
+    ButtonPressed,
+    MessagePosted,
+    ReactionAdded,
+    ReactionRemoved,
+    SlashCommand,
+)
 from bot.service import Entraide
 
 _SPEAKER = re.compile(r"^([\w.\-]{1,64}):\s?(.*)$", re.DOTALL)
@@ -64,7 +71,9 @@ class ConsoleSession:
         elif self.speaker:
             member, said = self.speaker, text
         else:
-            self.write("? start the line with a member's name, e.g. 'alice: /ask …' (or ':as alice')")
+            self.write(
+                "? start the line with a member's name, e.g. 'alice: /ask …' (or ':as alice')"
+            )
             return
         if member == BOT_NAME:
             self.write(f"? '{BOT_NAME}' is the bot; members have other names")
@@ -84,7 +93,9 @@ class ConsoleSession:
         elif name == "now":
             self.write(f"🕒 {self.clock.now().isoformat(timespec='minutes')}")
         else:
-            self.write(f"? unknown directive ':{text}' (try :channel #name, :advance 24h, :as name, :now)")
+            self.write(
+                f"? unknown directive ':{text}' (try :channel #name, :advance 24h, :as name, :now)"
+            )
 
     async def advance(self, delta: timedelta) -> None:
         """Move the simulated clock, doing everything that becomes due on the way, in order."""
@@ -105,10 +116,14 @@ class ConsoleSession:
         if said.startswith("/"):
             name, _, rest = said[1:].partition(" ")
             self.write(f"  {member} ran /{name}")
-            reply = await self.entraide.handle(SlashCommand(actor, self.channel, name.lower(), rest.strip()))
+            reply = await self.entraide.handle(
+                SlashCommand(actor, self.channel, name.lower(), rest.strip())
+            )
         elif said.startswith("!"):
             action, _, value = said[1:].partition(" ")
-            reply = await self.entraide.handle(ButtonPressed(actor, self.channel, action, value.strip()))
+            reply = await self.entraide.handle(
+                ButtonPressed(actor, self.channel, action, value.strip())
+            )
         elif reaction := _REACTION.match(said):
             reply = await self._reaction(actor, *reaction.groups())
         else:
@@ -119,8 +134,15 @@ class ConsoleSession:
                 self.write(f"? there is no message #{root_number}")
                 return
             if root and root.thread_root:
-                root = self.chat.messages[root.thread_root]  # a reply to a reply stays in the thread
-            posted = self.chat.record(root.channel_id if root else self.channel, member, text, root.number if root else None)
+                root = self.chat.messages[
+                    root.thread_root
+                ]  # a reply to a reply stays in the thread
+            posted = self.chat.record(
+                root.channel_id if root else self.channel,
+                member,
+                text,
+                root.number if root else None,
+            )
             self.chat.show(posted)
             reply = await self.entraide.handle(
                 MessagePosted(
@@ -141,10 +163,18 @@ class ConsoleSession:
         if target is None:
             self.write(f"? there is no message #{number}")
             return None
-        self.write(f"  {actor.member_id} {'reacted' if sign == '+' else 'removed'} :{emoji}: {'to' if sign == '+' else 'from'} #{number}")
+        self.write(
+            f"  {actor.member_id} {'reacted' if sign == '+' else 'removed'} :{emoji}: {'to' if sign == '+' else 'from'} #{number}"
+        )
         command = ReactionAdded if sign == "+" else ReactionRemoved
         return await self.entraide.handle(
-            command(actor, target.channel_id, self.chat.message_id(target.number), emoji, message_author_id=target.author)
+            command(
+                actor,
+                target.channel_id,
+                self.chat.message_id(target.number),
+                emoji,
+                message_author_id=target.author,
+            )
         )
 
 

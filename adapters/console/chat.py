@@ -38,13 +38,17 @@ class ConsoleChat:
         session, _, number = message_id.rpartition(":")
         return int(number) if session == self.session and number.isdigit() else None
 
-    def record(self, channel_id: str, author: str, text: str, thread_root: int | None) -> ConsoleMessage:
+    def record(
+        self, channel_id: str, author: str, text: str, thread_root: int | None
+    ) -> ConsoleMessage:
         message = ConsoleMessage(next(self._numbers), channel_id, author, text, thread_root)
         self.messages[message.number] = message
         return message
 
     def show(self, message: ConsoleMessage, lines: list[str] | None = None) -> None:
-        where = f"#{message.channel_id}" + (f" ↳ #{message.thread_root}" if message.thread_root else "")
+        where = f"#{message.channel_id}" + (
+            f" ↳ #{message.thread_root}" if message.thread_root else ""
+        )
         lines = lines if lines is not None else message.text.splitlines() or [""]
         self.write(f"#{message.number} [{where}] {message.author}: {lines[0]}")
         for line in lines[1:]:
@@ -68,25 +72,41 @@ class ConsoleChat:
 
     # -- the Chat port ------------------------------------------------------
 
-    async def post(self, community_id: str, channel_id: str, message: Message, thread_id: str | None = None) -> str:
+    async def post(
+        self, community_id: str, channel_id: str, message: Message, thread_id: str | None = None
+    ) -> str:
         root = self._existing(thread_id) if thread_id else None
         lines = to_text(message, self._refers_to(message))
-        posted = self.record(root.channel_id if root else channel_id, BOT_NAME, "\n".join(lines), root.number if root else None)
+        posted = self.record(
+            root.channel_id if root else channel_id,
+            BOT_NAME,
+            "\n".join(lines),
+            root.number if root else None,
+        )
         self.show(posted, lines)
         return self.message_id(posted.number)
 
-    async def edit(self, community_id: str, channel_id: str, message_id: str, message: Message) -> None:
+    async def edit(
+        self, community_id: str, channel_id: str, message_id: str, message: Message
+    ) -> None:
         existing = self._existing(message_id)
         existing.text = "\n".join(to_text(message))
-        self.write(f"✎ #{existing.number} updated: " + " · ".join(line for line in to_text(message) if line.startswith(("Status", "Statut"))))
+        self.write(
+            f"✎ #{existing.number} updated: "
+            + " · ".join(line for line in to_text(message) if line.startswith(("Status", "Statut")))
+        )
 
-    async def add_reaction(self, community_id: str, channel_id: str, message_id: str, emoji: str) -> None:
+    async def add_reaction(
+        self, community_id: str, channel_id: str, message_id: str, emoji: str
+    ) -> None:
         self.write(f"  {BOT_NAME} reacted :{emoji}: to #{self._existing(message_id).number}")
 
     async def send_private(self, community_id: str, member_id: str, message: Message) -> None:
         self.show_private(member_id, message)
 
-    async def fetch_message(self, community_id: str, channel_id: str, message_id: str) -> FetchedMessage | None:
+    async def fetch_message(
+        self, community_id: str, channel_id: str, message_id: str
+    ) -> FetchedMessage | None:
         number = self.number(message_id)
         found = self.messages.get(number) if number else None
         if found is None:

@@ -25,7 +25,9 @@ class App:
         await self.store.engine.dispose()
 
 
-def build(settings: Settings, chat: Chat, clock: Clock, extra_organisers: list[str] | None = None) -> App:
+def build(
+    settings: Settings, chat: Chat, clock: Clock, extra_organisers: list[str] | None = None
+) -> App:
     store = Store(create_engine(settings.database_url))
     defaults = CommunitySettings(
         community_id="",

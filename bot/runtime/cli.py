@@ -30,7 +30,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.database_url:
         settings.database_url = args.database_url
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         return args.action(args, settings)
     except (LibraryError, ConfigError) as error:
@@ -54,8 +56,13 @@ def _parser() -> argparse.ArgumentParser:
         prog="entraide",
         description="Entraide: peer help, practice-sharing prompts and shared resources for learning communities.",
     )
-    parser.add_argument("--config", help="TOML configuration file (default: ./entraide.toml if present, or $ENTRAIDE_CONFIG)")
-    parser.add_argument("--database-url", help="overrides database_url (also $ENTRAIDE_DATABASE_URL)")
+    parser.add_argument(
+        "--config",
+        help="TOML configuration file (default: ./entraide.toml if present, or $ENTRAIDE_CONFIG)",
+    )
+    parser.add_argument(
+        "--database-url", help="overrides database_url (also $ENTRAIDE_DATABASE_URL)"
+    )
     commands = parser.add_subparsers(title="commands")
 
     console = commands.add_parser("console", help="chat with the bot locally (SQLite, no token)")
@@ -63,11 +70,17 @@ def _parser() -> argparse.ArgumentParser:
     console.set_defaults(action=_console)
 
     db = commands.add_parser("db", help="database schema").add_subparsers(title="db commands")
-    db.add_parser("upgrade", help="migrate the database to the current schema").set_defaults(action=_db_upgrade)
+    db.add_parser("upgrade", help="migrate the database to the current schema").set_defaults(
+        action=_db_upgrade
+    )
 
-    prompts = commands.add_parser("prompts", help="the practice-sharing prompt library").add_subparsers(title="prompts commands")
+    prompts = commands.add_parser(
+        "prompts", help="the practice-sharing prompt library"
+    ).add_subparsers(title="prompts commands")
     check = prompts.add_parser("check", help="validate the prompt library")
-    check.add_argument("--dir", help="a folder of prompt TOML files (default: the installed library)")
+    check.add_argument(
+        "--dir", help="a folder of prompt TOML files (default: the installed library)"
+    )
     check.set_defaults(action=_prompts_check)
 
     export = commands.add_parser("export", help="write a community's knowledge as JSON or CSV")
@@ -114,7 +127,9 @@ def _db_upgrade(args, settings: Settings) -> int:
 def _prompts_check(args, settings: Settings) -> int:
     library = load_library(Path(args.dir) if args.dir else None)
     themes = ", ".join(sorted(library.theme_names))
-    print(f"{len(library.prompts)} prompts in {len(library.theme_names)} themes ({themes}): all have French and English texts")
+    print(
+        f"{len(library.prompts)} prompts in {len(library.theme_names)} themes ({themes}): all have French and English texts"
+    )
     return 0
 
 
@@ -133,7 +148,9 @@ def _export(args, settings: Settings) -> int:
             await store.engine.dispose()
 
     communities = asyncio.run(run())
-    text = to_json(communities, SystemClock().now()) if args.format == "json" else to_csv(communities)
+    text = (
+        to_json(communities, SystemClock().now()) if args.format == "json" else to_csv(communities)
+    )
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:

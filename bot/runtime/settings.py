@@ -66,7 +66,9 @@ class Console(Section):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ENTRAIDE_", env_nested_delimiter="__", extra="forbid")
+    model_config = SettingsConfigDict(
+        env_prefix="ENTRAIDE_", env_nested_delimiter="__", extra="forbid"
+    )
 
     database_url: str = "sqlite:///entraide.db"
     organisers: list[str] = []  # member ids that organise every community, on every platform
@@ -91,7 +93,9 @@ def load_settings(path: Path | None = None) -> Settings:
 
     class FromFile(Settings):
         @classmethod
-        def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+        def settings_customise_sources(
+            cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+        ):
             sources = [init_settings, env_settings]
             if path is not None:
                 sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
@@ -101,7 +105,8 @@ def load_settings(path: Path | None = None) -> Settings:
         return FromFile()
     except ValidationError as error:
         problems = [
-            f"  {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors(include_url=False)
+            f"  {'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+            for e in error.errors(include_url=False)
         ]
         raise ConfigError("invalid configuration:\n" + "\n".join(problems)) from None
     except ValueError as error:  # e.g. a TOML syntax error

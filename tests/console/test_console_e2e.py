@@ -31,7 +31,13 @@ def entraide(*args: str, cwd, stdin: str | None = None) -> subprocess.CompletedP
     env = {k: v for k, v in os.environ.items() if not k.startswith("ENTRAIDE_")}
     return subprocess.run(
         [sys.executable, "-m", "bot.runtime.cli", *args],
-        input=stdin, capture_output=True, text=True, cwd=cwd, env=env, timeout=120, check=True,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+        check=True,
     )
 
 
@@ -63,7 +69,11 @@ def test_a_whole_community_session_in_the_console(tmp_path):
     assert resource["tags"] == ["engagement", "polls"] and resource["notes"] == ["Great tips"]
     assert resource["shared_by"] == "carol"
     [share] = community["practice_shares"]
-    assert share["author"] == "erin" and share["text"] == "I tried a silent brainstorm" and share["prompt_id"]
+    assert (
+        share["author"] == "erin"
+        and share["text"] == "I tried a silent brainstorm"
+        and share["prompt_id"]
+    )
 
     csv = entraide("export", "--format", "csv", cwd=tmp_path).stdout.splitlines()
     assert csv[0].startswith("community,record,id,parent_id")

@@ -15,7 +15,12 @@ async def test_nothing_of_one_community_is_visible_from_another(db):
     await team.command("olga", "entraide", "topics add retro")
 
     # The other community searches, lists, exports and counts: it finds nothing of team's.
-    for name, text in [("search", "retrospective"), ("resources", ""), ("resources", "#retro"), ("search", "retro")]:
+    for name, text in [
+        ("search", "retrospective"),
+        ("resources", ""),
+        ("resources", "#retro"),
+        ("search", "retro"),
+    ]:
         reply = await other.command("zoe", name, text)
         assert "retro" not in reply.plain_text().lower(), (name, text)
     from bot.export import community_knowledge

@@ -32,7 +32,9 @@ async def indexed(db):
 
 async def find(store, text: str, kinds=tuple(Kind), community="team") -> list[tuple[Kind, int]]:
     async with store.transaction() as tx:
-        return [(h.kind, h.ref_id) for h in await tx.search(community, parse_query(text), list(kinds))]
+        return [
+            (h.kind, h.ref_id) for h in await tx.search(community, parse_query(text), list(kinds))
+        ]
 
 
 async def test_accents_do_not_matter_either_way(indexed):
@@ -67,7 +69,9 @@ async def test_tag_filter_on_resources(indexed):
     async with indexed.transaction() as tx:
         from datetime import UTC, datetime
 
-        resource = await tx.add_resource("team", "https://example.com/grid", "alice", None, datetime.now(UTC))
+        resource = await tx.add_resource(
+            "team", "https://example.com/grid", "alice", None, datetime.now(UTC)
+        )
         await tx.add_resource_details(resource, ["assessment"], "", "alice", datetime.now(UTC))
         await tx.index("team", Kind.RESOURCE, resource.id, "grid", "assessment")
         hits = await tx.search("team", parse_query(""), [Kind.RESOURCE], tag="assessment")
@@ -76,9 +80,38 @@ async def test_tag_filter_on_resources(indexed):
 
 @pytest.mark.parametrize(
     "text",
-    ['"', '""', "-", "*", "NEAR(", "NEAR(a b", "a OR", "OR", "AND NOT", "!!!", "", "   ", "(", ")", "':*",
-     "a & b | !c", "col:evaluation", "^start", "évaluation*", "x" * 500, "🔥", "\\", "%", "_", "' OR 1=1 --",
-     "title:evaluation", "{evaluation}", "évaluation NEAR/3 grille", "<->", "a:* & b"],
+    [
+        '"',
+        '""',
+        "-",
+        "*",
+        "NEAR(",
+        "NEAR(a b",
+        "a OR",
+        "OR",
+        "AND NOT",
+        "!!!",
+        "",
+        "   ",
+        "(",
+        ")",
+        "':*",
+        "a & b | !c",
+        "col:evaluation",
+        "^start",
+        "évaluation*",
+        "x" * 500,
+        "🔥",
+        "\\",
+        "%",
+        "_",
+        "' OR 1=1 --",
+        "title:evaluation",
+        "{evaluation}",
+        "évaluation NEAR/3 grille",
+        "<->",
+        "a:* & b",
+    ],
 )
 async def test_any_input_is_a_valid_query(indexed, text):
     await find(indexed, text)
