@@ -126,3 +126,4 @@ class PracticeShare:
     author_id: str | None
     text: str
     created_at: datetime
+    prompt_id: str | None = None  # the prompt whose thread it was shared in

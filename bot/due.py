@@ -74,13 +74,16 @@ async def _run_occurrence(
                 settings.language,
                 await weekly_digest(tx, schedule.community_id, due, core.digest_days),
             )
-        # The prompt is recorded with the claim, so that it counts as used whatever happens next.
-        await tx.finish_occurrence(occurrence_id, CLAIMED, prompt.id if prompt else None, None, now)
+        if prompt is not None:
+            # Recorded with the claim, so that it counts as used whatever happens next.
+            await tx.record_occurrence_prompt(schedule.community_id, occurrence_id, prompt.id)
     if message is None:
         return 0
+    status, message_id = POSTED, None
     try:
         message_id = await core.chat.post(schedule.community_id, schedule.channel_id, message)
     except ChatError as error:
+        status = FAILED
         log.warning(
             "posting %s of schedule %s in %s failed: %s",
             week,
@@ -88,16 +91,9 @@ async def _run_occurrence(
             schedule.community_id,
             error,
         )
-        async with core.store.transaction() as tx:
-            await tx.finish_occurrence(
-                occurrence_id, FAILED, prompt.id if prompt else None, None, now
-            )
-        return 0
     async with core.store.transaction() as tx:
-        await tx.finish_occurrence(
-            occurrence_id, POSTED, prompt.id if prompt else None, message_id, now
-        )
-    return 1
+        await tx.finish_occurrence(schedule.community_id, occurrence_id, status, message_id, now)
+    return int(status == POSTED)
 
 
 async def next_due(core: Core, now: datetime) -> datetime | None:

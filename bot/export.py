@@ -81,7 +81,7 @@ async def community_knowledge(tx, community_id: str) -> dict:
         shares.append(
             {
                 "id": share.id,
-                "prompt_id": await tx.prompt_of_occurrence(share.occurrence_id),
+                "prompt_id": share.prompt_id,
                 "author": share.author_id,
                 "text": share.text,
                 "created_at": _time(share.created_at),

@@ -57,8 +57,7 @@ async def record_share(
         )
         if share is None:
             return
-        prompt_id = await tx.prompt_of_occurrence(occurrence_id)
-        prompt = core.library.get(prompt_id or "")
+        prompt = core.library.get(share.prompt_id or "")
         title = " ".join(prompt.texts.values()) if prompt else ""
         await tx.index(actor.community_id, Kind.SHARE, share.id, fold(title), fold(share.text))
 

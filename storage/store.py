@@ -471,7 +471,7 @@ class Transaction:
         return await self._one_resource(resources.c.post_message_id == message_id, community_id)
 
     async def _one_resource(self, condition, community_id: str) -> Resource | None:
-        found = await self.resources_where(
+        found = await self._resources_where(
             and_(condition, resources.c.community_id == community_id)
         )
         return found[0] if found else None
@@ -479,7 +479,7 @@ class Transaction:
     async def resources_by_ids(self, community_id: str, ids: Sequence[int]) -> dict[int, Resource]:
         if not ids:
             return {}
-        found = await self.resources_where(
+        found = await self._resources_where(
             and_(resources.c.community_id == community_id, resources.c.id.in_(list(ids)))
         )
         return {r.id: r for r in found}
@@ -487,7 +487,7 @@ class Transaction:
     async def resources_between(
         self, community_id: str, start: datetime, end: datetime
     ) -> list[Resource]:
-        return await self.resources_where(
+        return await self._resources_where(
             and_(
                 resources.c.community_id == community_id,
                 resources.c.created_at >= start,
@@ -495,7 +495,7 @@ class Transaction:
             )
         )
 
-    async def resources_where(self, condition) -> list[Resource]:
+    async def _resources_where(self, condition) -> list[Resource]:
         rows = (
             await self.conn.execute(select(resources).where(condition).order_by(resources.c.id))
         ).all()
@@ -691,18 +691,27 @@ class Transaction:
         )
         return result.scalar_one_or_none()
 
+    async def record_occurrence_prompt(
+        self, community_id: str, occurrence_id: int, prompt_id: str
+    ) -> None:
+        await self.conn.execute(
+            update(occurrences)
+            .where(occurrences.c.id == occurrence_id, occurrences.c.community_id == community_id)
+            .values(prompt_id=prompt_id)
+        )
+
     async def finish_occurrence(
         self,
+        community_id: str,
         occurrence_id: int,
         status: str,
-        prompt_id: str | None,
         message_id: str | None,
         now: datetime,
     ) -> None:
         await self.conn.execute(
             update(occurrences)
-            .where(occurrences.c.id == occurrence_id)
-            .values(status=status, prompt_id=prompt_id, message_id=message_id, posted_at=now)
+            .where(occurrences.c.id == occurrence_id, occurrences.c.community_id == community_id)
+            .values(status=status, message_id=message_id, posted_at=now)
         )
 
     async def used_prompt_ids(self, community_id: str, channel_id: str) -> list[str]:
@@ -792,21 +801,32 @@ class Transaction:
         share_id = result.scalar_one_or_none()
         if share_id is None:
             return None
-        return PracticeShare(share_id, community_id, occurrence_id, author_id, text, now)
+        return (await self.shares_by_ids(community_id, [share_id]))[share_id]
 
-    async def shares_where(self, condition) -> list[PracticeShare]:
+    async def _shares_where(self, condition) -> list[PracticeShare]:
         rows = await self.conn.execute(
-            select(practice_shares).where(condition).order_by(practice_shares.c.id)
+            select(practice_shares, occurrences.c.prompt_id)
+            .join(occurrences, occurrences.c.id == practice_shares.c.occurrence_id)
+            .where(condition)
+            .order_by(practice_shares.c.id)
         )
         return [
-            PracticeShare(r.id, r.community_id, r.occurrence_id, r.author_id, r.text, r.created_at)
+            PracticeShare(
+                r.id,
+                r.community_id,
+                r.occurrence_id,
+                r.author_id,
+                r.text,
+                r.created_at,
+                r.prompt_id,
+            )
             for r in rows
         ]
 
     async def shares_between(
         self, community_id: str, start: datetime, end: datetime
     ) -> list[PracticeShare]:
-        return await self.shares_where(
+        return await self._shares_where(
             and_(
                 practice_shares.c.community_id == community_id,
                 practice_shares.c.created_at >= start,
@@ -819,19 +839,12 @@ class Transaction:
     ) -> dict[int, PracticeShare]:
         if not ids:
             return {}
-        found = await self.shares_where(
+        found = await self._shares_where(
             and_(
                 practice_shares.c.community_id == community_id, practice_shares.c.id.in_(list(ids))
             )
         )
         return {s.id: s for s in found}
-
-    async def prompt_of_occurrence(self, occurrence_id: int) -> str | None:
-        return (
-            await self.conn.execute(
-                select(occurrences.c.prompt_id).where(occurrences.c.id == occurrence_id)
-            )
-        ).scalar_one_or_none()
 
     # -- search --------------------------------------------------------------
 
@@ -950,10 +963,10 @@ class Transaction:
         return [_question(row) for row in rows]
 
     async def all_resources(self, community_id: str) -> list[Resource]:
-        return await self.resources_where(resources.c.community_id == community_id)
+        return await self._resources_where(resources.c.community_id == community_id)
 
     async def all_shares(self, community_id: str) -> list[PracticeShare]:
-        return await self.shares_where(practice_shares.c.community_id == community_id)
+        return await self._shares_where(practice_shares.c.community_id == community_id)
 
     async def forget_member(self, community_id: str, member_id: str, placeholder: str) -> Erasure:
         """Erase a member: questions anonymous, answer texts and notes emptied, marks and topics gone."""
