@@ -12,13 +12,13 @@ from bot.clock import Clock
 from bot.commands import Actor
 from bot.domain import CommunitySettings
 from bot.i18n import language_for
-from bot.ports import Chat
+from bot.ports import Chat, Store, Transaction
 from bot.prompts import PromptLibrary
 
 
 @dataclass
 class Core:
-    store: object  # storage.store.Store: ``async with store.transaction() as tx``
+    store: Store
     chat: Chat
     clock: Clock
     library: PromptLibrary
@@ -31,7 +31,7 @@ class Core:
     def is_organiser(self, actor: Actor) -> bool:
         return actor.is_organiser or actor.member_id in self.organisers
 
-    async def settings(self, tx, community_id: str) -> CommunitySettings:
+    async def settings(self, tx: Transaction, community_id: str) -> CommunitySettings:
         return await tx.community(
             replace(self.defaults, community_id=community_id), self.clock.now()
         )

@@ -7,6 +7,8 @@ import io
 import json
 from datetime import datetime
 
+from bot.ports import Transaction
+
 EXPORT_VERSION = 1
 CSV_COLUMNS = (
     "community",
@@ -31,7 +33,7 @@ def _time(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-async def community_knowledge(tx, community_id: str) -> dict:
+async def community_knowledge(tx: Transaction, community_id: str) -> dict:
     """Questions with their answers, resources, practice shares; anonymous askers stay anonymous."""
     questions = []
     for question in await tx.all_questions(community_id):

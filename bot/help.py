@@ -14,7 +14,7 @@ from bot.core import Core
 from bot.domain import Answer, CommunitySettings, MarkKind, Question, QuestionStatus
 from bot.errors import UserError
 from bot.i18n import spans, t
-from bot.ports import ChatError
+from bot.ports import ChatError, Transaction
 from bot.replies import (
     Button,
     ButtonStyle,
@@ -97,7 +97,7 @@ async def withdraw_draft(core: Core, actor: Actor, question_id: int) -> Message:
     return private(spans(core.private_language(settings, actor), "ask.withdrawn"))
 
 
-async def _own_draft(tx, actor: Actor, question_id: int) -> Question:
+async def _own_draft(tx: Transaction, actor: Actor, question_id: int) -> Question:
     question = await tx.question(actor.community_id, question_id)
     if question is None or question.asker_id != actor.member_id:
         raise UserError("error.not_your_question")
@@ -136,7 +136,7 @@ async def _post_question(
 
 
 async def _similar_resolved(
-    core: Core, tx, community_id: str, text: str
+    core: Core, tx: Transaction, community_id: str, text: str
 ) -> list[tuple[Question, Answer | None]]:
     """Up to three resolved questions sharing enough significant words with ``text``."""
     query = similarity_query(text)
@@ -218,7 +218,9 @@ def question_card(language: str, question: Question, asker_name: str, me_too: in
     return Message(lines=tuple(lines), title=title, buttons=(button,))
 
 
-async def refresh_card(core: Core, tx, settings: CommunitySettings, question: Question) -> None:
+async def refresh_card(
+    core: Core, tx: Transaction, settings: CommunitySettings, question: Question
+) -> None:
     """Show the question's current status on its message (best effort: the data is already saved)."""
     if question.message_id is None:
         return
@@ -337,7 +339,7 @@ async def accept_by_button(core: Core, actor: Actor, answer_id: int) -> Message:
 
 
 async def _accept(
-    core: Core, tx, settings: CommunitySettings, question: Question, answer: Answer
+    core: Core, tx: Transaction, settings: CommunitySettings, question: Question, answer: Answer
 ) -> Question:
     if question.accepted_answer_id not in (None, answer.id):
         # One accepted answer per question: the previous one goes back to plain helpful.
@@ -360,7 +362,11 @@ async def _accept(
 
 
 async def _unresolve(
-    core: Core, tx, settings: CommunitySettings, question: Question, refresh: bool = True
+    core: Core,
+    tx: Transaction,
+    settings: CommunitySettings,
+    question: Question,
+    refresh: bool = True,
 ) -> Question:
     status = QuestionStatus.ANSWERED if question.first_answer_at else QuestionStatus.OPEN
     question = replace(question, status=status, accepted_answer_id=None, resolved_at=None)
@@ -396,7 +402,7 @@ async def _announce_accepted(
         log.warning("could not mark the accepted answer of %s: %s", question.id, error)
 
 
-async def index_question(tx, question: Question, accepted: Answer) -> None:
+async def index_question(tx: Transaction, question: Question, accepted: Answer) -> None:
     """A resolved question is findable with its accepted answer."""
     await tx.index(
         question.community_id,

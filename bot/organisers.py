@@ -12,6 +12,7 @@ from bot.domain import CommunitySettings, ScheduleKind
 from bot.emoji import canonical
 from bot.errors import UserError
 from bot.i18n import LANGUAGES, spans, t
+from bot.ports import Transaction
 from bot.replies import Line, Message, bold, channel, code, plain, private
 from bot.schedule import WEEKDAYS, parse_time, parse_weekday, zone
 from bot.text import clean_tags
@@ -173,7 +174,7 @@ async def schedule(core: Core, actor: Actor, args: list[str]) -> Message:
     )
 
 
-async def _schedule_lines(tx, language: str, community_id: str) -> list[Line]:
+async def _schedule_lines(tx: Transaction, language: str, community_id: str) -> list[Line]:
     found = await tx.schedules(community_id)
     if not found:
         return [spans(language, "schedule.none")]

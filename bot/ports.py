@@ -1,16 +1,34 @@
-"""The outbound port: how the core posts where nobody is waiting for a reply.
+"""The core's ports: :class:`Chat`, how it posts where nobody is waiting for a reply,
+and :class:`Store`, how it keeps what happened.
 
 Each adapter implements :class:`Chat`. Message ids are opaque strings that are
 unique within a community (the Slack adapter, whose ``ts`` is only unique per
-channel, makes them so).
+channel, makes them so). ``storage.store.Store`` implements :class:`Store`; every
+method of a :class:`Transaction` is scoped by community, except the few the
+scheduler uses across communities (``schedules()``, ``unanswered_questions``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
+from bot.domain import (
+    Answer,
+    CommunitySettings,
+    MarkKind,
+    PracticeShare,
+    Question,
+    QuestionStatus,
+    Resource,
+    Schedule,
+    ScheduleKind,
+)
 from bot.replies import Message
+from bot.search import Hit, Kind, Query
 
 
 @dataclass(frozen=True)
@@ -51,3 +69,276 @@ class Chat(Protocol):
         self, community_id: str, channel_id: str, message_id: str
     ) -> FetchedMessage | None:
         """Read a message (author and text), or None when it is gone or unreadable."""
+
+
+@dataclass
+class Erasure:
+    """What ``forget_member`` changed: counts to tell the member, items whose search text changed."""
+
+    resolved_question_ids: list[int]
+    resource_ids: list[int]
+    share_ids: list[int]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+class Transaction(Protocol):
+    """One unit of work: everything done through it commits together, or not at all."""
+
+    async def community(self, defaults: CommunitySettings, now: datetime) -> CommunitySettings:
+        """The community's settings, created from ``defaults`` the first time it is seen."""
+
+    async def save_settings(self, settings: CommunitySettings) -> None: ...
+
+    async def community_ids(self) -> list[str]: ...
+
+    async def see_member(self, community_id: str, member_id: str, name: str, now: datetime) -> None:
+        """Remember a member's display name and last activity (for thanks by name, active members)."""
+
+    async def member_names(
+        self, community_id: str, member_ids: Iterable[str]
+    ) -> dict[str, str]: ...
+
+    async def claim_event(self, community_id: str, event_key: str, now: datetime) -> bool:
+        """True the first time a platform event is seen; False for every redelivery."""
+
+    async def add_topics(
+        self, community_id: str, member_id: str, topics: Sequence[str]
+    ) -> None: ...
+
+    async def remove_topics(
+        self, community_id: str, member_id: str, topics: Sequence[str]
+    ) -> None: ...
+
+    async def topics(self, community_id: str, member_id: str) -> list[str]: ...
+
+    async def members_with_topics(self, community_id: str, topics: Sequence[str]) -> list[str]: ...
+
+    async def add_question(
+        self,
+        community_id: str,
+        channel_id: str,
+        asker_id: str,
+        anonymous: bool,
+        title: str,
+        details: str,
+        tags: tuple[str, ...],
+        status: QuestionStatus,
+        now: datetime,
+    ) -> Question: ...
+
+    async def question(self, community_id: str, question_id: int) -> Question | None: ...
+
+    async def question_by_message(self, community_id: str, message_id: str) -> Question | None: ...
+
+    async def questions_by_ids(
+        self, community_id: str, ids: Sequence[int]
+    ) -> dict[int, Question]: ...
+
+    async def update_question(self, question: Question) -> None: ...
+
+    async def questions_between(
+        self, community_id: str, start: datetime, end: datetime
+    ) -> list[Question]: ...
+
+    async def resolved_between(
+        self, community_id: str, start: datetime, end: datetime
+    ) -> list[Question]: ...
+
+    async def unanswered_questions(
+        self, created_before: datetime, max_reminders: int
+    ) -> list[Question]:
+        """Open questions of every community, with no answer yet and reminders left to send."""
+
+    async def claim_reminder(self, question: Question, round_: int, now: datetime) -> bool:
+        """Claim reminder ``round_`` of a question: True for exactly one caller, ever."""
+
+    async def add_answer(
+        self,
+        community_id: str,
+        question_id: int,
+        author_id: str,
+        text: str,
+        message_id: str,
+        now: datetime,
+    ) -> Answer | None:
+        """Record a thread reply; None when that message was already recorded."""
+
+    async def answer(self, community_id: str, answer_id: int) -> Answer | None: ...
+
+    async def answer_by_message(self, community_id: str, message_id: str) -> Answer | None: ...
+
+    async def answers(self, community_id: str, question_id: int) -> list[Answer]: ...
+
+    async def add_mark(
+        self, community_id: str, message_id: str, member_id: str, kind: MarkKind, now: datetime
+    ) -> bool: ...
+
+    async def remove_mark(
+        self, community_id: str, message_id: str, member_id: str, kind: MarkKind
+    ) -> bool: ...
+
+    async def set_mark(
+        self,
+        community_id: str,
+        message_id: str,
+        member_id: str,
+        kind: MarkKind,
+        present: bool,
+        now: datetime,
+    ) -> bool:
+        """Add or remove one member's mark (a reaction added or removed); True if that changed anything."""
+
+    async def clear_marks(self, community_id: str, message_id: str, kind: MarkKind) -> None: ...
+
+    async def count_marks(self, community_id: str, message_id: str, kind: MarkKind) -> int: ...
+
+    async def resource_by_url(self, community_id: str, url: str) -> Resource | None: ...
+
+    async def resource(self, community_id: str, resource_id: int) -> Resource | None: ...
+
+    async def resource_by_post(self, community_id: str, message_id: str) -> Resource | None: ...
+
+    async def resources_by_ids(
+        self, community_id: str, ids: Sequence[int]
+    ) -> dict[int, Resource]: ...
+
+    async def resources_between(
+        self, community_id: str, start: datetime, end: datetime
+    ) -> list[Resource]: ...
+
+    async def add_resource(
+        self,
+        community_id: str,
+        url: str,
+        shared_by: str,
+        source_message_id: str | None,
+        now: datetime,
+    ) -> Resource | None:
+        """Insert a new resource; None when the community already has that URL."""
+
+    async def add_resource_details(
+        self, resource: Resource, tags: Sequence[str], note: str, author_id: str, now: datetime
+    ) -> tuple[list[str], bool]:
+        """Merge tags and a note into a resource; return the tags that were new and whether the note was."""
+
+    async def set_resource_post(
+        self, community_id: str, resource_id: int, message_id: str
+    ) -> None: ...
+
+    async def set_schedule(
+        self,
+        community_id: str,
+        kind: ScheduleKind,
+        channel_id: str,
+        weekday: int,
+        local_time: str,
+        timezone: str,
+        now: datetime,
+    ) -> None: ...
+
+    async def remove_schedule(
+        self, community_id: str, kind: ScheduleKind, channel_id: str
+    ) -> bool: ...
+
+    async def schedules(self, community_id: str | None = None) -> list[Schedule]:
+        """The schedules of one community, or of all (what the scheduler looks at)."""
+
+    async def known_weeks(
+        self, schedule_ids: Sequence[int], weeks: Sequence[str]
+    ) -> set[tuple[int, str]]:
+        """Which (schedule, week) occurrences are already claimed, posted or skipped."""
+
+    async def claim_occurrence(
+        self, schedule: Schedule, week: str, due_at: datetime, status: str, now: datetime
+    ) -> int | None:
+        """Claim one week of a schedule; the unique key makes exactly one claimant win."""
+
+    async def record_occurrence_prompt(
+        self, community_id: str, occurrence_id: int, prompt_id: str
+    ) -> None: ...
+
+    async def finish_occurrence(
+        self,
+        community_id: str,
+        occurrence_id: int,
+        status: str,
+        message_id: str | None,
+        now: datetime,
+    ) -> None: ...
+
+    async def used_prompt_ids(self, community_id: str, channel_id: str) -> list[str]:
+        """Prompts already posted in a channel, oldest first."""
+
+    async def occurrence_by_message(
+        self, community_id: str, message_id: str
+    ) -> tuple[int, str | None] | None:
+        """The (occurrence id, prompt id) whose post is ``message_id``."""
+
+    async def add_custom_prompt(
+        self,
+        community_id: str,
+        prompt_id: str,
+        theme: str,
+        language: str,
+        text: str,
+        author_id: str,
+        now: datetime,
+    ) -> None: ...
+
+    async def custom_prompts(self, community_id: str) -> list[tuple[str, str, str, str]]:
+        """(prompt id, theme, language, text) of a community's own prompts, oldest first."""
+
+    async def add_share(
+        self,
+        community_id: str,
+        occurrence_id: int,
+        author_id: str,
+        text: str,
+        message_id: str,
+        now: datetime,
+    ) -> PracticeShare | None: ...
+
+    async def shares_between(
+        self, community_id: str, start: datetime, end: datetime
+    ) -> list[PracticeShare]: ...
+
+    async def shares_by_ids(
+        self, community_id: str, ids: Sequence[int]
+    ) -> dict[int, PracticeShare]: ...
+
+    async def index(
+        self, community_id: str, kind: Kind, ref_id: int, title: str, body: str
+    ) -> None:
+        """Make an item findable (or refresh it); title and body come folded from the core."""
+
+    async def unindex(self, community_id: str, kind: Kind, ref_id: int) -> None: ...
+
+    async def search(
+        self,
+        community_id: str,
+        query: Query,
+        kinds: Sequence[Kind],
+        tag: str | None = None,
+        limit: int = 10,
+    ) -> list[Hit]: ...
+
+    async def credits(
+        self, community_id: str, since: datetime | None = None
+    ) -> dict[str, dict[str, int]]:
+        """Per member: helpful marks received, accepted answers, practice shares, resources."""
+
+    async def active_members(self, community_id: str, since: datetime) -> int: ...
+
+    async def all_questions(self, community_id: str) -> list[Question]: ...
+
+    async def all_resources(self, community_id: str) -> list[Resource]: ...
+
+    async def all_shares(self, community_id: str) -> list[PracticeShare]: ...
+
+    async def forget_member(self, community_id: str, member_id: str, placeholder: str) -> Erasure:
+        """Erase a member: questions anonymous, answer texts and notes emptied, marks and topics gone."""
+
+
+class Store(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """``async with store.transaction() as tx``: commit on success, roll back on error."""

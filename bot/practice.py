@@ -9,6 +9,7 @@ from bot.commands import Actor
 from bot.core import Core
 from bot.domain import CommunitySettings, Prompt
 from bot.i18n import spans, t
+from bot.ports import Transaction
 from bot.replies import Message, bold, italic, plain, private
 from bot.search import Kind
 from bot.text import PROMPT_MAX, clean, clean_reply, fold
@@ -18,7 +19,9 @@ log = logging.getLogger(__name__)
 CUSTOM_THEME = "community"
 
 
-async def choose_prompt(core: Core, tx, community_id: str, channel_id: str) -> Prompt | None:
+async def choose_prompt(
+    core: Core, tx: Transaction, community_id: str, channel_id: str
+) -> Prompt | None:
     """The next prompt for a channel: never one it had, until the library is exhausted."""
     used = await tx.used_prompt_ids(community_id, channel_id)
     own = [

@@ -13,7 +13,7 @@ from datetime import datetime
 from bot.core import Core
 from bot.domain import CommunitySettings, MarkKind, Question
 from bot.i18n import spans
-from bot.ports import ChatError
+from bot.ports import ChatError, Transaction
 from bot.replies import Message, bold, plain
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def reminder_due_at(question: Question, settings: CommunitySettings) -> datetime
     return question.created_at + settings.reminder_delay * (question.reminders_sent + 1)
 
 
-async def due_reminders(core: Core, tx, now: datetime) -> list[DueReminder]:
+async def due_reminders(core: Core, tx: Transaction, now: datetime) -> list[DueReminder]:
     """Which questions are due for a reminder at ``now``, and who is told privately."""
     due: list[DueReminder] = []
     settings_by_community: dict[str, CommunitySettings] = {}

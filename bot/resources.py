@@ -10,7 +10,7 @@ from bot.core import Core
 from bot.domain import CommunitySettings, MarkKind, Resource
 from bot.errors import UserError
 from bot.i18n import spans, t
-from bot.ports import ChatError
+from bot.ports import ChatError, Transaction
 from bot.replies import Line, Message, bold, code, link, mention, plain, private
 from bot.search import Kind, parse_query
 from bot.text import NOTE_MAX, clean, clean_tags, fold, split_tags
@@ -99,7 +99,7 @@ async def save(
     return private(*lines)
 
 
-async def index_resource(tx, resource: Resource) -> None:
+async def index_resource(tx: Transaction, resource: Resource) -> None:
     url_words = re.sub(r"[^\w]+", " ", resource.url.split("://", 1)[-1])
     await tx.index(
         resource.community_id,

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from bot.domain import PracticeShare, Question, Resource
 from bot.help import excerpt
 from bot.i18n import spans, t
+from bot.ports import Transaction
 from bot.replies import Line, Message, Span, bold, italic, link, mention, plain
 
 ACTIVE_DAYS = 30
@@ -37,7 +38,7 @@ class Digest:
         return not (self.asked or self.resolved or self.helpers or self.resources or self.shares)
 
 
-async def weekly_digest(tx, community_id: str, end: datetime, days: int = 7) -> Digest:
+async def weekly_digest(tx: Transaction, community_id: str, end: datetime, days: int = 7) -> Digest:
     """What happened in the ``days`` before ``end``."""
     start = end - timedelta(days=days)
     asked = await tx.questions_between(community_id, start, end)
@@ -82,7 +83,9 @@ class Health:
         return round(100 * self.answered / self.asked) if self.asked else 0
 
 
-async def community_health(tx, community_id: str, month_start: datetime, now: datetime) -> Health:
+async def community_health(
+    tx: Transaction, community_id: str, month_start: datetime, now: datetime
+) -> Health:
     asked = await tx.questions_between(community_id, month_start, now + timedelta(seconds=1))
     credits = await tx.credits(community_id, since=month_start)
     scored = sorted(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, func, insert, select, update
@@ -27,6 +26,7 @@ from bot.domain import (
     Schedule,
     ScheduleKind,
 )
+from bot.ports import Erasure
 from bot.search import Hit, Kind, Query
 from storage import search as search_backend
 from storage.tables import (
@@ -1076,16 +1076,6 @@ class Transaction:
             )
         )
         return touched
-
-
-@dataclass
-class Erasure:
-    """What ``forget_member`` changed: counts to tell the member, items whose search text changed."""
-
-    resolved_question_ids: list[int]
-    resource_ids: list[int]
-    share_ids: list[int]
-    counts: dict[str, int] = field(default_factory=dict)
 
 
 def _settings_values(settings: CommunitySettings) -> dict:
