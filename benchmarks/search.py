@@ -11,8 +11,9 @@ hundred varied queries twice each, interleaved:
   with the same MATCH string (``fts5_expression``), on a connection of the same engine.
 
 It prints p50/p95/p99 for both, their ratio, and two targets (real p95 < 20 ms,
-real p95 within 2x of bare p95). It is a benchmark, not a test: the exit code is 0
-whatever the figures.
+real p95 within 2x of bare p95), then the latencies per query shape and the
+slowest queries. It is a benchmark, not a test: the exit code is 0 whatever the
+figures.
 
     python benchmarks/search.py [--documents N] [--queries N] [--database PATH]
 """
@@ -21,12 +22,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import random
 import shutil
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,6 +48,7 @@ COMMUNITY = "bench"
 SEED = 20261125
 BATCH = 20_000  # rows per executemany: large enough that per-call overhead vanishes
 BATCHES_PER_TRANSACTION = 5  # a few big transactions: FTS5 flushes fewer, larger segments
+PHRASE_SOURCES = 250  # bodies per kind kept to quote phrases that do occur
 TARGET_P95_MS = 20.0
 TARGET_RATIO = 2.0
 
@@ -134,11 +138,24 @@ FIXED_QUERIES = [
 ]
 
 
+@dataclass(frozen=True)
+class Probe:
+    shape: str  # what kind of query, for the per-shape breakdown
+    text: str  # as a member would type it
+
+
+@dataclass(frozen=True)
+class Timing:
+    probe: Probe
+    real_ms: float
+    bare_ms: float
+
+
 class Vocabulary:
     """One language's words ranked by frequency, drawn with Zipf-Mandelbrot weights 1/(rank + 2.7).
 
-    The shift keeps the top function words near their share in real text (about 40%
-    of tokens) instead of the 50% that a plain 1/rank gives.
+    The shift keeps the function words at about 40% of the tokens, near their share
+    in real text, where a plain 1/rank would give them half.
     """
 
     def __init__(self, function: list[str], content: list[str]) -> None:
@@ -178,14 +195,14 @@ def vocabularies(rng: random.Random) -> dict[str, Vocabulary]:
     }
 
 
-def _sentences(rng: random.Random, words: list[str], end: str) -> str:
+def _sentences(rng: random.Random, words: list[str]) -> str:
     """Capitalised sentences of 6-15 words: the folding and tokenising see real-looking text."""
     parts: list[str] = []
     start = 0
     while start < len(words):
         stop = start + rng.randint(6, 15)
         sentence = " ".join(words[start:stop])
-        parts.append(sentence[:1].upper() + sentence[1:] + end)
+        parts.append(sentence[:1].upper() + sentence[1:] + ".")
         start = stop
     return " ".join(parts)
 
@@ -207,7 +224,7 @@ def documents(
             "ref_id": ref_id,
             # Folded exactly as the core does before tx.index().
             "title": fold(title),
-            "body": fold(_sentences(rng, words[title_length:], ".")),
+            "body": fold(_sentences(rng, words[title_length:])),
         }
 
 
@@ -238,7 +255,7 @@ async def load(
             batch: list[dict[str, object]] = []
             for row in documents(rng, vocab, kind, per_kind):
                 batch.append(row)
-                if len(samples) < 500 and rng.random() < 0.01:
+                if row["ref_id"] <= PHRASE_SOURCES:
                     samples.append(str(row["body"]).split())
                 if len(batch) == BATCH:
                     await conn.execute(search_documents.insert(), batch)
@@ -256,7 +273,7 @@ async def load(
 
 def queries(
     rng: random.Random, vocab: dict[str, Vocabulary], count: int, samples: list[list[str]]
-) -> list[str]:
+) -> list[Probe]:
     """The fixed inputs, then queries cycling through the shapes members type."""
     languages = list(vocab.values())
     accented = sorted({w for v in languages for w in v.words if fold(w) != w})
@@ -275,24 +292,71 @@ def queries(
         start = rng.randrange(len(body) - 3)
         return '"' + " ".join(body[start : start + rng.randint(2, 3)]) + '"'
 
-    shapes = [
-        lambda: rng.choice(languages).words[rng.randrange(10)],  # function word: matches most
-        lambda: ranked(0, 30),  # common content word
-        lambda: ranked(30, 600),  # middling word
-        rare,
-        lambda: f"{ranked(0, 300)} {ranked(0, 300)}",
-        lambda: f"{ranked(0, 300)} {ranked(0, 600)} {ranked(0, 900)}",
-        phrase,
-        lambda: ranked(0, 400)[: rng.randint(3, 5)] + "*",  # prefix
-        lambda: f"{ranked(0, 100)} -{ranked(0, 100)}",  # negation
-        lambda: rng.choice(accented).capitalize() if rng.random() < 0.3 else rng.choice(accented),
-        lambda: " ".join(rng.choice(languages).draw(rng, rng.randint(4, 7))),  # a typed sentence
-        lambda: f"{ranked(0, 200)} zqxw{rng.randint(0, 999)}",  # no document matches
-    ]
-    made = FIXED_QUERIES[:count]
+    def accent() -> str:
+        word = rng.choice(accented)
+        return word.capitalize() if rng.random() < 0.3 else word
+
+    shapes: dict[str, Callable[[], str]] = {
+        "function word": lambda: rng.choice(languages).words[rng.randrange(10)],
+        "common word": lambda: ranked(0, 30),
+        "middling word": lambda: ranked(30, 600),
+        "rare word": rare,
+        "two words": lambda: f"{ranked(0, 300)} {ranked(0, 300)}",
+        "three words": lambda: f"{ranked(0, 300)} {ranked(0, 600)} {ranked(0, 900)}",
+        "phrase": phrase,
+        "prefix": lambda: ranked(0, 400)[: rng.randint(3, 5)] + "*",
+        "negation": lambda: f"{ranked(0, 100)} -{ranked(0, 100)}",
+        "accented": accent,
+        "sentence": lambda: " ".join(rng.choice(languages).draw(rng, rng.randint(4, 7))),
+        "no match": lambda: f"{ranked(0, 200)} zqxw{rng.randint(0, 999)}",
+    }
+    made = [Probe("fixed", q) for q in FIXED_QUERIES[:count]]
+    cycle = itertools.cycle(shapes.items())
     while len(made) < count:
-        made.append(shapes[len(made) % len(shapes)]())
+        shape, make = next(cycle)
+        made.append(Probe(shape, make()))
     return made
+
+
+async def measure(engine: AsyncEngine, probes: list[Probe]) -> list[Timing]:
+    """Real and bare latencies of the queries that have an FTS5 expression."""
+    store = Store(engine)
+    kinds = list(Kind)
+    bare_sql = text("SELECT rowid FROM search_fts WHERE search_fts MATCH :m ORDER BY rank LIMIT 10")
+    expressions = {p.text: fts5_expression(parse_query(p.text)) for p in probes}
+
+    async def real(q: str) -> float:
+        start = time.perf_counter()
+        query = parse_query(q)
+        async with store.transaction() as tx:
+            await tx.search(COMMUNITY, query, kinds, limit=10)
+        return (time.perf_counter() - start) * 1000
+
+    async def bare(q: str) -> float:
+        start = time.perf_counter()
+        async with engine.connect() as conn:
+            (await conn.execute(bare_sql, {"m": expressions[q]})).all()
+        return (time.perf_counter() - start) * 1000
+
+    # Warm-up: page cache, statement caches, pool; the real path also proves that
+    # every input, expression or not, goes through without error.
+    for probe in probes:
+        await real(probe.text)
+        if expressions[probe.text] is not None:
+            await bare(probe.text)
+    timings: list[Timing] = []
+    measured = [p for p in probes if expressions[p.text] is not None]
+    for index, probe in enumerate(measured):
+        # Interleaved, so that drift (caches, other load) hits both sides alike; the
+        # order alternates, so that neither side always runs just after the other.
+        if index % 2:
+            bare_ms = await bare(probe.text)
+            real_ms = await real(probe.text)
+        else:
+            real_ms = await real(probe.text)
+            bare_ms = await bare(probe.text)
+        timings.append(Timing(probe, real_ms, bare_ms))
+    return timings
 
 
 def percentiles(samples: list[float]) -> tuple[float, float, float]:
@@ -300,50 +364,15 @@ def percentiles(samples: list[float]) -> tuple[float, float, float]:
     return cuts[49], cuts[94], cuts[98]
 
 
-async def measure(
-    engine: AsyncEngine, texts: list[str]
-) -> tuple[list[str], list[float], list[float]]:
-    """The queries with an FTS5 expression, and their real and bare latencies in ms."""
-    store = Store(engine)
-    kinds = list(Kind)
-    bare_sql = text("SELECT rowid FROM search_fts WHERE search_fts MATCH :m ORDER BY rank LIMIT 10")
-    expressions = {q: fts5_expression(parse_query(q)) for q in texts}
-    measured = [q for q in texts if expressions[q] is not None]
-
-    async def real(q: str) -> float:
-        start = time.perf_counter()
-        query = parse_query(q)
-        async with store.transaction() as tx:
-            await tx.search(COMMUNITY, query, kinds, limit=10)
-        return time.perf_counter() - start
-
-    async def bare(q: str) -> float:
-        start = time.perf_counter()
-        async with engine.connect() as conn:
-            (await conn.execute(bare_sql, {"m": expressions[q]})).all()
-        return time.perf_counter() - start
-
-    # Warm-up: page cache, statement caches, pool; the real path also proves that
-    # every input, expression or not, goes through without error.
-    for q in texts:
-        await real(q)
-        if expressions[q] is not None:
-            await bare(q)
-    real_ms: list[float] = []
-    bare_ms: list[float] = []
-    for q in measured:
-        real_ms.append(await real(q) * 1000)
-        bare_ms.append(await bare(q) * 1000)
-    return measured, real_ms, bare_ms
-
-
-def report(real_ms: list[float], bare_ms: list[float], skipped: int, total: int) -> None:
-    real_p = percentiles(real_ms)
-    bare_p = percentiles(bare_ms)
-    print(f"\nQueries: {total} ({skipped} skipped on both sides: no FTS5 expression)")
+def report(timings: list[Timing], skipped: int) -> None:
+    real_p = percentiles([t.real_ms for t in timings])
+    bare_p = percentiles([t.bare_ms for t in timings])
+    print(
+        f"\nQueries: {len(timings) + skipped} ({skipped} skipped on both sides: no FTS5 expression)"
+    )
     print(f"{'path':<6}{'count':>7}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}")
-    for name, p, n in (("real", real_p, len(real_ms)), ("bare", bare_p, len(bare_ms))):
-        print(f"{name:<6}{n:>7}{p[0]:>10.2f}{p[1]:>10.2f}{p[2]:>10.2f}")
+    for name, p in (("real", real_p), ("bare", bare_p)):
+        print(f"{name:<6}{len(timings):>7}{p[0]:>10.2f}{p[1]:>10.2f}{p[2]:>10.2f}")
     ratio_p50 = real_p[0] / bare_p[0]
     ratio_p95 = real_p[1] / bare_p[1]
     print(f"ratio real/bare: p50 {ratio_p50:.2f}x, p95 {ratio_p95:.2f}x")
@@ -354,11 +383,22 @@ def report(real_ms: list[float], bare_ms: list[float], skipped: int, total: int)
     print(f"  real p95 within {TARGET_RATIO:.0f}x of bare p95: {verdict} ({ratio_p95:.2f}x)")
 
 
-def slowest(measured: list[str], real_ms: list[float], bare_ms: list[float]) -> None:
-    """The worst queries for the real path: where to look when a target fails."""
+def breakdown(timings: list[Timing]) -> None:
+    """Per query shape and the slowest queries: where to look when a target fails."""
+    print(
+        f"\n{'shape':<15}{'count':>6}{'real p50':>10}{'real max':>10}{'bare p50':>10}{'bare max':>10}"
+    )
+    shapes = dict.fromkeys(t.probe.shape for t in timings)
+    for shape in shapes:
+        real_ms = [t.real_ms for t in timings if t.probe.shape == shape]
+        bare_ms = [t.bare_ms for t in timings if t.probe.shape == shape]
+        print(
+            f"{shape:<15}{len(real_ms):>6}{statistics.median(real_ms):>10.2f}{max(real_ms):>10.2f}"
+            f"{statistics.median(bare_ms):>10.2f}{max(bare_ms):>10.2f}"
+        )
     print("Slowest real queries (real ms / bare ms):")
-    for q, r, b in sorted(zip(measured, real_ms, bare_ms, strict=True), key=lambda t: -t[1])[:5]:
-        print(f"  {r:8.2f} / {b:8.2f}  {q!r}")
+    for t in sorted(timings, key=lambda t: -t.real_ms)[:5]:
+        print(f"  {t.real_ms:8.2f} / {t.bare_ms:8.2f}  {t.probe.text!r} ({t.probe.shape})")
 
 
 async def run(per_kind: int, query_count: int, database: Path) -> None:
@@ -374,15 +414,15 @@ async def run(per_kind: int, query_count: int, database: Path) -> None:
             f"Loaded {2 * per_kind} documents ({per_kind} resources + {per_kind} questions) "
             f"in {elapsed:.1f} s ({2 * per_kind / elapsed:,.0f} documents/s)"
         )
-        texts = queries(rng, vocab, query_count, samples)
+        probes = queries(rng, vocab, query_count, samples)
         start = time.perf_counter()
-        measured, real_ms, bare_ms = await measure(engine, texts)
+        timings = await measure(engine, probes)
         print(f"Measured in {time.perf_counter() - start:.1f} s (warm-up included)")
-        if len(measured) < 2:
+        if len(timings) < 2:
             print("Too few queries with an FTS5 expression to compute percentiles.")
             return
-        report(real_ms, bare_ms, len(texts) - len(measured), len(texts))
-        slowest(measured, real_ms, bare_ms)
+        report(timings, len(probes) - len(timings))
+        breakdown(timings)
     finally:
         await engine.dispose()
 

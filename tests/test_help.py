@@ -247,3 +247,14 @@ async def test_a_question_the_platform_refuses_is_kept_and_the_asker_told(commun
     assert "could not be posted" in reply.plain_text() and "channel_not_found" in reply.plain_text()
     q = await question(community)
     assert q is not None and q.title == "Question?" and q.message_id is None
+
+
+async def test_a_modal_submission_asks_with_its_fields(community):
+    from bot.commands import Ask
+
+    reply = await community.entraide.handle(
+        Ask(community.actor("alice"), "general", "Icebreakers?", "For 30 people, online", ("online", "#Groups"), True)
+    )
+    q = await question(community)
+    assert (q.title, q.details, q.tags, q.anonymous) == ("Icebreakers?", "For 30 people, online", ("online", "groups"), True)
+    assert "anonymously" in reply.plain_text()

@@ -64,3 +64,10 @@ def test_the_command_fails_at_start_with_that_message(tmp_path):
         input="",
     )
     assert result.returncode == 2 and "reminders.max_per_question" in result.stderr
+
+
+def test_help_lists_every_command():
+    result = subprocess.run([sys.executable, "-m", "bot.runtime.cli", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0
+    for command in ("console", "db", "prompts", "export"):
+        assert command in result.stdout

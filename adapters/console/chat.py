@@ -90,11 +90,12 @@ class ConsoleChat:
         self, community_id: str, channel_id: str, message_id: str, message: Message
     ) -> None:
         existing = self._existing(message_id)
-        existing.text = "\n".join(to_text(message))
-        self.write(
-            f"✎ #{existing.number} updated: "
-            + " · ".join(line for line in to_text(message) if line.startswith(("Status", "Statut")))
-        )
+        before, after = existing.text.splitlines(), to_text(message)
+        existing.text = "\n".join(after)
+        # Only what changed: a whole card again at every edit would drown the conversation.
+        changed = [line for line in after if line not in before]
+        if changed:
+            self.write(f"✎ #{existing.number} updated: " + " · ".join(changed))
 
     async def add_reaction(
         self, community_id: str, channel_id: str, message_id: str, emoji: str
