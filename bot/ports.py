@@ -342,3 +342,22 @@ class Transaction(Protocol):
 class Store(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[Transaction]:
         """``async with store.transaction() as tx``: commit on success, roll back on error."""
+
+
+class Adapter(Protocol):
+    """A platform connection, started and stopped by ``entraide run``.
+
+    It turns the platform's events into commands for ``Entraide.handle`` and
+    implements :class:`Chat` for the core's own posts. Its community ids are
+    ``"<platform>:<workspace or server id>"`` (``slack:T0123``, ``discord:8123…``),
+    which is how the runtime routes a post to the right adapter.
+    """
+
+    platform: str
+    chat: Chat
+
+    async def start(self) -> None:
+        """Connect and begin delivering events; return once connected."""
+
+    async def stop(self) -> None:
+        """Stop taking events, let in-flight work finish, disconnect."""

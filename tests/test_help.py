@@ -253,8 +253,20 @@ async def test_a_modal_submission_asks_with_its_fields(community):
     from bot.commands import Ask
 
     reply = await community.entraide.handle(
-        Ask(community.actor("alice"), "general", "Icebreakers?", "For 30 people, online", ("online", "#Groups"), True)
+        Ask(
+            community.actor("alice"),
+            "general",
+            "Icebreakers?",
+            "For 30 people, online",
+            ("online", "#Groups"),
+            True,
+        )
     )
     q = await question(community)
-    assert (q.title, q.details, q.tags, q.anonymous) == ("Icebreakers?", "For 30 people, online", ("online", "groups"), True)
+    assert (q.title, q.details, q.tags, q.anonymous) == (
+        "Icebreakers?",
+        "For 30 people, online",
+        ("online", "groups"),
+        True,
+    )
     assert "anonymously" in reply.plain_text()

@@ -72,3 +72,16 @@ def test_french_is_really_french():
         if v == catalogue("fr")[k] and not k.startswith("duration.")
     }
     assert same <= SAME_IN_BOTH
+
+
+def test_every_command_spec_speaks_both_languages():
+    from bot.specs import COMMANDS
+
+    assert {c.name for c in COMMANDS} == {"ask", "share", "resources", "search", "entraide"}
+    for command in COMMANDS:
+        for texts in (
+            command.description,
+            command.usage,
+            *(p.description for p in command.parameters),
+        ):
+            assert set(texts) == set(LANGUAGES) and all(texts.values()), command.name

@@ -67,7 +67,9 @@ def test_the_command_fails_at_start_with_that_message(tmp_path):
 
 
 def test_help_lists_every_command():
-    result = subprocess.run([sys.executable, "-m", "bot.runtime.cli", "--help"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.runtime.cli", "--help"], capture_output=True, text=True
+    )
     assert result.returncode == 0
     for command in ("console", "db", "prompts", "export"):
         assert command in result.stdout
