@@ -26,6 +26,9 @@ class Core:
     organisers: frozenset[str] = frozenset()  # member ids that organise every community
     max_reminders: int = 3
     catch_up_grace: timedelta = timedelta(hours=6)
+    claim_lease: timedelta = timedelta(
+        minutes=5
+    )  # after this, a claim left by a dead instance is taken over
     digest_days: int = 7
 
     def is_organiser(self, actor: Actor) -> bool:

@@ -25,6 +25,24 @@ class MarkKind(StrEnum):
     UPVOTE = "upvote"
 
 
+class ClaimStatus(StrEnum):
+    """Where a scheduled post (an occurrence, a reminder) stands."""
+
+    CLAIMED = "claimed"  # an instance holds it until its lease ends
+    POSTED = "posted"
+    SKIPPED = "skipped"  # found too late, beyond the catch-up window
+    FAILED = "failed"  # the platform refused it for good; organisers were told
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The right to post one scheduled item, held until ``lease_until``."""
+
+    id: int
+    attempts: int
+    prompt_id: str | None = None  # an occurrence's prompt, kept when the claim is taken over
+
+
 class ScheduleKind(StrEnum):
     PROMPT = "prompt"
     DIGEST = "digest"

@@ -2,7 +2,11 @@
 
 The truth lives in the database: a timer (APScheduler in ``entraide run``, the
 simulated clock in the console) only asks :func:`run_due` to do what is due and
-:func:`next_due` when to ask again.
+:func:`next_due` when to ask again. Each scheduled post is claimed (a row with a
+unique key) and committed before it is posted, so that one instance posts it;
+a claim whose instance died is taken over when its lease ends; a post that
+fails for a while is tried again with backoff; one the platform refuses for
+good is marked failed and reported to the organisers.
 """
 
 from __future__ import annotations
@@ -11,35 +15,34 @@ import logging
 from datetime import datetime
 
 from bot.core import Core
-from bot.domain import Schedule, ScheduleKind
-from bot.ports import ChatError
-from bot.practice import choose_prompt, prompt_message
+from bot.delivery import report_failure, retry_at
+from bot.domain import ClaimStatus, Schedule, ScheduleKind
+from bot.ports import ChatError, ChatUnavailable
+from bot.practice import choose_prompt, prompt_by_id, prompt_message
 from bot.reminders import due_reminders, reminder_due_at, send_reminder
 from bot.schedule import latest_occurrence, next_occurrence
 from bot.stats import digest_message, weekly_digest
 
 log = logging.getLogger(__name__)
 
-CLAIMED, POSTED, SKIPPED, FAILED = "claimed", "posted", "skipped", "failed"
-
 
 async def run_due(core: Core, now: datetime) -> int:
     """Do everything due at ``now``, oldest first; return how many posts were made."""
-    done = 0
     async with core.store.transaction() as tx:
-        schedules = await tx.schedules()
-        occurrences = [
-            (s, *latest_occurrence(s.weekday, s.local_time, s.timezone, now)) for s in schedules
-        ]
-        # An occurrence before the schedule existed was never owed.
-        occurrences = [(s, week, due) for s, week, due in occurrences if due >= s.created_at]
+        latest = {}
+        for s in await tx.schedules():
+            week, due = latest_occurrence(s.weekday, s.local_time, s.timezone, now)
+            if due >= s.created_at:  # an occurrence before the schedule existed was never owed
+                latest[(s.id, week)] = (s, week, due)
         known = await tx.known_weeks(
-            [s.id for s, _, _ in occurrences], [week for _, week, _ in occurrences]
+            [s.id for s, _, _ in latest.values()], [w for _, w, _ in latest.values()]
         )
+        occurrences = [o for key, o in latest.items() if key not in known]
+        occurrences += await tx.expired_occurrences(now)
         reminders = await due_reminders(core, tx, now)
+    done = 0
     for schedule, week, due in sorted(occurrences, key=lambda o: o[2]):
-        if (schedule.id, week) not in known:
-            done += await _run_occurrence(core, schedule, week, due, now)
+        done += await _run_occurrence(core, schedule, week, due, now)
     for reminder in reminders:
         done += await send_reminder(core, reminder, now)
     return done
@@ -50,10 +53,8 @@ async def _run_occurrence(
 ) -> int:
     late = now - due > core.catch_up_grace
     async with core.store.transaction() as tx:
-        occurrence_id = await tx.claim_occurrence(
-            schedule, week, due, SKIPPED if late else CLAIMED, now
-        )
-        if occurrence_id is None:
+        claim = await tx.claim_occurrence(schedule, week, due, now, core.claim_lease, late)
+        if claim is None:
             return 0  # another instance has it
         if late:
             log.warning(
@@ -66,34 +67,62 @@ async def _run_occurrence(
             return 0
         settings = await core.settings(tx, schedule.community_id)
         if schedule.kind is ScheduleKind.PROMPT:
-            prompt = await choose_prompt(core, tx, schedule.community_id, schedule.channel_id)
-            message = prompt_message(core, settings, prompt) if prompt else None
-        else:
-            prompt = None
-            message = digest_message(
-                settings.language,
-                await weekly_digest(tx, schedule.community_id, due, core.digest_days),
+            # A claim taken over keeps the prompt its first claimant chose.
+            prompt = (
+                await prompt_by_id(core, tx, schedule.community_id, claim.prompt_id)
+                if claim.prompt_id
+                else await choose_prompt(core, tx, schedule.community_id, schedule.channel_id)
             )
-        if prompt is not None:
+            if prompt is None:
+                return 0
             # Recorded with the claim, so that it counts as used whatever happens next.
-            await tx.record_occurrence_prompt(schedule.community_id, occurrence_id, prompt.id)
-    if message is None:
-        return 0
-    status, message_id = POSTED, None
+            await tx.record_occurrence_prompt(schedule.community_id, claim.id, prompt.id)
+            message = prompt_message(core, settings, prompt)
+        else:
+            digest = await weekly_digest(tx, schedule.community_id, due, core.digest_days)
+            message = digest_message(settings.language, digest)
     try:
         message_id = await core.chat.post(schedule.community_id, schedule.channel_id, message)
-    except ChatError as error:
-        status = FAILED
+    except ChatUnavailable as error:
         log.warning(
-            "posting %s of schedule %s in %s failed: %s",
+            "posting %s of schedule %s in %s failed, will retry: %s",
             week,
             schedule.id,
             schedule.community_id,
             error,
         )
+        async with core.store.transaction() as tx:
+            await tx.finish_occurrence(
+                schedule.community_id,
+                claim.id,
+                ClaimStatus.CLAIMED,
+                None,
+                now,
+                retry_at(core, claim.attempts, now),
+            )
+        return 0
+    except ChatError as error:
+        log.error(
+            "posting %s of schedule %s in %s failed for good: %s",
+            week,
+            schedule.id,
+            schedule.community_id,
+            error,
+        )
+        async with core.store.transaction() as tx:
+            await tx.finish_occurrence(
+                schedule.community_id, claim.id, ClaimStatus.FAILED, None, now
+            )
+            settings = await core.settings(tx, schedule.community_id)
+        await report_failure(
+            core, schedule.community_id, settings.language, schedule.channel_id, error
+        )
+        return 0
     async with core.store.transaction() as tx:
-        await tx.finish_occurrence(schedule.community_id, occurrence_id, status, message_id, now)
-    return int(status == POSTED)
+        await tx.finish_occurrence(
+            schedule.community_id, claim.id, ClaimStatus.POSTED, message_id, now
+        )
+    return 1
 
 
 async def next_due(core: Core, now: datetime) -> datetime | None:

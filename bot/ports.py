@@ -43,6 +43,11 @@ class ChatError(Exception):
     """A post failed for good (unknown channel, no access): reported, never retried."""
 
 
+class ChatUnavailable(ChatError):
+    """The platform could not be reached or kept failing (5xx, 429, time-outs) after the
+    adapter's own retries: a scheduled post is tried again later, not dropped."""
+
+
 class Chat(Protocol):
     async def post(
         self, community_id: str, channel_id: str, message: Message, thread_id: str | None = None

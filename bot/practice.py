@@ -19,16 +19,27 @@ log = logging.getLogger(__name__)
 CUSTOM_THEME = "community"
 
 
+async def _own_prompts(tx: Transaction, community_id: str) -> list[Prompt]:
+    return [
+        Prompt(prompt_id, theme, {language: text})
+        for prompt_id, theme, language, text in await tx.custom_prompts(community_id)
+    ]
+
+
+async def prompt_by_id(
+    core: Core, tx: Transaction, community_id: str, prompt_id: str
+) -> Prompt | None:
+    return core.library.get(prompt_id) or next(
+        (p for p in await _own_prompts(tx, community_id) if p.id == prompt_id), None
+    )
+
+
 async def choose_prompt(
     core: Core, tx: Transaction, community_id: str, channel_id: str
 ) -> Prompt | None:
     """The next prompt for a channel: never one it had, until the library is exhausted."""
     used = await tx.used_prompt_ids(community_id, channel_id)
-    own = [
-        Prompt(prompt_id, theme, {language: text})
-        for prompt_id, theme, language, text in await tx.custom_prompts(community_id)
-    ]
-    return core.library.next_prompt(used, extra=own)
+    return core.library.next_prompt(used, extra=await _own_prompts(tx, community_id))
 
 
 def prompt_message(core: Core, settings: CommunitySettings, prompt: Prompt) -> Message:

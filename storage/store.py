@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain import (
     Answer,
+    Claim,
+    ClaimStatus,
     CommunitySettings,
     MarkKind,
     PracticeShare,
@@ -316,21 +318,82 @@ class Transaction:
         )
         return [_question(row) for row in rows]
 
-    async def claim_reminder(self, question: Question, round_: int, now: datetime) -> bool:
-        """Claim reminder ``round_`` of a question: True for exactly one caller, ever."""
-        claimed = await self._inserted(
+    async def claim_reminder(
+        self, question: Question, round_: int, now: datetime, lease: timedelta
+    ) -> Claim | None:
+        """Claim reminder ``round_`` of a question: new, or taken over from a claimant whose lease ended."""
+        key = and_(reminders.c.question_id == question.id, reminders.c.round == round_)
+        inserted = await self._inserted(
             self._insert_ignoring(reminders, "question_id", "round").values(
                 community_id=question.community_id,
                 question_id=question.id,
                 round=round_,
-                sent_at=now,
+                status=ClaimStatus.CLAIMED.value,
+                claimed_at=now,
+                lease_until=now + lease,
+                attempts=1,
             )
         )
-        if claimed:
+        if inserted:
             await self.conn.execute(
                 update(questions).where(questions.c.id == question.id).values(reminders_sent=round_)
             )
-        return claimed
+            return Claim(round_, 1)
+        return await self._take_over(
+            reminders, key, now, lease, lambda row: Claim(round_, row.attempts)
+        )
+
+    async def expired_reminders(self, now: datetime) -> list[tuple[Question, int]]:
+        """Reminders claimed by an instance that did not finish them (it crashed, or the post failed)."""
+        rows = await self.conn.execute(
+            select(questions, reminders.c.round.label("reminder_round"))
+            .join(reminders, reminders.c.question_id == questions.c.id)
+            .where(reminders.c.status == ClaimStatus.CLAIMED.value, reminders.c.lease_until < now)
+            .order_by(reminders.c.claimed_at)
+        )
+        return [(_question(row), row.reminder_round) for row in rows]
+
+    async def finish_reminder(
+        self,
+        question: Question,
+        round_: int,
+        status: ClaimStatus,
+        now: datetime,
+        retry_at: datetime | None = None,
+    ) -> None:
+        """Record how a reminder ended; with ``retry_at`` it stays claimed and is tried again then."""
+        await self.conn.execute(
+            update(reminders)
+            .where(
+                reminders.c.question_id == question.id,
+                reminders.c.round == round_,
+                reminders.c.community_id == question.community_id,
+            )
+            .values(
+                status=status.value,
+                posted_at=now if status is ClaimStatus.POSTED else None,
+                lease_until=retry_at,
+            )
+        )
+
+    async def _take_over(
+        self, table, key, now: datetime, lease: timedelta, to_claim, status=ClaimStatus.CLAIMED
+    ):
+        """Take a claim whose lease ended: exactly one of several racing instances gets the row."""
+        row = (
+            await self.conn.execute(
+                update(table)
+                .where(key, table.c.status == ClaimStatus.CLAIMED.value, table.c.lease_until < now)
+                .values(
+                    status=status.value,
+                    claimed_at=now,
+                    lease_until=now + lease,
+                    attempts=table.c.attempts + 1,
+                )
+                .returning(*table.c)
+            )
+        ).first()
+        return to_claim(row) if row is not None else None
 
     async def add_answer(
         self,
@@ -644,19 +707,7 @@ class Transaction:
         stmt = select(schedules).order_by(schedules.c.community_id, schedules.c.id)
         if community_id is not None:
             stmt = stmt.where(schedules.c.community_id == community_id)
-        return [
-            Schedule(
-                id=row.id,
-                community_id=row.community_id,
-                kind=ScheduleKind(row.kind),
-                channel_id=row.channel_id,
-                weekday=row.weekday,
-                local_time=row.local_time,
-                timezone=row.timezone,
-                created_at=row.created_at,
-            )
-            for row in await self.conn.execute(stmt)
-        ]
+        return [_schedule(row) for row in await self.conn.execute(stmt)]
 
     async def known_weeks(
         self, schedule_ids: Sequence[int], weeks: Sequence[str]
@@ -673,9 +724,20 @@ class Transaction:
         return {tuple(row) for row in rows}
 
     async def claim_occurrence(
-        self, schedule: Schedule, week: str, due_at: datetime, status: str, now: datetime
-    ) -> int | None:
-        """Claim one week of a schedule; the unique key makes exactly one claimant win."""
+        self,
+        schedule: Schedule,
+        week: str,
+        due_at: datetime,
+        now: datetime,
+        lease: timedelta,
+        late: bool,
+    ) -> Claim | None:
+        """Claim one week of a schedule: new, or taken over from a claimant whose lease ended.
+
+        The unique key (schedule, week) makes exactly one claimant win; a claim
+        found ``late`` (beyond the catch-up window) is recorded as skipped.
+        """
+        status = ClaimStatus.SKIPPED if late else ClaimStatus.CLAIMED
         result = await self.conn.execute(
             self._insert_ignoring(occurrences, "schedule_id", "week")
             .values(
@@ -684,12 +746,40 @@ class Transaction:
                 channel_id=schedule.channel_id,
                 week=week,
                 due_at=due_at,
-                status=status,
+                status=status.value,
                 claimed_at=now,
+                lease_until=now + lease,
+                attempts=1,
             )
             .returning(occurrences.c.id)
         )
-        return result.scalar_one_or_none()
+        occurrence_id = result.scalar_one_or_none()
+        if occurrence_id is not None:
+            return Claim(occurrence_id, 1)
+        key = and_(occurrences.c.schedule_id == schedule.id, occurrences.c.week == week)
+        return await self._take_over(
+            occurrences,
+            key,
+            now,
+            lease,
+            lambda row: Claim(row.id, row.attempts, row.prompt_id),
+            status,
+        )
+
+    async def expired_occurrences(self, now: datetime) -> list[tuple[Schedule, str, datetime]]:
+        """Occurrences claimed by an instance that did not finish them: (schedule, week, due)."""
+        rows = await self.conn.execute(
+            select(
+                schedules,
+                occurrences.c.week.label("occurrence_week"),
+                occurrences.c.due_at.label("occurrence_due"),
+            )
+            .join(occurrences, occurrences.c.schedule_id == schedules.c.id)
+            .where(
+                occurrences.c.status == ClaimStatus.CLAIMED.value, occurrences.c.lease_until < now
+            )
+        )
+        return [(_schedule(row), row.occurrence_week, row.occurrence_due) for row in rows]
 
     async def record_occurrence_prompt(
         self, community_id: str, occurrence_id: int, prompt_id: str
@@ -704,14 +794,21 @@ class Transaction:
         self,
         community_id: str,
         occurrence_id: int,
-        status: str,
+        status: ClaimStatus,
         message_id: str | None,
         now: datetime,
+        retry_at: datetime | None = None,
     ) -> None:
+        """Record how an occurrence ended; with ``retry_at`` it stays claimed and is tried again then."""
         await self.conn.execute(
             update(occurrences)
             .where(occurrences.c.id == occurrence_id, occurrences.c.community_id == community_id)
-            .values(status=status, message_id=message_id, posted_at=now)
+            .values(
+                status=status.value,
+                message_id=message_id,
+                posted_at=now if status is ClaimStatus.POSTED else None,
+                lease_until=retry_at,
+            )
         )
 
     async def used_prompt_ids(self, community_id: str, channel_id: str) -> list[str]:
@@ -1089,6 +1186,19 @@ def _settings_values(settings: CommunitySettings) -> dict:
         "bookmark_emoji": settings.bookmark_emoji,
         "reminder_delay_minutes": int(settings.reminder_delay.total_seconds() // 60),
     }
+
+
+def _schedule(row) -> Schedule:
+    return Schedule(
+        id=row.id,
+        community_id=row.community_id,
+        kind=ScheduleKind(row.kind),
+        channel_id=row.channel_id,
+        weekday=row.weekday,
+        local_time=row.local_time,
+        timezone=row.timezone,
+        created_at=row.created_at,
+    )
 
 
 def _question(row) -> Question:

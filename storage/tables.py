@@ -215,6 +215,9 @@ occurrences = Table(
     Column("message_id", String(200)),
     Column("claimed_at", UTCDateTime, nullable=False),
     Column("posted_at", UTCDateTime),
+    # A claimant that died leaves its claim behind: another takes it over once the lease ends.
+    Column("lease_until", UTCDateTime),
+    Column("attempts", Integer, nullable=False, server_default="1"),
     UniqueConstraint("schedule_id", "week", name="uq_occurrences_key"),
     Index("ix_occurrences_message", "community_id", "message_id"),
 )
@@ -253,7 +256,11 @@ reminders = Table(
     _community(),
     Column("question_id", Integer, ForeignKey("questions.id", ondelete="CASCADE"), nullable=False),
     Column("round", Integer, nullable=False),
-    Column("sent_at", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False, server_default="posted"),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("posted_at", UTCDateTime),
+    Column("lease_until", UTCDateTime),
+    Column("attempts", Integer, nullable=False, server_default="1"),
     UniqueConstraint("question_id", "round", name="uq_reminders_key"),
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from bot.ports import ChatError, FetchedMessage
+from bot.ports import ChatError, ChatUnavailable, FetchedMessage
 from bot.replies import Message
 
 
@@ -30,7 +30,8 @@ class FakeChat:
         self.reactions: list[tuple[str, str]] = []
         self.private: list[tuple[str, Message]] = []
         self.messages: dict[str, FetchedMessage] = {}
-        self.failing_channels: set[str] = set()
+        self.failing_channels: set[str] = set()  # refuse for good (channel_not_found)
+        self.unavailable_channels: set[str] = set()  # the platform is down for now
         self._ids = itertools.count(1)
 
     def new_id(self) -> str:
@@ -45,6 +46,8 @@ class FakeChat:
     async def post(self, community_id, channel_id, message, thread_id=None) -> str:
         if channel_id in self.failing_channels:
             raise ChatError("channel_not_found")
+        if channel_id in self.unavailable_channels:
+            raise ChatUnavailable("HTTP 503")
         posted = Posted(self.new_id(), channel_id, message, thread_id)
         self.posts.append(posted)
         self.messages[posted.message_id] = FetchedMessage(

@@ -169,3 +169,52 @@ async def test_stats_show_the_months_health(community):
     assert "2 question(s), 50% answered" in text
     assert "30 min" in text and "1. Carol (1)" in text
     assert "Active members (last 30 days): 5" in text
+
+
+async def test_a_claim_left_by_a_dead_instance_is_taken_over_after_its_lease(db):
+    from bot.domain import Schedule, ScheduleKind
+
+    community = make_community(db)
+    await schedule_prompts(community)
+    due = START + timedelta(minutes=30)
+    async with db.transaction() as tx:
+        [schedule] = await tx.schedules()
+        # An instance claimed the occurrence, then died before posting.
+        claim = await tx.claim_occurrence(schedule, "2026-W48", due, due, timedelta(minutes=5), late=False)
+        assert claim is not None and isinstance(schedule, Schedule) and schedule.kind is ScheduleKind.PROMPT
+    await community.entraide.run_due(due + timedelta(minutes=4))
+    assert community.chat.posts_in("practice") == []  # the lease still holds
+    await community.entraide.run_due(due + timedelta(minutes=6))
+    await community.entraide.run_due(due + timedelta(minutes=7))
+    assert len(community.chat.posts_in("practice")) == 1
+
+
+async def test_a_platform_outage_is_retried_with_backoff_and_posts_once(community):
+    await schedule_prompts(community)
+    due = START + timedelta(minutes=30)
+    community.chat.unavailable_channels.add("practice")
+    await community.entraide.run_due(due)
+    await community.entraide.run_due(due + timedelta(seconds=10))  # before the first retry
+    assert community.chat.posts_in("practice") == []
+    community.chat.unavailable_channels.clear()
+    await community.entraide.run_due(due + timedelta(seconds=31))
+    await community.entraide.run_due(due + timedelta(minutes=10))
+    assert len(community.chat.posts_in("practice")) == 1
+
+
+async def test_a_post_the_platform_refuses_is_marked_failed_and_organisers_told(community):
+    await schedule_prompts(community)
+    community.chat.failing_channels.add("practice")
+    await community.entraide.run_due(START + timedelta(minutes=30))
+    await community.entraide.run_due(START + timedelta(hours=1))
+    [(organiser, notice)] = community.chat.private
+    assert organiser == "olga" and "could not post in practice: channel_not_found" in notice.plain_text()
+
+
+async def test_a_reminder_that_could_not_be_posted_is_retried(community):
+    card = await community.ask("alice", "Question?")
+    community.chat.unavailable_channels.add("help")
+    await run_until(community, START + timedelta(hours=24))
+    community.chat.unavailable_channels.clear()
+    await community.entraide.run_due(START + timedelta(hours=24, minutes=1))
+    assert len([p for p in community.chat.posts if p.message.refers_to == card]) == 1

@@ -31,7 +31,7 @@ def test_every_message_key_used_in_the_code_exists():
     used = set(
         re.findall(
             r'"((?:error|ask|button|question|answer|share|resource|resources|search|prompt|reminder|'
-            r'digest|stats|duration|config|schedule|topics|forget|help)\.[a-z_]+)"',
+            r"digest|stats|duration|config|schedule|topics|forget|help|failure)\.[a-z_]+)\"",
             source,
         )
     )
