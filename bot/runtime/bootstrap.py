@@ -47,6 +47,7 @@ def build(
         organisers=frozenset([*settings.organisers, *(extra_organisers or [])]),
         max_reminders=settings.reminders.max_per_question,
         catch_up_grace=timedelta(hours=settings.scheduling.catch_up_grace_hours),
+        claim_lease=timedelta(seconds=settings.scheduling.claim_lease_seconds),
         digest_days=settings.scheduling.digest_days,
     )
     return App(Entraide(core), store)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot.clock import ManualClock, SystemClock
 from bot.prompts import LibraryError, load_library
+from bot.runtime.logs import configure as configure_logs
 from bot.runtime.settings import ConfigError, Settings, load_settings
 
 log = logging.getLogger("entraide")
@@ -30,9 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.database_url:
         settings.database_url = args.database_url
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logs(settings.log_level, settings.log_format, settings.secrets())
     try:
         return args.action(args, settings)
     except (LibraryError, ConfigError) as error:
@@ -69,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     console.add_argument("--start", help="ISO instant the simulated clock starts at (default: now)")
     console.set_defaults(action=_console)
 
+    run = commands.add_parser("run", help="run the enabled platforms and the scheduler")
+    run.set_defaults(action=_run)
+
     db = commands.add_parser("db", help="database schema").add_subparsers(title="db commands")
     db.add_parser("upgrade", help="migrate the database to the current schema").set_defaults(
         action=_db_upgrade
@@ -96,6 +98,12 @@ def _console(args, settings: Settings) -> int:
 
     start = _parse_instant(args.start or settings.console.start)
     return asyncio.run(run_console(settings, ManualClock(start), interactive=sys.stdin.isatty()))
+
+
+def _run(args, settings: Settings) -> int:
+    from bot.runtime.run import run
+
+    return asyncio.run(run(settings))
 
 
 def _parse_instant(text: str | None) -> datetime:

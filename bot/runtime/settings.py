@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
+from sqlalchemy.engine import make_url
 
 from bot.i18n import LANGUAGES
 
@@ -58,6 +59,25 @@ class Reminders(Section):
 class Scheduling(Section):
     catch_up_grace_hours: float = Field(6, ge=0, le=168)
     digest_days: int = Field(7, ge=1, le=31)
+    tick_seconds: float = Field(30, gt=0, le=3600)  # how often `entraide run` looks for what is due
+    claim_lease_seconds: float = Field(
+        300, gt=0, le=86400
+    )  # then a dead instance's claim is taken over
+
+
+class Health(Section):
+    """`/healthz` and `/metrics` (Prometheus) over HTTP."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)  # 0: any free port (it is logged)
+
+
+class Recorder(Section):
+    """A platform for trying `entraide run` without Slack or Discord: posts are appended to a file."""
+
+    path: str | None = None  # JSON lines, one per post; the console community's posts go there
+    delay_seconds: float = Field(0, ge=0, le=60)  # a slow platform: each post takes this long
 
 
 class Console(Section):
@@ -106,7 +126,23 @@ class Settings(BaseSettings):
     console: Console = Console()
     slack: Slack = Slack()
     discord: Discord = Discord()
+    health: Health = Health()
+    recorder: Recorder = Recorder()
     log_level: str = "WARNING"
+    log_format: Literal["text", "json"] = "text"
+
+    def secrets(self) -> list[str]:
+        """Every secret value, so that logging can mask them wherever they appear."""
+        tokens = [
+            self.slack.bot_token,
+            self.slack.app_token,
+            self.slack.signing_secret,
+            self.discord.token,
+        ]
+        password = make_url(self.database_url).password if "://" in self.database_url else None
+        return [t.get_secret_value() for t in tokens if t is not None] + (
+            [str(password)] if password else []
+        )
 
     @field_validator("database_url")
     @classmethod

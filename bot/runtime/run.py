@@ -1,0 +1,147 @@
+"""`entraide run`: the configured adapters and the scheduler in one process, stopped cleanly by SIGTERM/SIGINT.
+
+APScheduler is only a timer: every ``scheduling.tick_seconds`` it asks the core
+what is due (``Entraide.run_due``); what is due and what was done live in the
+database, so that several instances can run side by side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from datetime import timedelta
+from pathlib import Path
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.clock import Clock, SystemClock
+from bot.ports import Adapter
+from bot.runtime.bootstrap import build
+from bot.runtime.health import health_app, serve
+from bot.runtime.metrics import MeteredChat, MeteredEntraide, Metrics
+from bot.runtime.routing import RoutingChat
+from bot.runtime.settings import ConfigError, Settings
+from bot.service import Entraide
+from storage.migrate import schema_status
+
+log = logging.getLogger(__name__)
+
+
+def make_adapters(settings: Settings, entraide: MeteredEntraide) -> list[Adapter]:
+    adapters: list[Adapter] = []
+    if settings.recorder.path:
+        from adapters.console.recorder import RecorderAdapter
+
+        adapters.append(
+            RecorderAdapter(Path(settings.recorder.path), settings.recorder.delay_seconds)
+        )
+    if settings.slack.enabled:
+        from adapters.slack import SlackAdapter
+
+        adapters.append(SlackAdapter(entraide, settings.slack))
+    if settings.discord.enabled:
+        from adapters.discord import DiscordAdapter
+
+        adapters.append(DiscordAdapter(entraide, settings.discord))
+    if not adapters:
+        raise ConfigError(
+            "no platform is enabled: set slack.enabled, discord.enabled or recorder.path"
+        )
+    return adapters
+
+
+class Ticker:
+    """One `run_due` at a time; remembers how late each tick started (the scheduler's lag)."""
+
+    def __init__(
+        self, entraide: Entraide, metrics: Metrics, clock: Clock, interval: timedelta
+    ) -> None:
+        self.entraide = entraide
+        self.metrics = metrics
+        self.clock = clock
+        self.interval = interval
+        self.expected = None
+        self.running: asyncio.Task | None = None
+
+    async def tick(self) -> None:
+        now = self.clock.now()
+        if self.expected is not None:
+            self.metrics.lag.set(max(0.0, (now - self.expected).total_seconds()))
+        self.expected = now + self.interval
+        self.running = asyncio.current_task()
+        try:
+            posted = await self.entraide.run_due(now)
+            self.metrics.scheduled.inc(posted)
+        except Exception:
+            # A tick that fails (database away, say) leaves its claims to their leases; the next one retries.
+            log.exception("scheduler tick failed")
+        finally:
+            self.running = None
+
+    async def finish(self) -> None:
+        if self.running is not None:
+            await asyncio.wait({self.running}, timeout=30)
+
+
+async def run(settings: Settings) -> int:
+    metrics = Metrics()
+    router = RoutingChat()
+    clock = SystemClock()
+    app = build(settings, MeteredChat(router, metrics), clock)
+    try:
+        current, head = await schema_status(app.store.engine)
+        if current != head:
+            print(
+                f"entraide: the database schema is at {current or 'nothing'}, this version needs {head}: "
+                "run `entraide db upgrade` once, then start the instances."
+            )
+            return 2
+        adapters = make_adapters(settings, MeteredEntraide(app.entraide, metrics))
+        for adapter in adapters:
+            router.add(adapter.platform, adapter.chat)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+
+        health = None
+        if settings.health.enabled:
+            health, port = await serve(
+                health_app(app.store.engine, adapters, metrics),
+                settings.health.host,
+                settings.health.port,
+            )
+            print(
+                f"entraide: health and metrics on http://{settings.health.host}:{port}/healthz",
+                flush=True,
+            )
+        for adapter in adapters:
+            await adapter.start()
+        interval = timedelta(seconds=settings.scheduling.tick_seconds)
+        ticker = Ticker(app.entraide, metrics, clock, interval)
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        scheduler.add_job(
+            ticker.tick,
+            "interval",
+            seconds=interval.total_seconds(),
+            next_run_time=clock.now(),
+            max_instances=1,
+            coalesce=True,
+        )
+        scheduler.start()
+        print(f"entraide: running ({', '.join(a.platform for a in adapters)})", flush=True)
+        await stop.wait()
+
+        log.info("stopping")
+        scheduler.shutdown(wait=False)
+        await (
+            ticker.finish()
+        )  # a post under way completes; anything claimed later waits for its lease
+        for adapter in reversed(adapters):
+            await adapter.stop()
+        if health is not None:
+            await health.cleanup()
+        return 0
+    finally:
+        await app.close()
