@@ -5,8 +5,8 @@ with N resources and N resolved questions of generated French and English text
 about training and teaching (folded, as the app stores it), then runs a few
 hundred varied queries twice each, interleaved:
 
-* real: ``parse_query`` + ``Transaction.search`` (join with ``search_documents``,
-  community and kind filters, bm25 with title weight) inside ``store.transaction()``;
+* real: ``parse_query`` + ``Transaction.search`` (the community's most recent matches,
+  at most 2,000, ranked by bm25 with title weight) inside ``store.transaction()``;
 * bare: ``SELECT rowid FROM search_fts WHERE search_fts MATCH :m ORDER BY rank LIMIT 10``
   with the same MATCH string (``fts5_expression``), on a connection of the same engine.
 

@@ -15,6 +15,7 @@ from enum import StrEnum
 from bot.text import QUERY_MAX, fold
 
 MAX_TERMS = 12
+PREFIX_MIN = 3  # shorter words match exactly: "a"* would expand to half the vocabulary
 _WORD = re.compile(r"\w+")
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
 # Common words that would make every document similar to every question.
@@ -60,8 +61,17 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text).replace("_", " "))
 
 
+def is_prefix(word: str) -> bool:
+    """Whether a searched word also matches longer words (``engag`` → *engagement*)."""
+    return len(word) >= PREFIX_MIN
+
+
 def parse_query(text: str) -> Query:
-    """Words and "quoted phrases" all required; ``-word`` excluded; anything else ignored."""
+    """Words and "quoted phrases" all required; ``-word`` excluded; anything else ignored.
+
+    Common words (stopwords, single letters) are left out when other words remain:
+    requiring "how" or "a" finds less, and costs the most.
+    """
     groups: list[tuple[str, ...]] = []
     excluded: list[str] = []
     for match in _TOKEN.finditer((text or "")[:QUERY_MAX]):
@@ -76,7 +86,8 @@ def parse_query(text: str) -> Query:
             groups.append(tuple(found))
         else:
             groups.extend((word,) for word in found)
-    return Query(tuple(groups[:MAX_TERMS]), tuple(excluded[:MAX_TERMS]))
+    significant = [g for g in groups if len(g) > 1 or (g[0] not in STOPWORDS and len(g[0]) > 1)]
+    return Query(tuple((significant or groups)[:MAX_TERMS]), tuple(excluded[:MAX_TERMS]))
 
 
 def similarity_query(text: str) -> Query:

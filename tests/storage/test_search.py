@@ -131,3 +131,17 @@ async def test_reindexing_replaces_and_unindexing_removes(indexed):
     async with indexed.transaction() as tx:
         await tx.unindex("team", Kind.QUESTION, 2)
     assert await find(indexed, "hybrid") == []
+
+
+async def test_only_the_most_recent_matches_are_ranked_when_there_are_very_many(indexed, monkeypatch):
+    import storage.search
+
+    monkeypatch.setattr(storage.search, "CANDIDATES", 2)
+    # Three documents mention "evaluation"; the two indexed last are ranked, best first.
+    assert set(await find(indexed, "evaluation")) == {(Kind.SHARE, 4), (Kind.RESOURCE, 5)}
+    assert (await find(indexed, "evaluation"))[0] == (Kind.RESOURCE, 5)
+
+
+async def test_common_words_are_left_out_when_other_words_remain(indexed):
+    assert await find(indexed, "how to cook for remote learners") == []  # "cook" is in no document
+    assert await find(indexed, "the remote learners") == [(Kind.QUESTION, 2)]
