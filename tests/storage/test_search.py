@@ -133,7 +133,9 @@ async def test_reindexing_replaces_and_unindexing_removes(indexed):
     assert await find(indexed, "hybrid") == []
 
 
-async def test_only_the_most_recent_matches_are_ranked_when_there_are_very_many(indexed, monkeypatch):
+async def test_only_the_most_recent_matches_are_ranked_when_there_are_very_many(
+    indexed, monkeypatch
+):
     import storage.search
 
     monkeypatch.setattr(storage.search, "CANDIDATES", 2)
