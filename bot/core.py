@@ -26,9 +26,10 @@ class Core:
     organisers: frozenset[str] = frozenset()  # member ids that organise every community
     max_reminders: int = 3
     catch_up_grace: timedelta = timedelta(hours=6)
-    claim_lease: timedelta = timedelta(
-        minutes=5
-    )  # after this, a claim left by a dead instance is taken over
+    # After this, a claim left by a dead instance is taken over.
+    claim_lease: timedelta = timedelta(minutes=5)
+    # Scheduled posts under way at once; the adapters pace them to the platform's limits.
+    post_concurrency: int = 16
     digest_days: int = 7
 
     def is_organiser(self, actor: Actor) -> bool:

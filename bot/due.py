@@ -11,6 +11,7 @@ good is marked failed and reported to the organisers.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
 
@@ -40,12 +41,17 @@ async def run_due(core: Core, now: datetime) -> int:
         occurrences = [o for key, o in latest.items() if key not in known]
         occurrences += await tx.expired_occurrences(now)
         reminders = await due_reminders(core, tx, now)
-    done = 0
-    for schedule, week, due in sorted(occurrences, key=lambda o: o[2]):
-        done += await _run_occurrence(core, schedule, week, due, now)
-    for reminder in reminders:
-        done += await send_reminder(core, reminder, now)
-    return done
+    # Many channels can be due at the same minute: post them side by side, oldest first.
+    slots = asyncio.Semaphore(core.post_concurrency)
+
+    async def bounded(post) -> int:
+        async with slots:
+            return await post
+
+    occurrences.sort(key=lambda o: o[2])
+    posts = [_run_occurrence(core, schedule, week, due, now) for schedule, week, due in occurrences]
+    posts += [send_reminder(core, reminder, now) for reminder in reminders]
+    return sum(await asyncio.gather(*(bounded(post) for post in posts)))
 
 
 async def _run_occurrence(

@@ -47,6 +47,10 @@ class ChatUnavailable(ChatError):
     """The platform could not be reached or kept failing (5xx, 429, time-outs) after the
     adapter's own retries: a scheduled post is tried again later, not dropped."""
 
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after  # seconds, when the platform said (HTTP 429 Retry-After)
+
 
 class Chat(Protocol):
     async def post(
@@ -355,7 +359,9 @@ class Adapter(Protocol):
     It turns the platform's events into commands for ``Entraide.handle`` and
     implements :class:`Chat` for the core's own posts. Its community ids are
     ``"<platform>:<workspace or server id>"`` (``slack:T0123``, ``discord:8123…``),
-    which is how the runtime routes a post to the right adapter.
+    which is how the runtime routes a post to the right adapter. An adapter MAY
+    have a ``rate_limits`` attribute (``bot.runtime.pacing.RateLimits``): the
+    runtime then paces the core's posts to it.
     """
 
     platform: str

@@ -20,6 +20,7 @@ from bot.ports import Adapter
 from bot.runtime.bootstrap import build
 from bot.runtime.health import health_app, serve
 from bot.runtime.metrics import MeteredChat, MeteredEntraide, Metrics
+from bot.runtime.pacing import PacedChat
 from bot.runtime.routing import RoutingChat
 from bot.runtime.settings import ConfigError, Settings
 from bot.service import Entraide
@@ -99,7 +100,11 @@ async def run(settings: Settings) -> int:
             return 2
         adapters = make_adapters(settings, MeteredEntraide(app.entraide, metrics))
         for adapter in adapters:
-            router.add(adapter.platform, adapter.chat)
+            # An adapter that knows its platform's limits gets its posts paced to them.
+            limits = getattr(adapter, "rate_limits", None)
+            router.add(
+                adapter.platform, PacedChat(adapter.chat, limits) if limits else adapter.chat
+            )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
