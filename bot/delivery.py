@@ -20,6 +20,11 @@ def retry_at(core: Core, attempts: int, now: datetime) -> datetime:
     return now + min(core.claim_lease, FIRST_RETRY * 2 ** (attempts - 1))
 
 
+def retry_since(core: Core, first_try: datetime, now: datetime) -> datetime:
+    """Backoff without a counter: wait as long again as it has been failing (30 s to a lease)."""
+    return now + min(core.claim_lease, max(FIRST_RETRY, now - first_try))
+
+
 async def report_failure(
     core: Core, community_id: str, language: str, channel_id: str, error: ChatError
 ) -> None:

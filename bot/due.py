@@ -17,10 +17,12 @@ from datetime import datetime
 
 from bot.core import Core
 from bot.delivery import report_failure, retry_at
-from bot.domain import ClaimStatus, Schedule, ScheduleKind
+from bot.domain import ClaimStatus, Question, Resource, Schedule, ScheduleKind
+from bot.help import post_question
 from bot.ports import ChatError, ChatUnavailable
 from bot.practice import choose_prompt, prompt_by_id, prompt_message
 from bot.reminders import due_reminders, reminder_due_at, send_reminder
+from bot.resources import announce
 from bot.schedule import latest_occurrence, next_occurrence
 from bot.stats import digest_message, weekly_digest
 
@@ -41,6 +43,8 @@ async def run_due(core: Core, now: datetime) -> int:
         occurrences = [o for key, o in latest.items() if key not in known]
         occurrences += await tx.expired_occurrences(now)
         reminders = await due_reminders(core, tx, now)
+        questions = await tx.pending_question_posts(now)
+        resources = await tx.pending_resource_posts(now)
     # Many channels can be due at the same minute: post them side by side, oldest first.
     slots = asyncio.Semaphore(core.post_concurrency)
 
@@ -51,6 +55,8 @@ async def run_due(core: Core, now: datetime) -> int:
     occurrences.sort(key=lambda o: o[2])
     posts = [_run_occurrence(core, schedule, week, due, now) for schedule, week, due in occurrences]
     posts += [send_reminder(core, reminder, now) for reminder in reminders]
+    posts += [_post_pending_question(core, question, now) for question in questions]
+    posts += [_announce_pending_resource(core, resource, now) for resource in resources]
     return sum(await asyncio.gather(*(bounded(post) for post in posts)))
 
 
@@ -128,6 +134,32 @@ async def _run_occurrence(
         await tx.finish_occurrence(
             schedule.community_id, claim.id, ClaimStatus.POSTED, message_id, now
         )
+    return 1
+
+
+async def _post_pending_question(core: Core, question: Question, now: datetime) -> int:
+    """A question the platform could not take when it was asked (or whose poster died)."""
+    async with core.store.transaction() as tx:
+        if not await tx.claim_question_post(question, now, core.claim_lease):
+            return 0
+        settings = await core.settings(tx, question.community_id)
+    await post_question(core, settings, question, settings.language)
+    async with core.store.transaction() as tx:
+        posted = await tx.question(question.community_id, question.id)
+    return int(posted is not None and posted.message_id is not None)
+
+
+async def _announce_pending_resource(core: Core, resource: Resource, now: datetime) -> int:
+    async with core.store.transaction() as tx:
+        if not await tx.claim_resource_post(resource, now, core.claim_lease):
+            return 0
+        settings = await core.settings(tx, resource.community_id)
+        names = await tx.member_names(resource.community_id, [resource.shared_by or ""])
+    if not settings.resources_channel:
+        async with core.store.transaction() as tx:
+            await tx.set_resource_post(resource, None, None)  # the channel was unset meanwhile
+        return 0
+    await announce(core, settings, resource, names.get(resource.shared_by or "", ""))
     return 1
 
 

@@ -11,10 +11,11 @@ from dataclasses import replace
 
 from bot.commands import Actor
 from bot.core import Core
+from bot.delivery import retry_since
 from bot.domain import Answer, CommunitySettings, MarkKind, Question, QuestionStatus
 from bot.errors import UserError
 from bot.i18n import spans, t
-from bot.ports import ChatError, Transaction
+from bot.ports import ChatError, ChatUnavailable, Transaction
 from bot.replies import (
     Button,
     ButtonStyle,
@@ -71,11 +72,13 @@ async def ask(
             tags,
             QuestionStatus.DRAFT if similar else QuestionStatus.OPEN,
             now,
+            # Ours to post now; if this process dies first, a scheduler tick posts it after the lease.
+            post_due_at=None if similar else now + core.claim_lease,
         )
     language = core.private_language(settings, actor)
     if similar:
         return _suggestions(language, question, similar)
-    return await _post_question(core, settings, question, language)
+    return await post_question(core, settings, question, language)
 
 
 async def post_draft(core: Core, actor: Actor, question_id: int) -> Message:
@@ -85,7 +88,8 @@ async def post_draft(core: Core, actor: Actor, question_id: int) -> Message:
         question = await _own_draft(tx, actor, question_id)
         question = replace(question, status=QuestionStatus.OPEN)
         await tx.update_question(question)
-    return await _post_question(core, settings, question, core.private_language(settings, actor))
+        await tx.set_question_post(question, None, core.clock.now() + core.claim_lease)
+    return await post_question(core, settings, question, core.private_language(settings, actor))
 
 
 async def withdraw_draft(core: Core, actor: Actor, question_id: int) -> Message:
@@ -106,33 +110,43 @@ async def _own_draft(tx: Transaction, actor: Actor, question_id: int) -> Questio
     return question
 
 
-async def _post_question(
+async def post_question(
     core: Core, settings: CommunitySettings, question: Question, language: str
 ) -> Message:
-    """Post a stored question; if the platform refuses, it stays stored and the asker is told."""
+    """Post a stored question the caller has claimed; the reply says how it went.
+
+    If the platform is down for now, the question waits for the next scheduler
+    tick to try again; if it refuses for good, the question stays stored.
+    """
     async with core.store.transaction() as tx:
         names = await tx.member_names(question.community_id, [question.asker_id or ""])
     card = question_card(
         settings.language, question, names.get(question.asker_id or "", ""), me_too=0
     )
+    message_id = retry = None
     try:
         message_id = await core.chat.post(question.community_id, question.channel_id, card)
+    except ChatUnavailable as error:
+        log.warning(
+            "question %s in %s not posted yet: %s", question.id, question.community_id, error
+        )
+        retry = retry_since(core, question.created_at, core.clock.now())
+        reply = spans(
+            language, "ask.post_delayed", number=question.id, channel=channel(question.channel_id)
+        )
     except ChatError as error:
         log.warning(
             "could not post question %s in %s: %s", question.id, question.community_id, error
         )
-        return private(
-            spans(
-                language,
-                "error.post_failed",
-                channel=channel(question.channel_id),
-                reason=str(error),
-            )
+        reply = spans(
+            language, "error.post_failed", channel=channel(question.channel_id), reason=str(error)
         )
+    else:
+        key = "ask.posted_anonymously" if question.anonymous else "ask.posted"
+        reply = spans(language, key, number=question.id, channel=channel(question.channel_id))
     async with core.store.transaction() as tx:
-        await tx.update_question(replace(question, message_id=message_id))
-    key = "ask.posted_anonymously" if question.anonymous else "ask.posted"
-    return private(spans(language, key, number=question.id, channel=channel(question.channel_id)))
+        await tx.set_question_post(question, message_id, retry)
+    return private(reply)
 
 
 async def _similar_resolved(

@@ -7,10 +7,11 @@ import re
 
 from bot.commands import Actor
 from bot.core import Core
+from bot.delivery import retry_since
 from bot.domain import CommunitySettings, MarkKind, Resource
 from bot.errors import UserError
 from bot.i18n import spans, t
-from bot.ports import ChatError, Transaction
+from bot.ports import ChatError, ChatUnavailable, Transaction
 from bot.replies import Line, Message, bold, code, link, mention, plain, private
 from bot.search import Kind, parse_query
 from bot.text import NOTE_MAX, clean, clean_tags, fold, split_tags
@@ -64,7 +65,10 @@ async def save(
     async with core.store.transaction() as tx:
         settings = await core.settings(tx, actor.community_id)
         language = core.private_language(settings, actor)
-        resource = await tx.add_resource(actor.community_id, url, shared_by, source_message_id, now)
+        announce_by = now + core.claim_lease if settings.resources_channel else None
+        resource = await tx.add_resource(
+            actor.community_id, url, shared_by, source_message_id, now, announce_by
+        )
         is_new = resource is not None
         resource = resource or await tx.resource_by_url(actor.community_id, url)
         new_tags, new_note = await tx.add_resource_details(
@@ -74,7 +78,8 @@ async def save(
         await index_resource(tx, resource)
         names = await tx.member_names(actor.community_id, [resource.shared_by or ""])
     if is_new:
-        await _announce(core, settings, resource, names.get(shared_by, ""))
+        if settings.resources_channel:
+            await announce(core, settings, resource, names.get(shared_by, ""))
         return private(spans(language, "share.saved", url=link(resource.url), number=resource.id))
     first = (
         mention(resource.shared_by, names.get(resource.shared_by, ""))
@@ -110,22 +115,25 @@ async def index_resource(tx: Transaction, resource: Resource) -> None:
     )
 
 
-async def _announce(
+async def announce(
     core: Core, settings: CommunitySettings, resource: Resource, sharer_name: str
 ) -> None:
-    """Post a new resource in the resources channel; reactions on that post are upvotes."""
-    if not settings.resources_channel:
-        return
+    """Post a new resource (claimed by the caller) in the resources channel; reactions on it are upvotes."""
+    message_id = retry = None
     card = resource_card(settings.language, resource, sharer_name)
     try:
         message_id = await core.chat.post(resource.community_id, settings.resources_channel, card)
+    except ChatUnavailable as error:
+        log.warning(
+            "resource %s in %s not announced yet: %s", resource.id, resource.community_id, error
+        )
+        retry = retry_since(core, resource.created_at, core.clock.now())
     except ChatError as error:
         log.warning(
-            "could not post resource %s in %s: %s", resource.id, resource.community_id, error
+            "could not announce resource %s in %s: %s", resource.id, resource.community_id, error
         )
-        return
     async with core.store.transaction() as tx:
-        await tx.set_resource_post(resource.community_id, resource.id, message_id)
+        await tx.set_resource_post(resource, message_id, retry)
 
 
 def resource_card(language: str, resource: Resource, sharer_name: str) -> Message:

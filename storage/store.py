@@ -207,10 +207,13 @@ class Transaction:
         tags: tuple[str, ...],
         status: QuestionStatus,
         now: datetime,
+        post_due_at: datetime | None = None,
     ) -> Question:
+        """Store a question; ``post_due_at`` set means it is this caller's to post until then."""
         result = await self.conn.execute(
             insert(questions)
             .values(
+                post_due_at=post_due_at,
                 community_id=community_id,
                 channel_id=channel_id,
                 asker_id=asker_id,
@@ -268,6 +271,45 @@ class Transaction:
                 reminders_sent=question.reminders_sent,
             )
         )
+
+    async def claim_question_post(
+        self, question: Question, now: datetime, lease: timedelta
+    ) -> bool:
+        """Take the right to post a question that still has to be: one caller gets it."""
+        return await self._claim_post(questions, question.community_id, question.id, now, lease)
+
+    async def set_question_post(
+        self, question: Question, message_id: str | None, retry_at: datetime | None
+    ) -> None:
+        """Posted (``message_id``), to be tried again at ``retry_at``, or neither: given up."""
+        await self.conn.execute(
+            update(questions)
+            .where(questions.c.id == question.id, questions.c.community_id == question.community_id)
+            .values(message_id=message_id, post_due_at=retry_at)
+        )
+
+    async def pending_question_posts(self, now: datetime) -> list[Question]:
+        """Questions of every community still to be posted (the platform was down)."""
+        rows = await self.conn.execute(
+            select(questions)
+            .where(questions.c.post_due_at <= now, questions.c.message_id.is_(None))
+            .order_by(questions.c.id)
+        )
+        return [_question(row) for row in rows]
+
+    async def _claim_post(
+        self, table, community_id: str, item_id: int, now: datetime, lease: timedelta
+    ) -> bool:
+        result = await self.conn.execute(
+            update(table)
+            .where(
+                table.c.id == item_id,
+                table.c.community_id == community_id,
+                table.c.post_due_at <= now,
+            )
+            .values(post_due_at=now + lease)
+        )
+        return result.rowcount == 1
 
     async def questions_between(
         self, community_id: str, start: datetime, end: datetime
@@ -617,10 +659,15 @@ class Transaction:
         shared_by: str,
         source_message_id: str | None,
         now: datetime,
+        post_due_at: datetime | None = None,
     ) -> Resource | None:
-        """Insert a new resource; None when the community already has that URL."""
+        """Insert a new resource; None when the community already has that URL.
+
+        ``post_due_at`` set means it is to be announced, by this caller until then.
+        """
         inserted = await self._inserted(
             self._insert_ignoring(resources, "community_id", "url").values(
+                post_due_at=post_due_at,
                 community_id=community_id,
                 url=url,
                 title="",
@@ -655,11 +702,25 @@ class Transaction:
             )
         return new_tags, new_note
 
-    async def set_resource_post(self, community_id: str, resource_id: int, message_id: str) -> None:
+    async def claim_resource_post(
+        self, resource: Resource, now: datetime, lease: timedelta
+    ) -> bool:
+        return await self._claim_post(resources, resource.community_id, resource.id, now, lease)
+
+    async def pending_resource_posts(self, now: datetime) -> list[Resource]:
+        """Resources of every community still to be announced (the platform was down)."""
+        return await self._resources_where(
+            and_(resources.c.post_due_at <= now, resources.c.post_message_id.is_(None))
+        )
+
+    async def set_resource_post(
+        self, resource: Resource, message_id: str | None, retry_at: datetime | None
+    ) -> None:
+        """Announced (``message_id``), to be tried again at ``retry_at``, or neither: given up."""
         await self.conn.execute(
             update(resources)
-            .where(resources.c.id == resource_id, resources.c.community_id == community_id)
-            .values(post_message_id=message_id)
+            .where(resources.c.id == resource.id, resources.c.community_id == resource.community_id)
+            .values(post_message_id=message_id, post_due_at=retry_at)
         )
 
     # -- schedules, occurrences and prompts ------------------------------------

@@ -122,6 +122,8 @@ questions = Table(
     Column("resolved_at", UTCDateTime),
     Column("accepted_answer_id", Integer),
     Column("reminders_sent", Integer, nullable=False, default=0),
+    # Set while the question still has to be posted: tried at or after this instant.
+    Column("post_due_at", UTCDateTime),
     UniqueConstraint("community_id", "message_id", name="uq_questions_message"),
     Index("ix_questions_community_status", "community_id", "status", "created_at"),
 )
@@ -162,6 +164,8 @@ resources = Table(
     Column("source_message_id", String(200)),
     Column("post_message_id", String(200)),
     Column("created_at", UTCDateTime, nullable=False),
+    # Set while the resource still has to be announced in the resources channel.
+    Column("post_due_at", UTCDateTime),
     UniqueConstraint("community_id", "url", name="uq_resources_url"),
     Index("ix_resources_post", "community_id", "post_message_id"),
 )

@@ -218,3 +218,36 @@ async def test_a_reminder_that_could_not_be_posted_is_retried(community):
     community.chat.unavailable_channels.clear()
     await community.entraide.run_due(START + timedelta(hours=24, minutes=1))
     assert len([p for p in community.chat.posts if p.message.refers_to == card]) == 1
+
+
+async def test_a_question_asked_while_the_platform_is_down_is_posted_once_it_is_back(community):
+    community.chat.unavailable_channels.add("help")
+    reply = await community.command("alice", "ask", "Anyone there?")
+    assert "saved" in reply.plain_text() and "as soon as" in reply.plain_text()
+    await community.entraide.run_due(START + timedelta(seconds=10))  # still down, and too early
+    community.chat.unavailable_channels.clear()
+    await community.entraide.run_due(START + timedelta(seconds=31))
+    await community.entraide.run_due(START + timedelta(minutes=5))
+    [card] = community.chat.posts_in("help")
+    assert "Anyone there?" in card.text
+    async with community.store.transaction() as tx:
+        assert (await tx.question(community.id, 1)).message_id == card.message_id
+
+
+async def test_a_question_refused_for_good_is_not_tried_again(community):
+    community.chat.failing_channels.add("help")
+    await community.command("alice", "ask", "Anyone there?")
+    community.chat.failing_channels.clear()
+    await community.entraide.run_due(START + timedelta(hours=1))
+    assert community.chat.posts_in("help") == []
+
+
+async def test_a_resource_announced_while_the_platform_is_down_is_announced_later_once(db):
+    community = make_community(db, resources_channel="resources")
+    community.chat.unavailable_channels.add("resources")
+    reply = await community.command("alice", "share", "https://example.com/guide")
+    assert "Saved" in reply.plain_text()
+    community.chat.unavailable_channels.clear()
+    await community.entraide.run_due(START + timedelta(minutes=1))
+    await community.entraide.run_due(START + timedelta(minutes=10))
+    assert len(community.chat.posts_in("resources")) == 1
