@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.domain import (
     Answer,
+    Claim,
+    ClaimStatus,
     CommunitySettings,
     MarkKind,
     PracticeShare,
@@ -133,7 +135,9 @@ class Transaction(Protocol):
         tags: tuple[str, ...],
         status: QuestionStatus,
         now: datetime,
-    ) -> Question: ...
+        post_due_at: datetime | None = None,
+    ) -> Question:
+        """Store a question; ``post_due_at`` set means it is this caller's to post until then."""
 
     async def question(self, community_id: str, question_id: int) -> Question | None: ...
 
@@ -144,6 +148,19 @@ class Transaction(Protocol):
     ) -> dict[int, Question]: ...
 
     async def update_question(self, question: Question) -> None: ...
+
+    async def claim_question_post(
+        self, question: Question, now: datetime, lease: timedelta
+    ) -> bool:
+        """Take the right to post a question that still has to be: one caller gets it."""
+
+    async def set_question_post(
+        self, question: Question, message_id: str | None, retry_at: datetime | None
+    ) -> None:
+        """Posted (``message_id``), to be tried again at ``retry_at``, or neither: given up."""
+
+    async def pending_question_posts(self, now: datetime) -> list[Question]:
+        """Questions of every community still to be posted (the platform was down)."""
 
     async def questions_between(
         self, community_id: str, start: datetime, end: datetime
@@ -158,8 +175,23 @@ class Transaction(Protocol):
     ) -> list[Question]:
         """Open questions of every community, with no answer yet and reminders left to send."""
 
-    async def claim_reminder(self, question: Question, round_: int, now: datetime) -> bool:
-        """Claim reminder ``round_`` of a question: True for exactly one caller, ever."""
+    async def claim_reminder(
+        self, question: Question, round_: int, now: datetime, lease: timedelta
+    ) -> Claim | None:
+        """Claim reminder ``round_`` of a question: new, or taken over from a claimant whose lease ended."""
+
+    async def expired_reminders(self, now: datetime) -> list[tuple[Question, int]]:
+        """Reminders claimed by an instance that did not finish them (it crashed, or the post failed)."""
+
+    async def finish_reminder(
+        self,
+        question: Question,
+        round_: int,
+        status: ClaimStatus,
+        now: datetime,
+        retry_at: datetime | None = None,
+    ) -> None:
+        """Record how a reminder ended; with ``retry_at`` it stays claimed and is tried again then."""
 
     async def add_answer(
         self,
@@ -222,6 +254,7 @@ class Transaction(Protocol):
         shared_by: str,
         source_message_id: str | None,
         now: datetime,
+        post_due_at: datetime | None = None,
     ) -> Resource | None:
         """Insert a new resource; None when the community already has that URL."""
 
@@ -230,9 +263,17 @@ class Transaction(Protocol):
     ) -> tuple[list[str], bool]:
         """Merge tags and a note into a resource; return the tags that were new and whether the note was."""
 
+    async def claim_resource_post(
+        self, resource: Resource, now: datetime, lease: timedelta
+    ) -> bool: ...
+
+    async def pending_resource_posts(self, now: datetime) -> list[Resource]:
+        """Resources of every community still to be announced (the platform was down)."""
+
     async def set_resource_post(
-        self, community_id: str, resource_id: int, message_id: str
-    ) -> None: ...
+        self, resource: Resource, message_id: str | None, retry_at: datetime | None
+    ) -> None:
+        """Announced (``message_id``), to be tried again at ``retry_at``, or neither: given up."""
 
     async def set_schedule(
         self,
@@ -258,9 +299,18 @@ class Transaction(Protocol):
         """Which (schedule, week) occurrences are already claimed, posted or skipped."""
 
     async def claim_occurrence(
-        self, schedule: Schedule, week: str, due_at: datetime, status: str, now: datetime
-    ) -> int | None:
-        """Claim one week of a schedule; the unique key makes exactly one claimant win."""
+        self,
+        schedule: Schedule,
+        week: str,
+        due_at: datetime,
+        now: datetime,
+        lease: timedelta,
+        late: bool,
+    ) -> Claim | None:
+        """Claim one week of a schedule: new, or taken over from a claimant whose lease ended."""
+
+    async def expired_occurrences(self, now: datetime) -> list[tuple[Schedule, str, datetime]]:
+        """Occurrences claimed by an instance that did not finish them: (schedule, week, due)."""
 
     async def record_occurrence_prompt(
         self, community_id: str, occurrence_id: int, prompt_id: str
@@ -270,10 +320,12 @@ class Transaction(Protocol):
         self,
         community_id: str,
         occurrence_id: int,
-        status: str,
+        status: ClaimStatus,
         message_id: str | None,
         now: datetime,
-    ) -> None: ...
+        retry_at: datetime | None = None,
+    ) -> None:
+        """Record how an occurrence ended; with ``retry_at`` it stays claimed and is tried again then."""
 
     async def used_prompt_ids(self, community_id: str, channel_id: str) -> list[str]:
         """Prompts already posted in a channel, oldest first."""

@@ -41,3 +41,19 @@ def test_the_core_knows_nothing_of_platforms_sql_or_timers():
 def test_storage_does_not_depend_on_adapters():
     for path in (ROOT / "storage").rglob("*.py"):
         assert "adapters" not in imported_modules(path), path
+
+
+def test_the_store_implements_the_port_the_core_is_typed_against():
+    import inspect
+
+    from bot.ports import Transaction as Port
+    from storage.store import Transaction
+
+    def public(cls) -> dict[str, inspect.Signature]:
+        return {
+            name: inspect.signature(member)
+            for name, member in vars(cls).items()
+            if callable(member) and not name.startswith("_")
+        }
+
+    assert public(Port) == public(Transaction)
