@@ -67,9 +67,7 @@ class Entraide:
         except UserError as error:
             async with self.core.store.transaction() as tx:
                 settings = await self.core.settings(tx, actor.community_id)
-            return private(
-                spans(self.core.private_language(settings, actor), error.key, **error.values)
-            )
+            return error_message(self.core.private_language(settings, actor), error)
 
     async def run_due(self, now: datetime) -> int:
         return await due.run_due(self.core, now)

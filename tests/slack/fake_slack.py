@@ -291,7 +291,10 @@ class FakeSlack:
     def _chat_getPermalink(self, params: dict) -> dict:
         channel = self._channel(params["channel"])
         ts = params["message_ts"]
-        return {"channel": channel.id, "permalink": f"https://fake.slack.com/archives/{channel.id}/p{ts.replace('.', '')}"}
+        return {
+            "channel": channel.id,
+            "permalink": f"https://fake.slack.com/archives/{channel.id}/p{ts.replace('.', '')}",
+        }
 
     def _reactions_add(self, params: dict) -> dict:
         channel = self._channel(params["channel"])

@@ -74,9 +74,7 @@ def reaction_event(
     return body
 
 
-def button_press(
-    user: str, channel: str, message_ts: str, button: dict, response_url: str
-) -> dict:
+def button_press(user: str, channel: str, message_ts: str, button: dict, response_url: str) -> dict:
     """A ``block_actions`` payload for one of the buttons the adapter rendered."""
     body = fixture("block_actions")
     body["user"] = {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0TEAM"}

@@ -1,0 +1,144 @@
+"""SlackChat, the core's Chat port, against FakeSlack: retries, refusals in plain words, reads."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from adapters.slack.chat import SlackChat
+from bot.ports import ChatError, ChatUnavailable
+from bot.replies import Button, Message, plain
+from tests.slack.conftest import ALICE, BOB, COMMUNITY, GENERAL, HELP, text_of
+from tests.slack.fake_slack import BOT_TOKEN, FakeSlack
+
+HELLO = Message(lines=((plain("Hello"),),), buttons=(Button("Close", "question:close", "1"),))
+
+
+class Sleeps(list):
+    async def __call__(self, delay: float) -> None:
+        self.append(delay)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+async def chat(fake: FakeSlack, sleeps: Sleeps) -> AsyncIterator[SlackChat]:
+    chat = SlackChat(BOT_TOKEN, fake.api_url, sleep=sleeps, timeout=0.5)
+    try:
+        yield chat
+    finally:
+        await chat.close()
+
+
+async def test_post_returns_a_channel_scoped_id_and_never_asks_for_link_names(chat, fake):
+    message_id = await chat.post(COMMUNITY, HELP, HELLO)
+    [posted] = fake.posts(HELP)
+    assert message_id == f"{HELP}:{fake.channels[HELP].messages[0]['ts']}"
+    assert "link_names" not in posted and posted["text"] == "Hello"
+
+
+async def test_a_post_in_a_thread_replies_to_its_root(chat, fake):
+    root = await chat.post(COMMUNITY, HELP, HELLO)
+    await chat.post(COMMUNITY, HELP, HELLO, thread_id=root)
+    assert fake.posts(HELP)[1]["thread_ts"] == root.split(":")[1]
+
+
+async def test_a_429_waits_for_retry_after_then_posts_once(chat, fake, sleeps):
+    fake.fail("chat.postMessage", status=429, retry_after=3, times=2)
+    await chat.post(COMMUNITY, HELP, HELLO)
+    assert sleeps == [3, 3] and len(fake.posts(HELP)) == 1
+
+
+async def test_5xx_answers_are_retried_with_growing_backoff(chat, fake, sleeps):
+    fake.fail("chat.postMessage", status=500)
+    fake.fail("chat.postMessage", status=502)
+    fake.fail("chat.postMessage", status=503)
+    await chat.post(COMMUNITY, HELP, HELLO)
+    assert len(fake.posts(HELP)) == 1
+    assert len(sleeps) == 3 and sleeps[0] < sleeps[1] < sleeps[2]
+
+
+async def test_a_connection_reset_and_a_time_out_are_retried(chat, fake, sleeps):
+    fake.fail("chat.update", reset=True)
+    fake.fail("chat.update", hang=True)  # longer than the client's 0.5 s
+    message_id = await chat.post(COMMUNITY, HELP, HELLO)
+    await chat.edit(COMMUNITY, HELP, message_id, Message(lines=((plain("Edited"),),)))
+    assert fake.called("chat.update")[-1]["text"] == "Edited" and len(sleeps) == 2
+
+
+async def test_a_slack_that_keeps_failing_is_reported_unavailable_after_bounded_attempts(
+    chat, fake, sleeps
+):
+    fake.fail("chat.postMessage", status=503, times=10)
+    with pytest.raises(ChatUnavailable):
+        await chat.post(COMMUNITY, HELP, HELLO)
+    assert len(fake.called("chat.postMessage", ok=False)) == 5 and len(sleeps) == 4
+
+
+@pytest.mark.parametrize(
+    ("channel", "reason"),
+    [
+        ("C0GONE", "the channel does not exist, or the bot cannot see it"),
+        ("C0OLD", "the channel is archived"),
+        ("C0SECRET", "the bot is not a member of that channel: invite it with /invite"),
+    ],
+)
+async def test_refusals_are_not_retried_and_say_why_in_plain_words(
+    chat, fake, sleeps, channel, reason
+):
+    fake.add_channel("C0OLD", "old", archived=True)
+    fake.add_channel("C0SECRET", "secret", member=False, private=True)
+    with pytest.raises(ChatError) as refused:
+        await chat.post(COMMUNITY, channel, HELLO)
+    assert str(refused.value) == reason
+    assert not isinstance(refused.value, ChatUnavailable) and sleeps == []
+
+
+async def test_the_bot_joins_a_public_channel_it_was_not_in_and_posts(chat, fake):
+    fake.add_channel("C0NEW", "new", member=False)
+    await chat.post(COMMUNITY, "C0NEW", HELLO)
+    assert fake.called("conversations.join") == [{"channel": "C0NEW"}]
+    assert len(fake.posts("C0NEW")) == 1
+
+
+async def test_reacting_twice_with_the_same_emoji_is_not_an_error(chat, fake):
+    message_id = await chat.post(COMMUNITY, HELP, HELLO)
+    await chat.add_reaction(COMMUNITY, HELP, message_id, "✅")
+    await chat.add_reaction(COMMUNITY, HELP, message_id, ":white_check_mark:")
+    assert fake.reactions == {(HELP, message_id.split(":")[1], "white_check_mark")}
+
+
+async def test_a_private_message_opens_the_direct_conversation_once(chat, fake):
+    await chat.send_private(COMMUNITY, ALICE, HELLO)
+    await chat.send_private(COMMUNITY, ALICE, HELLO)
+    assert len(fake.called("conversations.open")) == 1
+    assert len(fake.posts(f"D{ALICE}")) == 2
+
+
+async def test_fetch_reads_a_channel_message_a_thread_reply_or_nothing(chat, fake):
+    root = fake.member_message(GENERAL, BOB, "See <https://example.com|example.com> &amp; more")
+    reply = fake.member_message(GENERAL, ALICE, "Thanks", thread_ts=root["ts"])
+    found = await chat.fetch_message(COMMUNITY, GENERAL, f"{GENERAL}:{root['ts']}")
+    assert (found.author_id, found.text) == (BOB, "See https://example.com & more")
+    in_thread = await chat.fetch_message(COMMUNITY, GENERAL, f"{GENERAL}:{reply['ts']}")
+    assert (in_thread.author_id, in_thread.text) == (ALICE, "Thanks")
+    assert await chat.fetch_message(COMMUNITY, GENERAL, f"{GENERAL}:1.000000") is None
+    assert await chat.fetch_message(COMMUNITY, "C0GONE", "C0GONE:1.000000") is None
+
+
+async def test_a_message_that_refers_to_another_links_to_it(chat, fake):
+    card = await chat.post(COMMUNITY, HELP, HELLO)
+    await chat.post(COMMUNITY, HELP, Message(lines=((plain("Still open"),),), refers_to=card))
+    [context] = [b for b in fake.posts(HELP)[-1]["blocks"] if b["type"] == "context"]
+    assert card.split(":")[1].replace(".", "") in context["elements"][0]["text"]
+
+
+async def test_every_call_carries_the_bot_token_to_the_configured_api_url(chat, fake):
+    await chat.post(COMMUNITY, HELP, HELLO)
+    assert [call.method for call in fake.calls] == ["chat.postMessage"]
+    assert all(call.ok for call in fake.calls)  # FakeSlack refuses any other token
+    assert text_of(fake.posts(HELP)[0]["blocks"]) == "Hello"
