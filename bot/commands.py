@@ -85,4 +85,22 @@ class ButtonPressed:
     event_key: str | None = None
 
 
-Command = SlashCommand | Ask | MessagePosted | ReactionAdded | ReactionRemoved | ButtonPressed
+@dataclass(frozen=True)
+class AcceptAnswer:
+    """Accept the answer that is message ``message_id`` (a platform menu on a message)."""
+
+    actor: Actor
+    channel_id: str
+    message_id: str
+    event_key: str | None = None
+
+
+Command = (
+    SlashCommand
+    | Ask
+    | MessagePosted
+    | ReactionAdded
+    | ReactionRemoved
+    | ButtonPressed
+    | AcceptAnswer
+)

@@ -229,7 +229,13 @@ def question_card(language: str, question: Question, asker_name: str, me_too: in
         plain(" "),
         bold(question.title),
     )
-    return Message(lines=tuple(lines), title=title, buttons=(button,))
+    return Message(
+        lines=tuple(lines),
+        title=title,
+        buttons=(button,),
+        opens_thread=True,
+        status=question.status.value,
+    )
 
 
 async def refresh_card(

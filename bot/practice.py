@@ -54,6 +54,7 @@ def prompt_message(core: Core, settings: CommunitySettings, prompt: Prompt) -> M
             (plain(prompt.text(language)),),
             spans(language, "prompt.how_to_share"),
         ),
+        opens_thread=True,
     )
 
 

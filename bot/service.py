@@ -10,6 +10,7 @@ from datetime import datetime
 
 from bot import due, help, knowledge, organisers, practice, privacy, resources
 from bot.commands import (
+    AcceptAnswer,
     Actor,
     Ask,
     ButtonPressed,
@@ -106,6 +107,8 @@ class Entraide:
                 return await self._reaction(command, added=isinstance(command, ReactionAdded))
             case ButtonPressed():
                 return await self._button(command)
+            case AcceptAnswer():
+                return await self._accept_answer(command)
         raise TypeError(f"not a command: {command!r}")
 
     async def _ask_text(self, command: SlashCommand) -> Message:
@@ -209,6 +212,13 @@ class Entraide:
                 self.core, actor, command.channel_id, command.message_id, command.message_author_id
             )
         return None
+
+    async def _accept_answer(self, command: AcceptAnswer) -> Message:
+        async with self.core.store.transaction() as tx:
+            answer = await tx.answer_by_message(command.actor.community_id, command.message_id)
+        if answer is None:
+            raise UserError("error.not_an_answer")
+        return await help.accept_by_button(self.core, command.actor, answer.id)
 
     async def _button(self, command: ButtonPressed) -> Message:
         core, actor = self.core, command.actor

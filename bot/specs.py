@@ -16,6 +16,7 @@ class Parameter:
     description: dict[str, str]
     required: bool = False
     max_length: int | None = None
+    kind: type = str  # str, or bool for a yes/no option
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 max_length=200,
             ),
             Parameter(
-                "anonymous", {"en": "Ask without your name", "fr": "Demander sans votre nom"}
+                "anonymous",
+                {"en": "Ask without your name", "fr": "Demander sans votre nom"},
+                kind=bool,
             ),
         ),
     ),

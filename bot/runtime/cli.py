@@ -71,6 +71,15 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the enabled platforms and the scheduler")
     run.set_defaults(action=_run)
 
+    discord = commands.add_parser("discord", help="Discord").add_subparsers(
+        title="discord commands"
+    )
+    sync = discord.add_parser(
+        "sync", help="register the slash commands with Discord (not done at start)"
+    )
+    sync.add_argument("--guild", type=int, help="one server's id: the commands show there at once")
+    sync.set_defaults(action=_discord_sync)
+
     db = commands.add_parser("db", help="database schema").add_subparsers(title="db commands")
     db.add_parser("upgrade", help="migrate the database to the current schema").set_defaults(
         action=_db_upgrade
@@ -104,6 +113,21 @@ def _run(args, settings: Settings) -> int:
     from bot.runtime.run import run
 
     return asyncio.run(run(settings))
+
+
+def _discord_sync(args, settings: Settings) -> int:
+    import discord
+
+    from adapters.discord.sync import sync_commands
+
+    try:
+        names = asyncio.run(sync_commands(settings.discord, args.guild))
+    except discord.LoginFailure:
+        print("entraide: Discord refused the token: check ENTRAIDE_DISCORD__TOKEN", file=sys.stderr)
+        return 2
+    where = f"server {args.guild}" if args.guild else "every server (it can take a while to show)"
+    print(f"registered {', '.join(names)} for {where}")
+    return 0
 
 
 def _parse_instant(text: str | None) -> datetime:

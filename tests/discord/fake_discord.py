@@ -55,14 +55,14 @@ class Failure:
     code: int = 0
     after_effect: bool = False  # do it, then fail anyway: the answer is lost, not the request
     hang: bool = False  # never answer (a time-out)
+    retry_after: float = 0.01  # for a 429
 
     def response(self) -> web.Response:
         if self.status == 429:
             # discord.py waits a 429 out only when it comes through Discord's proxy ("Via").
-            body = {"message": "You are being rate limited.", "retry_after": 0.01, "global": False}
-            return web.json_response(
-                body, status=429, headers={"Via": "1.1 google", "Retry-After": "0.01"}
-            )
+            body = {"message": "You are being rate limited.", "retry_after": self.retry_after}
+            headers = {"Via": "1.1 google", "Retry-After": str(self.retry_after)}
+            return _json(body | {"global": False}, status=429, headers=headers)
         return _error(self.status, self.code)
 
 
@@ -157,6 +157,7 @@ class FakeDiscord:
         self._nonces: dict[tuple[str, str], str] = {}
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
+        self._closing = asyncio.Event()
         self.port = 0
         self._routes: list[tuple[str, re.Pattern[str], Callable[..., Any]]] = [
             ("GET", r"/users/@me", self._me),
@@ -179,8 +180,16 @@ class FakeDiscord:
             ("GET", r"/guilds/(?P<guild>\d+)/threads/active", self._active_threads),
             ("POST", r"/interactions/(?P<id>\d+)/(?P<token>[^/]+)/callback", self._callback),
             ("PATCH", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/@original", self._reply),
-            ("DELETE", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/@original", self._no_reply),
-            ("PUT", r"/applications/(?P<app>\d+)(?:/guilds/(?P<guild>\d+))?/commands", self._commands),
+            (
+                "DELETE",
+                r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/@original",
+                self._no_reply,
+            ),
+            (
+                "PUT",
+                r"/applications/(?P<app>\d+)(?:/guilds/(?P<guild>\d+))?/commands",
+                self._commands,
+            ),
         ]
 
     # -- running ----------------------------------------------------------------
@@ -197,6 +206,7 @@ class FakeDiscord:
         self.gateway.url = f"ws://127.0.0.1:{self.port}/gateway"
 
     async def close(self) -> None:
+        self._closing.set()
         if self.gateway.socket is not None:
             await self.gateway.socket.close()
         if self._runner is not None:
@@ -221,6 +231,11 @@ class FakeDiscord:
         self.messages[message_id] = _message(message_id, channel_id, content) | {
             "author": payloads.user(author_id)
         }
+
+    @staticmethod
+    def dm_channel(member_id: str) -> str:
+        """The id of the bot's DM channel with a member (the fake derives it from the member)."""
+        return str(int(member_id) + 7)
 
     def calls_to(self, method: str, path: str) -> list[Call]:
         pattern = re.compile(path)
@@ -256,7 +271,7 @@ class FakeDiscord:
         self.calls.append(call)
         failure = self._failure_for(call)
         if failure is not None and failure.hang and not failure.after_effect:
-            await asyncio.Event().wait()  # cancelled when the client gives up
+            await self._closing.wait()  # no answer until the fake closes
         if failure is not None and not failure.after_effect:
             return failure.response()
         for method, pattern, route in self._routes:
@@ -268,13 +283,17 @@ class FakeDiscord:
             response = _error(404, 0)
         if failure is not None:
             if failure.hang:
-                await asyncio.Event().wait()
+                await self._closing.wait()
             return failure.response()
         return response
 
     def _failure_for(self, call: Call) -> Failure | None:
         for failure in self.failures:
-            if failure.times and failure.method == call.method and failure.path.fullmatch(call.path):
+            if (
+                failure.times
+                and failure.method == call.method
+                and failure.path.fullmatch(call.path)
+            ):
                 failure.times -= 1
                 return failure
         return None
@@ -283,14 +302,14 @@ class FakeDiscord:
         return str(discord.utils.time_snowflake(discord.utils.utcnow()) + next(self._ids))
 
     def _me(self, call: Call) -> web.Response:
-        return web.json_response(payloads.load("user_me.json"))
+        return _json(payloads.load("user_me.json"))
 
     def _application(self, call: Call) -> web.Response:
-        return web.json_response(payloads.load("application.json"))
+        return _json(payloads.load("application.json"))
 
     def _gateway_bot(self, call: Call) -> web.Response:
         limit = {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}
-        return web.json_response({"url": self.gateway.url, "shards": 1, "session_start_limit": limit})
+        return _json({"url": self.gateway.url, "shards": 1, "session_start_limit": limit})
 
     def _create_message(self, call: Call, channel: str) -> web.Response:
         target = self.channels.get(channel)
@@ -300,12 +319,12 @@ class FakeDiscord:
             return _error(400, 0)  # a forum takes posts, not messages
         nonce = call.json.get("nonce")
         if call.json.get("enforce_nonce") and (channel, nonce) in self._nonces:
-            return web.json_response(self.messages[self._nonces[channel, nonce]])
+            return _json(self.messages[self._nonces[channel, nonce]])
         message = _message(self._snowflake(), channel, call.json.get("content", ""), call.json)
         self.messages[message["id"]] = message
         if nonce:
             self._nonces[channel, nonce] = message["id"]
-        return web.json_response(message)
+        return _json(message)
 
     def _thread(self, call: Call, channel: str, message: str) -> web.Response:
         if message in self.channels:
@@ -313,38 +332,40 @@ class FakeDiscord:
         if self.messages.get(message, {}).get("channel_id") != channel:
             return _error(404, 10008)
         self.channels[message] = _thread(message, channel, call.json["name"], payloads.BOT)
-        return web.json_response(self.channels[message])
+        return _json(self.channels[message])
 
     def _forum_post(self, call: Call, channel: str) -> web.Response:
         if self.channels.get(channel, {}).get("type") not in (15, 16):
             return _error(400, 0)
         post_id = self._snowflake()
         self.channels[post_id] = _thread(post_id, channel, call.json["name"], payloads.BOT)
-        first = _message(post_id, post_id, call.json["message"].get("content", ""), call.json["message"])
+        first = _message(
+            post_id, post_id, call.json["message"].get("content", ""), call.json["message"]
+        )
         self.messages[post_id] = first
-        return web.json_response(self.channels[post_id] | {"message": first})
+        return _json(self.channels[post_id] | {"message": first})
 
     def _get_channel(self, call: Call, channel: str) -> web.Response:
         if channel not in self.channels:
             return _error(404, 10003)
-        return web.json_response(self.channels[channel])
+        return _json(self.channels[channel])
 
     def _edit_channel(self, call: Call, channel: str) -> web.Response:
         self.channels[channel].update(call.json)
-        return web.json_response(self.channels[channel])
+        return _json(self.channels[channel])
 
     def _get_message(self, call: Call, channel: str, message: str) -> web.Response:
         found = self.messages.get(message)
         if found is None or found["channel_id"] != channel:
             return _error(404, 10008)
-        return web.json_response(found)
+        return _json(found)
 
     def _edit_message(self, call: Call, channel: str, message: str) -> web.Response:
         found = self.messages.get(message)
         if found is None or found["channel_id"] != channel:
             return _error(404, 10008)
         found.update({k: v for k, v in call.json.items() if k != "allowed_mentions"})
-        return web.json_response(found)
+        return _json(found)
 
     def _react(self, call: Call, channel: str, message: str, emoji: str) -> web.Response:
         found = self.messages.get(message)
@@ -354,7 +375,7 @@ class FakeDiscord:
         return web.Response(status=204)
 
     def _direct_channel(self, call: Call) -> web.Response:
-        channel_id = str(int(call.json["recipient_id"]) + 7)
+        channel_id = self.dm_channel(call.json["recipient_id"])
         self.channels[channel_id] = {
             "id": channel_id,
             "type": 1,
@@ -362,16 +383,16 @@ class FakeDiscord:
             "last_message_id": None,
             "flags": 0,
         }
-        return web.json_response(self.channels[channel_id])
+        return _json(self.channels[channel_id])
 
     def _member(self, call: Call, guild: str, member: str) -> web.Response:
         if member not in self.members:
             return _error(404, 10007)
-        return web.json_response(self.members[member])
+        return _json(self.members[member])
 
     def _active_threads(self, call: Call, guild: str) -> web.Response:
         threads = [c for c in self.channels.values() if c["type"] in (10, 11, 12)]
-        return web.json_response({"threads": threads, "members": []})
+        return _json({"threads": threads, "members": []})
 
     def _callback(self, call: Call, id: str, token: str) -> web.Response:
         loading = call.json["type"] == 5
@@ -382,27 +403,34 @@ class FakeDiscord:
             "response_message_loading": loading,
             "response_message_ephemeral": bool(call.json.get("data", {}).get("flags", 0) & 64),
         }
-        return web.json_response({"interaction": interaction, "resource": {"type": call.json["type"]}})
+        return _json({"interaction": interaction, "resource": {"type": call.json["type"]}})
 
     def _reply(self, call: Call, app: str, token: str) -> web.Response:
-        return web.json_response(_message(self._snowflake(), "0", call.json.get("content", ""), call.json))
+        return _json(_message(self._snowflake(), "0", call.json.get("content", ""), call.json))
 
     def _no_reply(self, call: Call, app: str, token: str) -> web.Response:
         return web.Response(status=204)
 
     def _commands(self, call: Call, app: str, guild: str | None = None) -> web.Response:
         registered = [
-            command
+            {"description": "", "options": []}  # what Discord fills in for a message menu
+            | command
             | {"id": self._snowflake(), "application_id": app, "version": "1"}
             | ({"guild_id": guild} if guild else {})
             for command in call.json
         ]
-        return web.json_response(registered)
+        return _json(registered)
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # discord.py decodes a body only when its type is exactly "application/json", as Discord sends it.
+    headers = {"Content-Type": "application/json", **(headers or {})}
+    return web.Response(body=json.dumps(data).encode(), status=status, headers=headers)
 
 
 def _error(status: int, code: int) -> web.Response:
     message = ERRORS.get(code, {403: "Forbidden", 404: "Not Found"}.get(status, "Server error"))
-    return web.json_response({"message": message, "code": code}, status=status)
+    return _json({"message": message, "code": code}, status=status)
 
 
 def _message(

@@ -1,0 +1,383 @@
+"""The core's outbound port on Discord: posts, threads, forum posts, edits, reactions, DMs.
+
+Every call goes through discord.py's HTTP client (its rate-limit buckets, its 429
+handling) to ``discord.api_url``. Transient failures — a 5xx after discord.py's own
+retries, a time-out, a dropped connection — are retried a bounded number of times,
+then reported as :class:`ChatUnavailable` so that the core tries again later; a
+rate limit longer than discord.py will wait is reported at once, with its delay.
+Messages carry a nonce Discord enforces, so a retry after a post that did go
+through returns that post instead of making a second one. 403 and 404 are never
+retried: they become a :class:`ChatError` in plain words, which the core shows to
+the member or an organiser.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import aiohttp
+import discord
+from discord.http import Route
+
+from adapters.discord import emoji
+from adapters.discord.render import Rendered, thread_name, to_discord
+from adapters.discord.translate import guild_id
+from bot.ports import ChatError, ChatUnavailable, FetchedMessage
+from bot.replies import Message, plain
+from bot.text import fold
+
+log = logging.getLogger(__name__)
+
+THREAD_ALREADY_EXISTS = 160004
+REMEMBERED_MESSAGES = 50_000
+_FORUMS = (discord.ChannelType.forum, discord.ChannelType.media)
+_SOLVED_TAG_NAMES = {"solved", "resolved", "resolu"}
+_REASONS = {
+    50001: "the bot cannot see this channel (Missing Access)",
+    50013: "the bot lacks a permission there (Missing Permissions)",
+    50007: "this member does not accept direct messages",
+    10003: "this channel no longer exists",
+    10008: "this message no longer exists",
+    50083: "this thread is archived",
+    160005: "this thread is locked",
+}
+_TRANSIENT = (discord.DiscordServerError, TimeoutError, aiohttp.ClientConnectionError)
+
+
+class DiscordChat:
+    """Implements ``bot.ports.Chat`` for one bot, whatever server the community is."""
+
+    def __init__(
+        self,
+        client: discord.Client,
+        *,
+        timeout: float = 10.0,
+        retry_delays: Sequence[float] = (1.0, 4.0),
+    ) -> None:
+        self.client = client
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._retry_delays = tuple(retry_delays)
+        # Discord's REST API needs a message's channel; the core knows only the message
+        # (an answer lives in its question's thread), so the gateway tells us where it is.
+        self._channels: OrderedDict[str, str] = OrderedDict()
+        self._kinds: dict[str, discord.ChannelType] = {}
+        self._direct: dict[str, str] = {}
+
+    def remember(self, message_id: str, channel_id: str) -> None:
+        """Note where a message lives (its thread, for answers), for later reactions and edits."""
+        self._channels[message_id] = channel_id
+        self._channels.move_to_end(message_id)
+        if len(self._channels) > REMEMBERED_MESSAGES:
+            self._channels.popitem(last=False)
+
+    # -- the Chat port ------------------------------------------------------
+
+    async def post(
+        self, community_id: str, channel_id: str, message: Message, thread_id: str | None = None
+    ) -> str:
+        guild = guild_id(community_id)
+        rendered = to_discord(message, guild)
+        try:
+            if thread_id is not None:
+                return await self._post_in_thread(channel_id, thread_id, rendered)
+            if await self._is_forum(channel_id):
+                if message.refers_to:
+                    # A forum has no messages of its own: a note about a post goes in that post.
+                    return await self._post_in_thread(channel_id, message.refers_to, rendered)
+                return await self._forum_post(guild, channel_id, thread_name(message), rendered)
+            message_id = await self._send(channel_id, rendered)
+        except discord.HTTPException as error:
+            raise _failure(error) from None
+        if message.opens_thread:
+            # Questions and prompts are answered in their own thread.
+            await self._open_thread(channel_id, message_id, thread_name(message))
+        return message_id
+
+    async def edit(
+        self, community_id: str, channel_id: str, message_id: str, message: Message
+    ) -> None:
+        rendered = to_discord(message, guild_id(community_id))
+        try:
+            forum = await self._is_forum(channel_id)
+            # A forum post's first message lives in the post's thread, which has its id.
+            where = self._channels.get(message_id) or (message_id if forum else channel_id)
+            route = Route(
+                "PATCH",
+                "/channels/{channel_id}/messages/{message_id}",
+                channel_id=where,
+                message_id=message_id,
+            )
+            await self._call(route, json=rendered.payload())
+        except discord.HTTPException as error:
+            raise _failure(error) from None
+        if forum:
+            await self._tag_solved(channel_id, message_id, message.status == "resolved")
+
+    async def add_reaction(
+        self, community_id: str, channel_id: str, message_id: str, emoji_name: str
+    ) -> None:
+        guild = self.client.get_guild(int(guild_id(community_id)))
+        try:
+            reaction = emoji.outgoing(emoji_name, guild)
+        except LookupError as error:
+            raise ChatError(str(error)) from None
+        route = Route(
+            "PUT",
+            "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",
+            channel_id=self._channels.get(message_id, channel_id),
+            message_id=message_id,
+            emoji=reaction,
+        )
+        try:
+            await self._call(route)
+        except discord.HTTPException as error:
+            raise _failure(error) from None
+
+    async def send_private(self, community_id: str, member_id: str, message: Message) -> None:
+        rendered = to_discord(message, guild_id(community_id))
+        try:
+            channel = self._direct.get(member_id)
+            if channel is None:
+                data = await self._call(
+                    Route("POST", "/users/@me/channels"), json={"recipient_id": member_id}
+                )
+                channel = self._direct[member_id] = str(data["id"])
+            await self._send(channel, rendered)
+        except discord.HTTPException as error:
+            raise _failure(error) from None
+
+    async def fetch_message(
+        self, community_id: str, channel_id: str, message_id: str
+    ) -> FetchedMessage | None:
+        route = Route(
+            "GET",
+            "/channels/{channel_id}/messages/{message_id}",
+            channel_id=self._channels.get(message_id, channel_id),
+            message_id=message_id,
+        )
+        try:
+            data = await self._call(route)
+        except (discord.NotFound, discord.Forbidden):
+            return None
+        except discord.HTTPException as error:
+            raise _failure(error) from None
+        return FetchedMessage(
+            str(data["id"]), str(data["channel_id"]), str(data["author"]["id"]), data["content"]
+        )
+
+    # -- interaction replies (after the first response, which discord.py sends) --
+
+    async def reply_to_interaction(self, token: str, guild: str, message: Message | None) -> None:
+        """Replace the deferred "thinking…" reply with ``message``, or remove it when there is none."""
+        route = Route(
+            "PATCH" if message is not None else "DELETE",
+            "/webhooks/{webhook_id}/{webhook_token}/messages/@original",
+            webhook_id=self.client.application_id,
+            webhook_token=token,
+        )
+        try:
+            if message is None:
+                await self._call(route)
+            else:
+                await self._call(route, json=to_discord(message, guild).payload())
+        except discord.HTTPException as error:
+            raise _failure(error) from None
+
+    # -- REST -----------------------------------------------------------------
+
+    async def _call(
+        self,
+        route: Route,
+        *,
+        took_effect: Callable[[], Awaitable[Any]] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """One REST call, retried on transient failures; 4xx errors are raised at once.
+
+        discord.py waits out 429s and retries 500/502/504 itself; this adds 503, time-outs
+        and dropped connections. ``took_effect`` finds what an ambiguous failure may have
+        created anyway, for calls that cannot carry a nonce.
+        """
+        delays = iter(self._retry_delays)
+        while True:
+            try:
+                return await self.client.http.request(route, timeout=self._timeout, **kwargs)
+            except discord.RateLimited as error:
+                raise ChatUnavailable(
+                    f"Discord asks to wait {error.retry_after:.0f} s", error.retry_after
+                ) from None
+            except _TRANSIENT as error:
+                reason = _describe(error)
+                if took_effect is not None:
+                    try:
+                        found = await took_effect()
+                    except (discord.HTTPException, *_TRANSIENT):
+                        # Unknown outcome: a post missing is told to the member, a post twice is not.
+                        raise ChatError(f"Discord did not answer ({reason})") from None
+                    if found is not None:
+                        return found
+                delay = next(delays, None)
+                if delay is None:
+                    raise ChatUnavailable(f"Discord did not answer ({reason})") from None
+                log.warning(
+                    "%s %s failed (%s); retrying in %.1fs", route.method, route.path, reason, delay
+                )
+                await asyncio.sleep(delay)
+
+    async def _send(self, channel_id: str, rendered: Rendered) -> str:
+        # One nonce for every attempt: Discord returns the first message instead of a second one.
+        payload = rendered.payload() | {"nonce": secrets.token_hex(12), "enforce_nonce": True}
+        route = Route("POST", "/channels/{channel_id}/messages", channel_id=_checked(channel_id))
+        data = await self._call(route, json=payload)
+        message_id = str(data["id"])
+        self.remember(message_id, channel_id)
+        return message_id
+
+    async def _post_in_thread(self, channel_id: str, thread_id: str, rendered: Rendered) -> str:
+        try:
+            return await self._send(thread_id, rendered)
+        except discord.NotFound:
+            pass  # the thread was never opened (a failed attempt): open it on its message now
+        await self._start_thread(
+            channel_id, thread_id, await self._starter_name(channel_id, thread_id)
+        )
+        return await self._send(thread_id, rendered)
+
+    async def _open_thread(self, channel_id: str, message_id: str, name: str) -> None:
+        """Open the thread a card is answered in; the card stands even if this fails."""
+        try:
+            await self._start_thread(channel_id, message_id, name)
+        except (discord.HTTPException, ChatError) as error:
+            reason = _failure(error) if isinstance(error, discord.HTTPException) else error
+            log.warning(
+                "posted %s in %s but could not open its thread: %s", message_id, channel_id, reason
+            )
+
+    async def _start_thread(self, channel_id: str, message_id: str, name: str) -> None:
+        route = Route(
+            "POST",
+            "/channels/{channel_id}/messages/{message_id}/threads",
+            channel_id=_checked(channel_id),
+            message_id=message_id,
+        )
+        try:
+            await self._call(route, json={"name": name})
+        except discord.HTTPException as error:
+            if error.code != THREAD_ALREADY_EXISTS:  # a retry, or a member opened it first
+                raise
+        self.remember(message_id, channel_id)
+
+    async def _starter_name(self, channel_id: str, message_id: str) -> str:
+        """A thread opened late is named after its first message, as it would have been."""
+        route = Route(
+            "GET",
+            "/channels/{channel_id}/messages/{message_id}",
+            channel_id=channel_id,
+            message_id=message_id,
+        )
+        try:
+            data = await self._call(route)
+        except (discord.HTTPException, ChatError):
+            data = {}
+        embeds = data.get("embeds") or [{}]
+        text = embeds[0].get("title") or data.get("content") or ""
+        return thread_name(Message(lines=(), title=(plain(text),)))
+
+    async def _forum_post(self, guild: str, forum_id: str, name: str, rendered: Rendered) -> str:
+        """A forum post: a thread and its first message in one call, which takes no nonce."""
+        since = discord.utils.time_snowflake(discord.utils.utcnow())
+
+        async def already_posted() -> dict[str, Any] | None:
+            active = await self.client.http.request(
+                Route("GET", "/guilds/{guild_id}/threads/active", guild_id=guild),
+                timeout=self._timeout,
+            )
+            own = self.client.user.id if self.client.user else None
+            return next(
+                (
+                    thread
+                    for thread in active.get("threads", [])
+                    if str(thread.get("parent_id")) == forum_id
+                    and str(thread.get("owner_id")) == str(own)
+                    and thread.get("name") == name
+                    and int(thread["id"]) >= since
+                ),
+                None,
+            )
+
+        route = Route("POST", "/channels/{channel_id}/threads", channel_id=_checked(forum_id))
+        body = {"name": name, "message": rendered.payload()}
+        data = await self._call(route, json=body, took_effect=already_posted)
+        post_id = str(data["id"])  # the post's first message has the thread's id
+        self.remember(post_id, post_id)
+        return post_id
+
+    async def _is_forum(self, channel_id: str) -> bool:
+        return await self._kind(channel_id) in _FORUMS
+
+    async def _kind(self, channel_id: str) -> discord.ChannelType:
+        cached = self.client.get_channel(int(_checked(channel_id)))
+        if cached is not None:
+            return cached.type
+        if channel_id not in self._kinds:
+            data = await self._call(Route("GET", "/channels/{channel_id}", channel_id=channel_id))
+            self._kinds[channel_id] = discord.enums.try_enum(discord.ChannelType, data["type"])
+        return self._kinds[channel_id]
+
+    async def _tag_solved(self, forum_id: str, post_id: str, solved: bool) -> None:
+        """Apply the forum's "solved" tag to a resolved question's post, remove it otherwise."""
+        try:
+            tag = await self._solved_tag(forum_id)
+            if tag is None:
+                return
+            post = await self._call(Route("GET", "/channels/{channel_id}", channel_id=post_id))
+            applied = [str(tag_id) for tag_id in post.get("applied_tags", [])]
+            wanted = [t for t in applied if t != tag] + ([tag] if solved else [])
+            if sorted(wanted) != sorted(applied):
+                await self._call(
+                    Route("PATCH", "/channels/{channel_id}", channel_id=post_id),
+                    json={"applied_tags": wanted[-5:]},  # Discord allows five tags per post
+                )
+        except (discord.HTTPException, ChatError) as error:
+            log.warning(
+                "could not update the solved tag of post %s in %s: %s", post_id, forum_id, error
+            )
+
+    async def _solved_tag(self, forum_id: str) -> str | None:
+        forum = self.client.get_channel(int(forum_id))
+        if isinstance(forum, discord.ForumChannel):
+            tags = [(str(tag.id), tag.name) for tag in forum.available_tags]
+        else:
+            data = await self._call(Route("GET", "/channels/{channel_id}", channel_id=forum_id))
+            tags = [(str(tag["id"]), tag["name"]) for tag in data.get("available_tags", [])]
+        return next((tag_id for tag_id, name in tags if fold(name) in _SOLVED_TAG_NAMES), None)
+
+
+def _checked(channel_id: str) -> str:
+    """Discord channel ids are snowflakes; anything else is a setting that names no channel."""
+    if not channel_id.isdigit():
+        raise ChatError(f"#{channel_id} is not a Discord channel (pick it with # in the command)")
+    return channel_id
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, discord.HTTPException):
+        return f"HTTP {error.status}"
+    return type(error).__name__
+
+
+def _failure(error: discord.HTTPException) -> ChatError:
+    """A refusal in plain words for the member or organiser who will read it."""
+    reason = _REASONS.get(error.code)
+    if reason is None and error.status == 403:
+        reason = "the bot is not allowed to do this there"
+    if reason is None and error.status == 404:
+        reason = "Discord does not know this channel or message"
+    if reason is None:
+        reason = f"Discord refused it ({error.status}: {error.text or 'no reason given'})"
+    return ChatError(reason)

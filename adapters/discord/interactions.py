@@ -1,0 +1,145 @@
+"""Answering interactions: the first response within Discord's 3 s, then the core's reply.
+
+Every command, menu, button and form is deferred first ("thinking…", visible only
+to the member) before the core is asked anything, so that a slow database never
+makes Discord show "the application did not respond". The core's reply then
+replaces that deferred message (private replies), or is posted in the channel
+(public ones); with no reply it is removed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import discord
+
+from adapters.discord import translate
+from adapters.discord.chat import DiscordChat
+from adapters.discord.translate import ANONYMOUS, ASK_MODAL, DETAILS, QUESTION, TAGS
+from bot.commands import Command
+from bot.i18n import language_for, t
+from bot.ports import ChatError
+from bot.replies import Message, plain
+from bot.service import Entraide
+from bot.specs import spec
+
+log = logging.getLogger(__name__)
+
+MODAL_TITLE_MAX = 45
+LABEL_MAX = 45
+# The core has no message for its own failures; these two are the adapter's only words.
+_FAILED = {
+    "en": "Something went wrong on our side. Please try again in a moment.",
+    "fr": "Un problème est survenu de notre côté. Réessayez dans un instant.",
+}
+
+
+class Interactions:
+    def __init__(self, entraide: Entraide, chat: DiscordChat) -> None:
+        self.entraide = entraide
+        self.chat = chat
+
+    async def slash_command(
+        self, interaction: discord.Interaction, name: str, options: dict[str, Any]
+    ) -> None:
+        if name == "ask" and not options.get(QUESTION):
+            # A form must be the first response: nothing to defer, and nothing stored yet.
+            await interaction.response.send_modal(ask_modal(_language(interaction), options))
+            return
+        await self._run(interaction, lambda: translate.slash_command(interaction, name, options))
+
+    async def save_resource(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
+        await self._run(interaction, lambda: translate.save_resource(interaction, message))
+
+    async def accept_answer(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
+        await self._run(interaction, lambda: translate.accept_answer(interaction, message))
+
+    async def component_or_form(self, interaction: discord.Interaction) -> None:
+        """A button press or the /ask form; anything else is not ours (commands go through the tree)."""
+        custom_id = (interaction.data or {}).get("custom_id", "")
+        if interaction.type is discord.InteractionType.component:
+            command = translate.button(interaction)
+            if command is not None:
+                await self._run(interaction, lambda: command)
+        elif interaction.type is discord.InteractionType.modal_submit and custom_id == ASK_MODAL:
+            await self._run(interaction, lambda: translate.modal_ask(interaction))
+
+    async def _run(self, interaction: discord.Interaction, command: Callable[[], Command]) -> None:
+        try:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        except discord.HTTPException as error:
+            # Too late: Discord already told the member it failed, so do nothing they did not see.
+            log.warning("interaction %s could not be deferred: %s", interaction.id, error)
+            return
+        built = command()
+        community, guild = built.actor.community_id, translate.guild_id(built.actor.community_id)
+        try:
+            reply = await self.entraide.handle(built)
+        except Exception:
+            log.exception("%s failed in %s", type(built).__name__, community)
+            reply = Message(lines=((plain(_FAILED[_language(interaction)]),),), private=True)
+        try:
+            if reply is not None and not reply.private:
+                await self.chat.post(community, built.channel_id, reply)
+                reply = None
+            await self.chat.reply_to_interaction(interaction.token, guild, reply)
+        except ChatError as error:
+            log.warning(
+                "could not answer interaction %s in %s: %s", interaction.id, community, error
+            )
+
+
+def ask_modal(language: str, given: dict[str, Any]) -> discord.ui.Modal:
+    """The /ask form: question, details, tags, and a box to ask anonymously.
+
+    Options typed with an empty question are already filled in, so that nothing is typed twice.
+    """
+    ask = spec("ask")
+    limits = {parameter.name: parameter for parameter in ask.parameters}
+    modal = discord.ui.Modal(
+        title=ask.description[language][:MODAL_TITLE_MAX], custom_id=ASK_MODAL, timeout=None
+    )
+    fields: list[tuple[str, discord.ui.Item[Any]]] = [
+        (
+            t(language, "field.question").capitalize(),
+            discord.ui.TextInput(
+                custom_id=QUESTION, max_length=limits[QUESTION].max_length, required=True
+            ),
+        ),
+        (
+            limits[DETAILS].description[language],
+            discord.ui.TextInput(
+                custom_id=DETAILS,
+                style=discord.TextStyle.paragraph,
+                max_length=limits[DETAILS].max_length,
+                required=False,
+                default=given.get(DETAILS),
+            ),
+        ),
+        (
+            limits[TAGS].description[language],
+            discord.ui.TextInput(
+                custom_id=TAGS,
+                max_length=limits[TAGS].max_length,
+                required=False,
+                default=given.get(TAGS),
+            ),
+        ),
+        (
+            limits[ANONYMOUS].description[language],
+            discord.ui.Checkbox(custom_id=ANONYMOUS, default=bool(given.get(ANONYMOUS))),
+        ),
+    ]
+    for label, component in fields:
+        modal.add_item(discord.ui.Label(text=label[:LABEL_MAX], component=component))
+    return modal
+
+
+def _language(interaction: discord.Interaction) -> str:
+    return language_for("en", str(interaction.locale))

@@ -1,0 +1,123 @@
+"""Answers in threads (MESSAGE_CREATE, THREAD_CREATE), threads opened late, and forum help channels."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.domain import QuestionStatus
+from bot.help import REOPEN
+from tests.discord import payloads
+from tests.discord.conftest import COMMUNITY, reply_text
+
+
+async def use_forum(bot) -> None:
+    await bot.feed(
+        "INTERACTION_CREATE",
+        payloads.slash(
+            "entraide", member_id=payloads.OLGA, command=f"config help-channel <#{payloads.FORUM}>"
+        ),
+    )
+
+
+async def test_a_reply_in_the_questions_thread_is_an_answer(bot):
+    """THREAD_CREATE then MESSAGE_CREATE in it: the reply is recorded and the card says answered."""
+    card = await bot.ask()
+    await bot.feed("THREAD_CREATE", payloads.thread_created(card, payloads.HELP))
+    await bot.answer(card, "Short polls every 20 minutes")
+    assert [a.text for a in await bot.answers()] == ["Short polls every 20 minutes"]
+    assert (await bot.question()).status is QuestionStatus.ANSWERED
+    assert "Status: answered" in str(bot.fake.messages[card]["embeds"])
+
+
+async def test_a_reply_in_a_thread_missing_from_the_cache_is_still_an_answer(bot):
+    """A thread discord.py never saw (e.g. after a restart) is recognised by its id alone."""
+    card = await bot.ask()
+    await bot.answer(card, "Breakout rooms")
+    assert [a.text for a in await bot.answers()] == ["Breakout rooms"]
+
+
+async def test_attachments_are_part_of_an_answer(bot):
+    """A reply that is only a picture is recorded with the picture's link."""
+    card = await bot.ask()
+    reply = payloads.message(card, "")
+    reply["attachments"] = [
+        {
+            "id": payloads.snowflake(),
+            "filename": "board.png",
+            "size": 1024,
+            "url": "https://cdn.discordapp.com/attachments/1/2/board.png",
+            "proxy_url": "https://media.discordapp.net/attachments/1/2/board.png",
+        }
+    ]
+    await bot.feed("MESSAGE_CREATE", reply)
+    assert (await bot.answers())[0].text == "https://cdn.discordapp.com/attachments/1/2/board.png"
+
+
+async def test_messages_outside_threads_and_system_messages_are_not_answers(bot):
+    """A message in a channel, and Discord's own notices in a thread, are no answers."""
+    card = await bot.ask()
+    await bot.feed("MESSAGE_CREATE", payloads.message(payloads.HELP, "Hello everyone"))
+    notice = payloads.message(card, "")
+    notice["type"] = 18  # "started a thread"
+    await bot.feed("MESSAGE_CREATE", notice)
+    assert await bot.answers() == []
+
+
+async def test_the_same_message_delivered_twice_is_one_answer(bot):
+    """A message replayed by the gateway is recorded once."""
+    card = await bot.ask()
+    reply = payloads.message(card, "Short polls")
+    await bot.feed("MESSAGE_CREATE", reply)
+    await bot.feed("MESSAGE_CREATE", reply)
+    assert len(await bot.answers()) == 1
+
+
+async def test_in_a_forum_help_channel_each_question_is_a_forum_post(bot):
+    """The post is a thread and its first message at once; its id is the question's message id."""
+    await use_forum(bot)
+    event = payloads.slash("ask", question="Which LMS do you use?")
+    await bot.feed("INTERACTION_CREATE", event)
+    (post,) = bot.fake.calls_to("POST", rf"/channels/{payloads.FORUM}/threads")
+    assert post.json["name"] == "Q1 · Which LMS do you use?"
+    assert post.json["message"]["allowed_mentions"] == {"parse": []}
+    card = (await bot.question()).message_id
+    assert bot.fake.channels[card]["parent_id"] == payloads.FORUM
+    assert f"<#{payloads.FORUM}>" in reply_text(bot.reply_to(event))
+    await bot.answer(card, "Moodle, and we like it")
+    assert (await bot.question()).status is QuestionStatus.ANSWERED
+    assert "Status: answered" in str(bot.fake.messages[card]["embeds"])
+
+
+async def test_a_resolved_forum_question_gets_the_solved_tag_and_loses_it_when_reopened(bot):
+    """The forum's "Solved" tag follows the question: on when resolved, off when reopened."""
+    await use_forum(bot)
+    await bot.feed("INTERACTION_CREATE", payloads.slash("ask", question="Which LMS do you use?"))
+    card = (await bot.question()).message_id
+    answer = await bot.answer(card, "Moodle")
+    await bot.feed("MESSAGE_REACTION_ADD", payloads.reaction(answer, card, payloads.ALICE))
+    assert (await bot.question()).status is QuestionStatus.RESOLVED
+    assert bot.fake.channels[card]["applied_tags"] == [payloads.SOLVED_TAG]
+    await bot.feed(
+        "INTERACTION_CREATE", payloads.button(f"entraide|{payloads.GUILD}|{REOPEN}|1", channel=card)
+    )
+    assert bot.fake.channels[card]["applied_tags"] == []
+
+
+async def test_a_reminder_about_a_forum_question_bumps_its_post(bot):
+    """A forum has no messages of its own: the reminder goes in the question's post."""
+    await use_forum(bot)
+    await bot.feed("INTERACTION_CREATE", payloads.slash("ask", question="Which LMS do you use?"))
+    card = (await bot.question()).message_id
+    bot.core.clock.advance(timedelta(hours=25))
+    await bot.run_due()
+    reminder = bot.fake.posted_in(card)[-1]
+    assert "waiting for an answer" in reminder["content"]
+    assert f"https://discord.com/channels/{payloads.GUILD}/{card}" in reminder["content"]
+    assert len(bot.fake.calls_to("POST", rf"/channels/{payloads.FORUM}/threads")) == 1
+
+
+async def test_questions_are_kept_apart_per_server(bot):
+    """The community is the server: its id is in every command."""
+    await bot.ask()
+    async with bot.store.transaction() as tx:
+        assert [q.community_id for q in await tx.all_questions(COMMUNITY)] == [COMMUNITY]
