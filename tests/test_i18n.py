@@ -27,11 +27,15 @@ def test_translations_use_the_same_placeholders():
 
 
 def test_every_message_key_used_in_the_code_exists():
-    source = "\n".join(p.read_text(encoding="utf-8") for p in BOT.rglob("*.py"))
+    source = "\n".join(
+        p.read_text(encoding="utf-8")
+        for folder in (BOT, BOT.parent / "adapters")
+        for p in folder.rglob("*.py")
+    )
     used = set(
         re.findall(
             r'"((?:error|ask|button|question|answer|share|resource|resources|search|prompt|reminder|'
-            r"digest|stats|duration|config|schedule|topics|forget|help|failure)\.[a-z_]+)\"",
+            r"digest|stats|duration|config|schedule|topics|forget|help|failure|form)\.[a-z_.]+)\"",
             source,
         )
     )

@@ -29,13 +29,9 @@ log = logging.getLogger(__name__)
 
 MODAL_TITLE_MAX = 45
 LABEL_MAX = 45
+
+
 # The core has no message for its own failures; these two are the adapter's only words.
-_FAILED = {
-    "en": "Something went wrong on our side. Please try again in a moment.",
-    "fr": "Un problème est survenu de notre côté. Réessayez dans un instant.",
-}
-
-
 class Interactions:
     def __init__(self, entraide: Entraide, chat: DiscordChat) -> None:
         self.entraide = entraide
@@ -83,7 +79,9 @@ class Interactions:
             reply = await self.entraide.handle(built)
         except Exception:
             log.exception("%s failed in %s", type(built).__name__, community)
-            reply = Message(lines=((plain(_FAILED[_language(interaction)]),),), private=True)
+            reply = Message(
+                lines=((plain(t(_language(interaction), "error.internal")),),), private=True
+            )
         try:
             if reply is not None and not reply.private:
                 await self.chat.post(community, built.channel_id, reply)

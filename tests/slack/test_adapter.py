@@ -41,12 +41,14 @@ class NoCore:
 def test_a_missing_secret_fails_at_construction_naming_its_variable(
     fake: FakeSlack, mode, missing, variable
 ):
+    """Each mode's secrets are checked before anything connects; the error names the variable."""
     settings = slack_settings(fake, mode).model_copy(update={missing: None})
     with pytest.raises(ConfigError, match=variable):
         SlackAdapter(NoCore(), settings)
 
 
 async def test_a_refused_bot_token_fails_start_with_a_clear_message(fake: FakeSlack):
+    """auth.test at start turns a bad token into a ConfigError that does not echo the token."""
     settings = slack_settings(fake).model_copy(update={"bot_token": SecretStr("xoxb-revoked")})
     adapter = SlackAdapter(NoCore(), settings)
     with pytest.raises(ConfigError, match="ENTRAIDE_SLACK__BOT_TOKEN") as refused:
@@ -56,6 +58,7 @@ async def test_a_refused_bot_token_fails_start_with_a_clear_message(fake: FakeSl
 
 
 async def test_a_refused_app_token_fails_socket_mode_start_clearly(fake: FakeSlack):
+    """apps.connections.open refusing the app token stops start instead of retrying forever."""
     settings = slack_settings(fake, "socket").model_copy(
         update={"app_token": SecretStr("xapp-wrong")}
     )
@@ -66,6 +69,7 @@ async def test_a_refused_app_token_fails_socket_mode_start_clearly(fake: FakeSla
 
 
 async def test_socket_mode_acknowledges_a_slash_command_envelope_then_handles_it(db, fake):
+    """The envelope_id comes back over the WebSocket, then the question is posted."""
     workspace = await open_workspace(db, fake, mode="socket")
     try:
         envelope = payloads.fixture("socket_mode_slash_commands")
@@ -82,6 +86,7 @@ async def test_socket_mode_acknowledges_a_slash_command_envelope_then_handles_it
 
 
 async def test_socket_mode_delivers_thread_replies_as_answers(db, fake):
+    """An events_api envelope with a thread reply records an answer."""
     workspace = await open_workspace(db, fake, mode="socket")
     try:
         command = payloads.fixture("socket_mode_slash_commands")
@@ -102,6 +107,7 @@ async def test_socket_mode_delivers_thread_replies_as_answers(db, fake):
 
 
 async def test_the_acknowledgement_does_not_wait_for_a_slow_slack_or_core(db, fake):
+    """The 200 arrives while users.info still hangs; the work finishes afterwards."""
     workspace = await open_workspace(db, fake, timeout=0.3)
     try:
         fake.fail("users.info", hang=True)  # the work is stuck until the client times out
@@ -115,6 +121,7 @@ async def test_the_acknowledgement_does_not_wait_for_a_slow_slack_or_core(db, fa
 
 
 async def test_stop_lets_acknowledged_work_finish(db, fake):
+    """Stopping right after an ack still posts the question."""
     workspace = await open_workspace(db, fake)
     body = payloads.slash_command("/ask", "Question?", ALICE, GENERAL, fake.hook_url())
     status, _ = await workspace.requests.command(body)
@@ -123,6 +130,7 @@ async def test_stop_lets_acknowledged_work_finish(db, fake):
 
 
 async def test_who_a_member_is_is_asked_once_then_cached_for_a_few_minutes(workspace):
+    """users.info is called once per member per five minutes."""
     await workspace.command(ALICE, "/search", "polls")
     await workspace.command(ALICE, "/resources", "")
     assert len(workspace.fake.called("users.info")) == 1
@@ -132,6 +140,7 @@ async def test_who_a_member_is_is_asked_once_then_cached_for_a_few_minutes(works
 
 
 async def test_a_member_slack_cannot_describe_still_acts_as_a_plain_member(workspace):
+    """A users.info failure costs organiser rights and locale, not the command."""
     workspace.fake.fail("users.info", error="user_not_found")
     reply = await workspace.command(ALICE, "/ask", "Question?")
     assert "Q1" in reply["text"] and workspace.fake.posts(HELP)

@@ -35,6 +35,7 @@ async def chat(fake: FakeSlack, sleeps: Sleeps) -> AsyncIterator[SlackChat]:
 
 
 async def test_post_returns_a_channel_scoped_id_and_never_asks_for_link_names(chat, fake):
+    """Ids are channel:ts; link_names is never sent."""
     message_id = await chat.post(COMMUNITY, HELP, HELLO)
     [posted] = fake.posts(HELP)
     assert message_id == f"{HELP}:{fake.channels[HELP].messages[0]['ts']}"
@@ -42,18 +43,21 @@ async def test_post_returns_a_channel_scoped_id_and_never_asks_for_link_names(ch
 
 
 async def test_a_post_in_a_thread_replies_to_its_root(chat, fake):
+    """thread_id becomes the root's thread_ts."""
     root = await chat.post(COMMUNITY, HELP, HELLO)
     await chat.post(COMMUNITY, HELP, HELLO, thread_id=root)
     assert fake.posts(HELP)[1]["thread_ts"] == root.split(":")[1]
 
 
 async def test_a_429_waits_for_retry_after_then_posts_once(chat, fake, sleeps):
+    """Retry-After is honoured and the message appears once."""
     fake.fail("chat.postMessage", status=429, retry_after=3, times=2)
     await chat.post(COMMUNITY, HELP, HELLO)
     assert sleeps == [3, 3] and len(fake.posts(HELP)) == 1
 
 
 async def test_5xx_answers_are_retried_with_growing_backoff(chat, fake, sleeps):
+    """Server errors are retried with exponential backoff."""
     fake.fail("chat.postMessage", status=500)
     fake.fail("chat.postMessage", status=502)
     fake.fail("chat.postMessage", status=503)
@@ -63,6 +67,7 @@ async def test_5xx_answers_are_retried_with_growing_backoff(chat, fake, sleeps):
 
 
 async def test_a_connection_reset_and_a_time_out_are_retried(chat, fake, sleeps):
+    """Network failures are transient too."""
     fake.fail("chat.update", reset=True)
     fake.fail("chat.update", hang=True)  # longer than the client's 0.5 s
     message_id = await chat.post(COMMUNITY, HELP, HELLO)
@@ -73,6 +78,7 @@ async def test_a_connection_reset_and_a_time_out_are_retried(chat, fake, sleeps)
 async def test_a_slack_that_keeps_failing_is_reported_unavailable_after_bounded_attempts(
     chat, fake, sleeps
 ):
+    """After five attempts the core gets ChatUnavailable, to retry later."""
     fake.fail("chat.postMessage", status=503, times=10)
     with pytest.raises(ChatUnavailable):
         await chat.post(COMMUNITY, HELP, HELLO)
@@ -90,6 +96,7 @@ async def test_a_slack_that_keeps_failing_is_reported_unavailable_after_bounded_
 async def test_refusals_are_not_retried_and_say_why_in_plain_words(
     chat, fake, sleeps, channel, reason
 ):
+    """Permanent errors raise ChatError at once, in words an organiser understands."""
     fake.add_channel("C0OLD", "old", archived=True)
     fake.add_channel("C0SECRET", "secret", member=False, private=True)
     with pytest.raises(ChatError) as refused:
@@ -99,6 +106,7 @@ async def test_refusals_are_not_retried_and_say_why_in_plain_words(
 
 
 async def test_the_bot_joins_a_public_channel_it_was_not_in_and_posts(chat, fake):
+    """not_in_channel on a public channel is fixed by conversations.join."""
     fake.add_channel("C0NEW", "new", member=False)
     await chat.post(COMMUNITY, "C0NEW", HELLO)
     assert fake.called("conversations.join") == [{"channel": "C0NEW"}]
@@ -106,6 +114,7 @@ async def test_the_bot_joins_a_public_channel_it_was_not_in_and_posts(chat, fake
 
 
 async def test_reacting_twice_with_the_same_emoji_is_not_an_error(chat, fake):
+    """already_reacted is ignored; emoji characters become Slack names."""
     message_id = await chat.post(COMMUNITY, HELP, HELLO)
     await chat.add_reaction(COMMUNITY, HELP, message_id, "✅")
     await chat.add_reaction(COMMUNITY, HELP, message_id, ":white_check_mark:")
@@ -113,6 +122,7 @@ async def test_reacting_twice_with_the_same_emoji_is_not_an_error(chat, fake):
 
 
 async def test_a_private_message_opens_the_direct_conversation_once(chat, fake):
+    """The DM channel is opened once and remembered."""
     await chat.send_private(COMMUNITY, ALICE, HELLO)
     await chat.send_private(COMMUNITY, ALICE, HELLO)
     assert len(fake.called("conversations.open")) == 1
@@ -120,6 +130,7 @@ async def test_a_private_message_opens_the_direct_conversation_once(chat, fake):
 
 
 async def test_fetch_reads_a_channel_message_a_thread_reply_or_nothing(chat, fake):
+    """History, then the thread, then None; text comes back as plain words."""
     root = fake.member_message(GENERAL, BOB, "See <https://example.com|example.com> &amp; more")
     reply = fake.member_message(GENERAL, ALICE, "Thanks", thread_ts=root["ts"])
     found = await chat.fetch_message(COMMUNITY, GENERAL, f"{GENERAL}:{root['ts']}")
@@ -131,6 +142,7 @@ async def test_fetch_reads_a_channel_message_a_thread_reply_or_nothing(chat, fak
 
 
 async def test_a_message_that_refers_to_another_links_to_it(chat, fake):
+    """refers_to becomes a permalink from chat.getPermalink."""
     card = await chat.post(COMMUNITY, HELP, HELLO)
     await chat.post(COMMUNITY, HELP, Message(lines=((plain("Still open"),),), refers_to=card))
     [context] = [b for b in fake.posts(HELP)[-1]["blocks"] if b["type"] == "context"]
@@ -138,6 +150,7 @@ async def test_a_message_that_refers_to_another_links_to_it(chat, fake):
 
 
 async def test_every_call_carries_the_bot_token_to_the_configured_api_url(chat, fake):
+    """Calls go to api_url with the bot token (FakeSlack refuses any other)."""
     await chat.post(COMMUNITY, HELP, HELLO)
     assert [call.method for call in fake.calls] == ["chat.postMessage"]
     assert all(call.ok for call in fake.calls)  # FakeSlack refuses any other token

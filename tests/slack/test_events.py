@@ -26,6 +26,7 @@ async def answers(workspace):
 
 
 async def test_a_thread_reply_is_recorded_as_an_answer_and_the_card_updated(workspace):
+    """A message with thread_ts is an answer, unescaped; the card shows answered."""
     await workspace.command(ALICE, "/ask", "How do I keep learners engaged?")
     card = workspace.last_card()
     reply = await workspace.say(BOB, HELP, "Short polls &amp; breaks", thread_ts=card)
@@ -40,6 +41,7 @@ async def test_a_thread_reply_is_recorded_as_an_answer_and_the_card_updated(work
 
 
 async def test_the_askers_reaction_accepts_and_the_bot_marks_it_visibly(workspace):
+    """Accepting adds the bot's reaction, a threaded note and a card update."""
     reply = await workspace.ask_and_accept(ALICE, BOB, "Question?", "Answer")
     card = workspace.last_card()
     question = await workspace.question()
@@ -52,6 +54,7 @@ async def test_the_askers_reaction_accepts_and_the_bot_marks_it_visibly(workspac
 
 
 async def test_removing_the_reaction_undoes_the_acceptance(workspace):
+    """reaction_removed by the asker takes the acceptance back."""
     reply = await workspace.ask_and_accept(ALICE, BOB, "Question?", "Answer")
     await workspace.react(ALICE, HELP, reply, "white_check_mark", added=False)
     question = await workspace.question()
@@ -59,6 +62,7 @@ async def test_removing_the_reaction_undoes_the_acceptance(workspace):
 
 
 async def test_another_members_reaction_counts_as_helpful(workspace):
+    """Someone else's helpful emoji (any skin tone) marks the answer helpful."""
     await workspace.command(ALICE, "/ask", "Question?")
     reply = await workspace.say(BOB, HELP, "Answer", thread_ts=workspace.last_card())
     await workspace.react(CAROL, HELP, reply, "white_check_mark::skin-tone-3")
@@ -68,6 +72,7 @@ async def test_another_members_reaction_counts_as_helpful(workspace):
 
 
 async def test_a_workspace_admins_reaction_accepts(workspace):
+    """A Slack admin's reaction accepts, like the asker's."""
     await workspace.command(ALICE, "/ask", "Question?")
     reply = await workspace.say(BOB, HELP, "Answer", thread_ts=workspace.last_card())
     await workspace.react(OLGA, HELP, reply, "white_check_mark")  # is_admin in users.info
@@ -75,6 +80,7 @@ async def test_a_workspace_admins_reaction_accepts(workspace):
 
 
 async def test_an_event_redelivered_with_x_slack_retry_num_has_one_effect(workspace):
+    """Slack's retries of one event_id are acknowledged and ignored."""
     await workspace.command(ALICE, "/ask", "Question?")
     message = workspace.fake.member_message(HELP, BOB, "Answer", workspace.last_card())
     envelope = payloads.message_event(message, event_id="Ev0RETRIED")
@@ -86,6 +92,7 @@ async def test_an_event_redelivered_with_x_slack_retry_num_has_one_effect(worksp
 
 
 async def test_a_duplicate_reaction_event_without_retry_header_has_one_effect(workspace):
+    """Duplicates without a retry header are ignored too."""
     await workspace.command(ALICE, "/ask", "Question?")
     reply = await workspace.say(BOB, HELP, "Answer", thread_ts=workspace.last_card())
     for _ in range(2):
@@ -96,6 +103,7 @@ async def test_a_duplicate_reaction_event_without_retry_header_has_one_effect(wo
 
 
 async def test_the_same_event_at_two_instances_has_one_effect(workspace, db):
+    """Two instances on one database take an event once."""
     other = await open_workspace(db, workspace.fake)
     try:
         await workspace.command(ALICE, "/ask", "Question?")
@@ -111,6 +119,7 @@ async def test_the_same_event_at_two_instances_has_one_effect(workspace, db):
 
 
 async def test_edits_joins_and_bot_messages_are_ignored_without_calling_slack(workspace):
+    """Subtypes and bots are dropped before any Web API call."""
     await workspace.command(ALICE, "/ask", "Question?")
     card = workspace.last_card()
     calls = len(workspace.fake.calls)
@@ -127,12 +136,14 @@ async def test_edits_joins_and_bot_messages_are_ignored_without_calling_slack(wo
 
 
 async def test_mentions_in_an_answer_are_stored_as_names(workspace):
+    """<@U…> in an answer is stored as @name."""
     await workspace.command(ALICE, "/ask", "Question?")
     await workspace.say(BOB, HELP, "<@U0CAROL> knows it", thread_ts=workspace.last_card())
     assert (await answers(workspace))[0].text == "@Carol knows it"
 
 
 async def test_the_bookmark_reaction_saves_the_link_of_a_members_message(workspace):
+    """The bookmark emoji saves the link, credited to the author; the reactor is told ephemerally."""
     ts = await workspace.say(BOB, GENERAL, "Read <https://example.com/guide|example.com/guide>")
     await workspace.react(CAROL, GENERAL, ts, "bookmark")
     async with workspace.store.transaction() as tx:
@@ -143,6 +154,7 @@ async def test_the_bookmark_reaction_saves_the_link_of_a_members_message(workspa
 
 
 async def test_a_bookmark_on_a_thread_reply_reads_it_from_the_thread(workspace):
+    """A reply not in the history is read with conversations.replies."""
     root = await workspace.say(ALICE, GENERAL, "Links for onboarding?")
     reply = await workspace.say(BOB, GENERAL, "See https://example.com/onboarding", thread_ts=root)
     await workspace.react(CAROL, GENERAL, reply, "bookmark")
@@ -152,6 +164,7 @@ async def test_a_bookmark_on_a_thread_reply_reads_it_from_the_thread(workspace):
 
 
 async def test_a_question_left_unanswered_is_raised_again_with_a_link_to_it(workspace):
+    """A reminder posted through the adapter links to the question."""
     await workspace.command(ALICE, "/ask", "Anyone?")
     card = workspace.last_card()
     workspace.clock.advance(timedelta(hours=25))
@@ -162,6 +175,7 @@ async def test_a_question_left_unanswered_is_raised_again_with_a_link_to_it(work
 
 
 async def test_a_scheduled_prompt_is_posted_and_replies_in_its_thread_are_shares(workspace):
+    """A due prompt is posted on Slack and its thread replies are shares."""
     await workspace.command(
         OLGA, "/entraide", f"schedule prompts <#{RESOURCES}|resources> monday 09:30 UTC"
     )

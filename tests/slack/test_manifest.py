@@ -29,6 +29,7 @@ METHOD_SCOPES = {
 
 
 def test_manifest_yml_is_up_to_date_with_the_command_specs():
+    """The shipped manifest is what the specs generate."""
     expected = manifest.to_yaml(manifest.manifest())
     assert manifest.MANIFEST_PATH.read_text(encoding="utf-8") == expected, (
         "run: python -m adapters.slack.manifest -o adapters/slack/manifest.yml"
@@ -36,12 +37,14 @@ def test_manifest_yml_is_up_to_date_with_the_command_specs():
 
 
 def test_every_command_spec_is_a_slash_command_with_its_usage():
+    """One slash command per spec, escaped so that channels come as ids."""
     commands = manifest.manifest()["features"]["slash_commands"]
     assert [c["command"] for c in commands] == [f"/{spec.name}" for spec in COMMANDS]
     assert all(c["should_escape"] and c["usage_hint"] for c in commands)
 
 
 def test_socket_mode_needs_no_url_and_http_mode_sends_everything_to_one():
+    """Both modes' manifests: no URL, or one URL for everything."""
     socket = manifest.manifest()
     assert socket["settings"]["socket_mode_enabled"] is True
     assert "request_url" not in socket["settings"]["event_subscriptions"]
@@ -54,6 +57,7 @@ def test_socket_mode_needs_no_url_and_http_mode_sends_everything_to_one():
 
 
 def test_every_web_api_method_the_adapter_calls_has_its_scope():
+    """The bot scopes cover every Web API method in the adapter's source."""
     source = "".join(path.read_text(encoding="utf-8") for path in ADAPTER.glob("*.py"))
     called = set(re.findall(r'call\(\s*"([a-z]+\.[A-Za-z.]+)"', source))
     assert called <= set(METHOD_SCOPES), called - set(METHOD_SCOPES)
@@ -62,6 +66,7 @@ def test_every_web_api_method_the_adapter_calls_has_its_scope():
 
 
 def test_the_subscribed_events_are_the_ones_the_adapter_listens_to():
+    """Messages and reactions, nothing the adapter would ignore."""
     events = manifest.manifest()["settings"]["event_subscriptions"]["bot_events"]
     assert {event.split(".")[0] for event in events} == {
         "message",
@@ -71,5 +76,6 @@ def test_the_subscribed_events_are_the_ones_the_adapter_listens_to():
 
 
 def test_the_yaml_writer_quotes_strings_and_nests_lists_of_mappings():
+    """The small YAML writer emits what Slack's manifest parser reads."""
     text = manifest.to_yaml({"a": [{"b": "x: y", "c": True}], "d": [], "e": "é"})
     assert text == 'a:\n  - b: "x: y"\n    c: true\nd: []\ne: "é"\n'

@@ -29,6 +29,7 @@ def ask_body(workspace) -> str:
     ids=["bad signature", "stale timestamp", "no signature", "no headers"],
 )
 async def test_unsigned_or_stale_requests_get_401_and_nothing_happens(workspace, tampering):
+    """Bad or missing signatures and old timestamps: 401, no Web API call, nothing stored."""
     status, _ = await workspace.requests.post(
         ask_body(workspace), "application/x-www-form-urlencoded", **tampering
     )
@@ -39,6 +40,7 @@ async def test_unsigned_or_stale_requests_get_401_and_nothing_happens(workspace,
 
 
 async def test_a_body_changed_after_signing_is_refused(workspace):
+    """The signature covers the body."""
     body = ask_body(workspace)
     timestamp = str(int(time.time()))
     headers = {"X-Slack-Signature": payloads.signature(body, timestamp)}
@@ -52,6 +54,7 @@ async def test_a_body_changed_after_signing_is_refused(workspace):
 
 
 async def test_the_url_verification_challenge_is_answered(workspace):
+    """Slack's URL check of the HTTP endpoint passes."""
     challenge = {
         "token": "x",
         "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
@@ -62,6 +65,7 @@ async def test_the_url_verification_challenge_is_answered(workspace):
 
 
 async def test_mass_mentions_in_a_question_are_refused_privately(workspace):
+    """<!channel> and user groups in /ask get a private error and no post."""
     reply = await workspace.command(
         ALICE, "/ask", "Hey <!channel> anyone? <!subteam^S0123|@trainers>"
     )
@@ -70,6 +74,7 @@ async def test_mass_mentions_in_a_question_are_refused_privately(workspace):
 
 
 async def test_special_mentions_in_answers_are_shown_back_inert(workspace):
+    """<!here> recorded in an answer is escaped when shown again."""
     reply = await workspace.ask_and_accept(
         ALICE, BOB, "Polls?", "<!here> use <!subteam^S1|@all> polls"
     )
@@ -81,6 +86,7 @@ async def test_special_mentions_in_answers_are_shown_back_inert(workspace):
 
 
 async def test_member_text_with_markup_is_escaped_on_the_card(workspace):
+    """Typed tags, mentions and links appear as text on the card."""
     await workspace.command(
         ALICE,
         "/ask",
@@ -92,6 +98,7 @@ async def test_member_text_with_markup_is_escaped_on_the_card(workspace):
 
 
 async def test_rtl_emoji_and_words_like_form_fields_go_through(workspace):
+    """payload=, & and RTL text reach the core as typed (bolt alone would drop it)."""
     text = "payload=token&amp;user_id=U0EVIL שלום 👩‍🏫 مرحبا"
     await workspace.command(ALICE, "/ask", text)
     question = await workspace.question()
@@ -99,11 +106,13 @@ async def test_rtl_emoji_and_words_like_form_fields_go_through(workspace):
 
 
 async def test_zero_width_characters_get_a_private_error(workspace):
+    """Hidden characters are refused privately, nothing stored."""
     reply = await workspace.command(ALICE, "/ask", "Hidden\u200bword?")
     assert reply["response_type"] == "ephemeral" and await workspace.question() is None
 
 
 async def test_no_token_or_secret_is_ever_logged(workspace, caplog):
+    """Even at DEBUG, with retries and refusals, no secret reaches the logs."""
     caplog.set_level(logging.DEBUG)
     workspace.fake.fail("chat.postMessage", status=429, retry_after=1)
     await workspace.command(ALICE, "/ask", "Question?")

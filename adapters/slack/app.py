@@ -1,0 +1,305 @@
+"""SlackAdapter: bolt's AsyncApp wired to the core, over Socket Mode or HTTP.
+
+Every listener acknowledges first (Slack gives up after 3 s and retries events)
+and hands the real work to a task the adapter tracks, so that ``stop()`` lets
+in-flight work finish. The adapter translates and delivers; the core decides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.request.async_internals import build_async_context
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import modal, translate
+from adapters.slack.chat import SlackChat
+from adapters.slack.members import Members
+from bot.clock import Clock, SystemClock
+from bot.commands import Command
+from bot.ports import ChatError
+from bot.replies import Message
+from bot.runtime.settings import ConfigError
+from bot.runtime.settings import Slack as SlackSettings
+from bot.specs import COMMANDS
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+# Handlers running at once. The database takes one writer at a time (SQLite) or
+# a pool of connections (PostgreSQL): more in flight only delays the acks.
+WORKERS = 8
+
+
+def context(community_id: str, what: str | None) -> dict[str, str]:
+    """Log context, as the runtime's JSON lines show it."""
+    return {"platform": "slack", "community": community_id, "command": what or "?"}
+
+
+class Handler(Protocol):
+    async def handle(self, command: Command) -> Message | None: ...
+
+
+def required_secrets(settings: SlackSettings) -> dict[str, str]:
+    """The secrets the chosen mode needs, or a ConfigError naming the variables to set."""
+    needed = {"bot_token": settings.bot_token}
+    if settings.mode == "socket":
+        needed["app_token"] = settings.app_token
+    else:
+        needed["signing_secret"] = settings.signing_secret
+    secrets = {name: value.get_secret_value() if value else "" for name, value in needed.items()}
+    missing = [name for name, value in secrets.items() if not value.strip()]
+    if missing:
+        variables = ", ".join(f"ENTRAIDE_SLACK__{name.upper()}" for name in missing)
+        raise ConfigError(
+            f"slack: {settings.mode} mode needs {', '.join(missing)}; set {variables}"
+        )
+    return secrets
+
+
+def form_fixed(request: AsyncBoltRequest) -> AsyncBoltRequest:
+    """Bolt reads any form body containing "payload" as an interaction, so that
+    ``/ask what is a payload?`` would be dropped: a command's fields are parsed again."""
+    if request.content_type == "application/x-www-form-urlencoded":
+        fields = dict(parse_qsl(request.raw_body, keep_blank_values=True))
+        if "payload" not in fields and request.body != fields:
+            request.body = fields
+            request.context = build_async_context(AsyncBoltContext({}), fields)
+    return request
+
+
+class SlackAdapter:
+    platform = "slack"
+
+    def __init__(
+        self,
+        entraide: Handler,
+        settings: SlackSettings,
+        clock: Clock | None = None,
+        chat: SlackChat | None = None,
+    ) -> None:
+        self._secrets = required_secrets(settings)
+        self.entraide = entraide
+        self.settings = settings
+        self.chat = chat or SlackChat(self._secrets["bot_token"], settings.api_url)
+        self.members = Members(self.chat, clock or SystemClock())
+        self.port: int | None = None  # HTTP mode: the port bound (settings.port, or any when 0)
+        self._identity: dict | None = None
+        self._work: set[asyncio.Task] = set()
+        self._slots = asyncio.Semaphore(WORKERS)
+        self._runner: web.AppRunner | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self.bolt = self._bolt_app()
+
+    # -- lifecycle -----------------------------------------------------------
+
+    async def start(self) -> None:
+        """Check the token, then listen (Socket Mode connection, or the HTTP endpoint)."""
+        try:
+            self._identity = await self.chat.identify()
+        except ChatError as error:
+            raise ConfigError(
+                f"slack: the bot token was refused ({error}); check ENTRAIDE_SLACK__BOT_TOKEN"
+            ) from None
+        if self.settings.mode == "http":
+            await self._serve_http()
+        else:
+            await self._connect_socket()
+        log.info(
+            "slack adapter started in %s mode for team %s",
+            self.settings.mode,
+            self._identity.get("team_id"),
+        )
+
+    async def stop(self) -> None:
+        """Stop taking events, let the acknowledged work finish, disconnect."""
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        await self.drain()
+        await self.chat.close()
+
+    async def drain(self) -> None:
+        """Wait until the work already acknowledged is done."""
+        while self._work:
+            await asyncio.gather(*self._work, return_exceptions=True)
+
+    @property
+    def connected(self) -> bool:
+        if self._socket is not None:
+            session = self._socket.client.current_session
+            return session is not None and not session.closed
+        return self._runner is not None
+
+    async def _serve_http(self) -> None:
+        server = web.Application()
+        server.router.add_post(EVENTS_PATH, self._http_request)
+        self._runner = web.AppRunner(server, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.settings.host, self.settings.port).start()
+        self.port = self._runner.addresses[0][1]
+
+    async def _http_request(self, request: web.Request) -> web.Response:
+        # Bolt checks the signature and the timestamp: anything else gets a 401.
+        response = await self.bolt.async_dispatch(form_fixed(await to_bolt_request(request)))
+        return await to_aiohttp_response(response)
+
+    async def _connect_socket(self) -> None:
+        self._socket = AsyncSocketModeHandler(
+            self.bolt, self._secrets["app_token"], web_client=self.chat.client, logger=log
+        )
+        try:
+            # Asked here rather than by the SDK so that a bad app token fails start, clearly.
+            self._socket.client.wss_uri = await self.chat.socket_url(self._secrets["app_token"])
+        except ChatError as error:
+            await self._socket.close_async()
+            raise ConfigError(
+                f"slack: Socket Mode was refused ({error}); check ENTRAIDE_SLACK__APP_TOKEN"
+            ) from None
+        await self._socket.connect_async()
+
+    # -- bolt wiring ---------------------------------------------------------
+
+    def _bolt_app(self) -> AsyncApp:
+        # Bolt passes arguments by parameter name, which bound methods confuse: closures here.
+        async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+            # auth.test was asked once at start, never in the way of an acknowledgement.
+            identity = self._identity or {}
+            return AuthorizeResult(
+                enterprise_id=enterprise_id,
+                team_id=team_id,
+                bot_user_id=identity.get("user_id"),
+                bot_id=identity.get("bot_id"),
+                bot_token=self._secrets["bot_token"],
+            )
+
+        app = AsyncApp(
+            # Token-less: bolt only copies its base URL; our calls go through SlackChat.
+            client=AsyncWebClient(base_url=self.chat.client.base_url),
+            signing_secret=self._secrets.get("signing_secret"),
+            authorize=authorize,
+            # Socket Mode messages come over an authenticated WebSocket: nothing to sign.
+            request_verification_enabled=self.settings.mode == "http",
+            process_before_response=False,
+            logger=log,
+        )
+        for command in COMMANDS:
+            app.command(f"/{command.name}")(self._acked(self._command))
+        app.view(modal.CALLBACK_ID)(self._acked(self._ask_form))
+        app.action(re.compile(".+"))(self._acked(self._buttons))
+        for event in ("message", "reaction_added", "reaction_removed"):
+            # Bolt acknowledges events itself; event_id makes Slack's retries no-ops.
+            app.event(event)(self._acked(self._event))
+        return app
+
+    def _acked(self, work: Callable[[dict], Coroutine[Any, Any, None]]):
+        """A listener that acknowledges at once, then does ``work`` in a task the adapter tracks."""
+
+        async def listener(ack: AsyncAck, body: dict) -> None:
+            await ack()  # Slack retries, or shows an error, after 3 s without it
+            task = asyncio.create_task(self._guarded(work(body), body))
+            self._work.add(task)
+            task.add_done_callback(self._work.discard)
+
+        return listener
+
+    async def _guarded(self, work: Coroutine[Any, Any, None], body: dict) -> None:
+        """Run ``work`` when a slot is free; log, never raise, what goes wrong."""
+        try:
+            async with self._slots:
+                await work
+        except Exception:
+            what = body.get("command") or (body.get("event") or {}).get("type") or body.get("type")
+            community_id = translate.community_id(body)
+            log.exception(
+                "slack: %s in %s failed", what, community_id, extra=context(community_id, what)
+            )
+
+    # -- the work, after the acknowledgement --------------------------------
+
+    async def _command(self, body: dict) -> None:
+        member = await self.members.get(body["user_id"], body.get("user_name", ""))
+        if translate.opens_modal(body):
+            form = modal.ask_modal(member.locale, body["channel_id"], body.get("response_url"))
+            try:
+                await self.chat.open_view(body["trigger_id"], form)
+            except ChatError as error:  # e.g. the trigger expired (3 s) while Slack was slow
+                log.warning(
+                    "slack: could not open the /ask form for %s: %s",
+                    member.id,
+                    error,
+                    extra=context(translate.community_id(body), "/ask"),
+                )
+            return
+        command = translate.slash_command(body, member)
+        log.info(
+            "%s from %s in %s",
+            body.get("command"),
+            member.id,
+            command.actor.community_id,
+            extra=context(command.actor.community_id, body.get("command")),
+        )
+        reply = await self.entraide.handle(command)
+        await self._deliver(reply, command, body.get("response_url"))
+
+    async def _ask_form(self, body: dict) -> None:
+        member = await self.members.get(body["user"]["id"])
+        form = modal.submission(body.get("view") or {})
+        command = translate.ask(body, member, form)
+        await self._deliver(await self.entraide.handle(command), command, form.response_url)
+
+    async def _buttons(self, body: dict) -> None:
+        member = await self.members.get(body["user"]["id"])
+        for press in translate.button_presses(body, member):
+            reply = await self.entraide.handle(press)
+            await self._deliver(reply, press, body.get("response_url"))
+
+    async def _event(self, body: dict) -> None:
+        event = body.get("event") or {}
+        member_id = translate.acting_member(event)
+        if member_id is None:
+            return
+        bot_user_id = (self._identity or {}).get("user_id")
+        if translate.from_bot(event, bot_user_id):
+            return  # the core would ignore it: spare the Web API calls
+        member = await self.members.get(member_id)
+        names = await self.members.names(translate.mentioned_ids(event.get("text") or ""))
+        command = translate.event(body, member, bot_user_id, names)
+        if command is not None:
+            await self._deliver(await self.entraide.handle(command), command, None)
+
+    async def _deliver(
+        self, reply: Message | None, command: Command, response_url: str | None
+    ) -> None:
+        """The reply to whoever acted: private ones by ``response_url``, else as an ephemeral message."""
+        if reply is None:
+            return
+        actor = command.actor
+        try:
+            if not reply.private:
+                await self.chat.post(actor.community_id, command.channel_id, reply)
+            elif not (response_url and await self.chat.respond(response_url, reply)):
+                await self.chat.post_ephemeral(command.channel_id, actor.member_id, reply)
+        except ChatError as error:
+            log.warning(
+                "slack: could not reply to %s in %s/%s: %s",
+                actor.member_id,
+                actor.community_id,
+                command.channel_id,
+                error,
+                extra=context(actor.community_id, type(command).__name__),
+            )
