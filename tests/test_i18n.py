@@ -63,6 +63,7 @@ def test_every_message_key_used_in_the_code_exists():
 SAME_IN_BOTH = {
     "field.note",
     "field.question",
+    "form.ask.question",
     "search.question",
     "question.title",
     "resource.upvotes",
