@@ -119,9 +119,9 @@ class Transaction:
     async def see_member(self, community_id: str, member_id: str, name: str, now: datetime) -> None:
         """Remember a member's display name and last activity (for thanks by name, active members)."""
         key = and_(members.c.community_id == community_id, members.c.member_id == member_id)
-        updated = await self.conn.execute(
-            update(members).where(key).values(name=name or member_id, last_seen_at=now)
-        )
+        # A platform that gives no name this time keeps the one it gave before.
+        values = {"name": name, "last_seen_at": now} if name else {"last_seen_at": now}
+        updated = await self.conn.execute(update(members).where(key).values(**values))
         if updated.rowcount == 0:
             await self.conn.execute(
                 self._insert_ignoring(members, "community_id", "member_id").values(
