@@ -5,6 +5,9 @@ Built once by the composition root (:mod:`bot.runtime.bootstrap`); no globals.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -14,6 +17,21 @@ from bot.domain import CommunitySettings
 from bot.i18n import language_for
 from bot.ports import Chat, Store, Transaction
 from bot.prompts import PromptLibrary
+
+# Settings read once per command: a command asks for them at every step.
+_settings_memo: ContextVar[dict[str, CommunitySettings] | None] = ContextVar(
+    "settings_memo", default=None
+)
+
+
+@contextmanager
+def settings_memo() -> Iterator[None]:
+    """Within this block (one command), a community's settings are read from the database once."""
+    token = _settings_memo.set({})
+    try:
+        yield
+    finally:
+        _settings_memo.reset(token)
 
 
 @dataclass
@@ -36,9 +54,15 @@ class Core:
         return actor.is_organiser or actor.member_id in self.organisers
 
     async def settings(self, tx: Transaction, community_id: str) -> CommunitySettings:
-        return await tx.community(
+        memo = _settings_memo.get()
+        if memo is not None and community_id in memo:
+            return memo[community_id]
+        settings = await tx.community(
             replace(self.defaults, community_id=community_id), self.clock.now()
         )
+        if memo is not None:
+            memo[community_id] = settings
+        return settings
 
     @staticmethod
     def private_language(settings: CommunitySettings, actor: Actor) -> str:

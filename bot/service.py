@@ -20,7 +20,7 @@ from bot.commands import (
     ReactionRemoved,
     SlashCommand,
 )
-from bot.core import Core
+from bot.core import Core, settings_memo
 from bot.emoji import canonical
 from bot.errors import UserError
 from bot.i18n import spans, t
@@ -48,22 +48,24 @@ class Entraide:
 
     async def handle(self, command: Command) -> Message | None:
         """Do what the command asks; return the reply for the member who acted, if any."""
-        actor = command.actor
-        if actor.is_bot:
+        if command.actor.is_bot:
             return None  # the bot's own messages and reactions count for nothing
+        with settings_memo():
+            return await self._handle(command)
+
+    async def _handle(self, command: Command) -> Message | None:
+        actor, now = command.actor, self.core.clock.now()
         try:
             async with self.core.store.transaction() as tx:
                 await self.core.settings(tx, actor.community_id)
                 if command.event_key and not await tx.claim_event(
-                    actor.community_id, command.event_key, self.core.clock.now()
+                    actor.community_id, command.event_key, now
                 ):
                     log.info(
                         "duplicate event %s in %s ignored", command.event_key, actor.community_id
                     )
                     return None
-                await tx.see_member(
-                    actor.community_id, actor.member_id, actor.name, self.core.clock.now()
-                )
+                await tx.see_member(actor.community_id, actor.member_id, actor.name, now)
             return await self._dispatch(command)
         except UserError as error:
             async with self.core.store.transaction() as tx:

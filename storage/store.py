@@ -117,20 +117,26 @@ class Transaction:
         )
 
     async def see_member(self, community_id: str, member_id: str, name: str, now: datetime) -> None:
-        """Remember a member's display name and last activity (for thanks by name, active members)."""
-        key = and_(members.c.community_id == community_id, members.c.member_id == member_id)
+        """Remember a member's display name and last activity (for thanks by name, active members).
+
+        One statement, which writes only when the name changed or the last write is an hour old:
+        it runs at every command and event.
+        """
+        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
+        insert_ = dialect.insert(members).values(
+            community_id=community_id, member_id=member_id, name=name or member_id, last_seen_at=now
+        )
         # A platform that gives no name this time keeps the one it gave before.
-        values = {"name": name, "last_seen_at": now} if name else {"last_seen_at": now}
-        updated = await self.conn.execute(update(members).where(key).values(**values))
-        if updated.rowcount == 0:
-            await self.conn.execute(
-                self._insert_ignoring(members, "community_id", "member_id").values(
-                    community_id=community_id,
-                    member_id=member_id,
-                    name=name or member_id,
-                    last_seen_at=now,
-                )
+        changes = {"last_seen_at": insert_.excluded.last_seen_at}
+        stale = members.c.last_seen_at < now - timedelta(hours=1)
+        if name:
+            changes["name"] = insert_.excluded.name
+            stale = stale | (members.c.name != insert_.excluded.name)
+        await self.conn.execute(
+            insert_.on_conflict_do_update(
+                index_elements=["community_id", "member_id"], set_=changes, where=stale
             )
+        )
 
     async def member_names(self, community_id: str, member_ids: Iterable[str]) -> dict[str, str]:
         ids = list(set(member_ids))
