@@ -66,6 +66,10 @@ class Entraide:
                     )
                     return None
                 await tx.see_member(actor.community_id, actor.member_id, actor.name, now)
+                if isinstance(command, ReactionAdded | ReactionRemoved):
+                    # Reactions come in storms: each is one unit of work with its claim,
+                    # so that it commits once, and a failure leaves it to be delivered again.
+                    return await self._reaction(command, added=isinstance(command, ReactionAdded))
             return await self._dispatch(command)
         except UserError as error:
             async with self.core.store.transaction() as tx:

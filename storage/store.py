@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, func, insert, select, update
@@ -54,11 +55,25 @@ from storage.tables import (
 class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        # The unit of work open in the current task, if any: a transaction opened inside
+        # it joins it, so that a command's steps can commit together, or not at all.
+        self._current: ContextVar[Transaction | None] = ContextVar(
+            f"transaction-{id(self)}", default=None
+        )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
+        current = self._current.get()
+        if current is not None:
+            yield current
+            return
         async with self.engine.begin() as conn:
-            yield Transaction(conn)
+            tx = Transaction(conn)
+            token = self._current.set(tx)
+            try:
+                yield tx
+            finally:
+                self._current.reset(token)
 
 
 class Transaction:
