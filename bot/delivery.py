@@ -30,7 +30,12 @@ async def report_failure(
 ) -> None:
     """Tell the configured organisers that a scheduled post could not be made, and why."""
     notice = private(
-        spans(language, "failure.scheduled_post", channel=channel(channel_id), reason=str(error))
+        spans(
+            language,
+            "failure.scheduled_post",
+            channel=channel(channel_id),
+            reason=error.reason(language),
+        )
     )
     for organiser in sorted(core.organisers):
         try:

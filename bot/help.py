@@ -139,7 +139,10 @@ async def post_question(
             "could not post question %s in %s: %s", question.id, question.community_id, error
         )
         reply = spans(
-            language, "error.post_failed", channel=channel(question.channel_id), reason=str(error)
+            language,
+            "error.post_failed",
+            channel=channel(question.channel_id),
+            reason=error.reason(language),
         )
     else:
         key = "ask.posted_anonymously" if question.anonymous else "ask.posted"

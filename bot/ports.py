@@ -29,6 +29,7 @@ from bot.domain import (
     Schedule,
     ScheduleKind,
 )
+from bot.i18n import t
 from bot.replies import Message
 from bot.search import Hit, Kind, Query
 
@@ -42,7 +43,23 @@ class FetchedMessage:
 
 
 class ChatError(Exception):
-    """A post failed for good (unknown channel, no access): reported, never retried."""
+    """A post failed for good (unknown channel, no access): reported, never retried.
+
+    Adapters raise :meth:`refusal` with a ``refusal.*`` message key, so that the
+    member or organiser reads the reason in their language; ``str()`` is English, for logs.
+    """
+
+    def __init__(self, reason: str, key: str | None = None, **values: object) -> None:
+        super().__init__(reason)
+        self.key = key
+        self.values = values
+
+    @classmethod
+    def refusal(cls, name: str, **values: object) -> ChatError:
+        return cls(t("en", f"refusal.{name}", **values), f"refusal.{name}", **values)
+
+    def reason(self, language: str) -> str:
+        return t(language, self.key, **self.values) if self.key else str(self)
 
 
 class ChatUnavailable(ChatError):

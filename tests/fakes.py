@@ -45,7 +45,7 @@ class FakeChat:
 
     async def post(self, community_id, channel_id, message, thread_id=None) -> str:
         if channel_id in self.failing_channels:
-            raise ChatError("channel_not_found")
+            raise ChatError.refusal("channel_not_found")
         if channel_id in self.unavailable_channels:
             raise ChatUnavailable("HTTP 503")
         posted = Posted(self.new_id(), channel_id, message, thread_id)

@@ -208,7 +208,7 @@ async def test_a_post_the_platform_refuses_is_marked_failed_and_organisers_told(
     await community.entraide.run_due(START + timedelta(minutes=30))
     await community.entraide.run_due(START + timedelta(hours=1))
     [(organiser, notice)] = community.chat.private
-    assert organiser == "olga" and "could not post in practice: channel_not_found" in notice.plain_text()
+    assert organiser == "olga" and "could not post in practice: the channel does not exist" in notice.plain_text()
 
 
 async def test_a_reminder_that_could_not_be_posted_is_retried(community):
@@ -251,3 +251,12 @@ async def test_a_resource_announced_while_the_platform_is_down_is_announced_late
     await community.entraide.run_due(START + timedelta(minutes=1))
     await community.entraide.run_due(START + timedelta(minutes=10))
     assert len(community.chat.posts_in("resources")) == 1
+
+
+async def test_the_refusal_reason_is_told_in_the_communitys_language(db):
+    community = make_community(db, language="fr")
+    await schedule_prompts(community)
+    community.chat.failing_channels.add("practice")
+    await community.entraide.run_due(START + timedelta(minutes=30))
+    [(_, notice)] = community.chat.private
+    assert "le canal n’existe pas, ou le bot ne peut pas le voir" in notice.plain_text()

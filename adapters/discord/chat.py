@@ -37,14 +37,15 @@ THREAD_ALREADY_EXISTS = 160004
 REMEMBERED_MESSAGES = 50_000
 _FORUMS = (discord.ChannelType.forum, discord.ChannelType.media)
 _SOLVED_TAG_NAMES = {"solved", "resolved", "resolu"}
-_REASONS = {
-    50001: "the bot cannot see this channel (Missing Access)",
-    50013: "the bot lacks a permission there (Missing Permissions)",
-    50007: "this member does not accept direct messages",
-    10003: "this channel no longer exists",
-    10008: "this message no longer exists",
-    50083: "this thread is archived",
-    160005: "this thread is locked",
+# Discord's error codes, as the reasons members and organisers read (``refusal.*`` messages).
+_REFUSALS = {
+    50001: "channel_not_found",
+    50013: "missing_permission",
+    50007: "no_dm",
+    10003: "gone",
+    10008: "gone",
+    50083: "thread_archived",
+    160005: "locked",
 }
 _TRANSIENT = (discord.DiscordServerError, TimeoutError, aiohttp.ClientConnectionError)
 
@@ -218,7 +219,7 @@ class DiscordChat:
                         found = await took_effect()
                     except (discord.HTTPException, *_TRANSIENT):
                         # Unknown outcome: a post missing is told to the member, a post twice is not.
-                        raise ChatError(f"Discord did not answer ({reason})") from None
+                        raise ChatError.refusal("no_answer", reason=reason) from None
                     if found is not None:
                         return found
                 delay = next(delays, None)
@@ -361,7 +362,7 @@ class DiscordChat:
 def _checked(channel_id: str) -> str:
     """Discord channel ids are snowflakes; anything else is a setting that names no channel."""
     if not channel_id.isdigit():
-        raise ChatError(f"#{channel_id} is not a Discord channel (pick it with # in the command)")
+        raise ChatError.refusal("not_a_channel", channel=channel_id)
     return channel_id
 
 
@@ -372,12 +373,8 @@ def _describe(error: Exception) -> str:
 
 
 def _failure(error: discord.HTTPException) -> ChatError:
-    """A refusal in plain words for the member or organiser who will read it."""
-    reason = _REASONS.get(error.code)
-    if reason is None and error.status == 403:
-        reason = "the bot is not allowed to do this there"
-    if reason is None and error.status == 404:
-        reason = "Discord does not know this channel or message"
-    if reason is None:
-        reason = f"Discord refused it ({error.status}: {error.text or 'no reason given'})"
-    return ChatError(reason)
+    """A refusal in words the member or organiser will read, in their language."""
+    name = _REFUSALS.get(error.code) or {403: "not_allowed", 404: "gone"}.get(error.status)
+    if name is None:
+        return ChatError.refusal("other", code=f"{error.status}: {error.text or error.code}")
+    return ChatError.refusal(name)

@@ -34,26 +34,25 @@ RETRY_AFTER_MAX = 120.0  # a misbehaving proxy must not park a worker for hours
 OVERFLOW_POSTS_MAX = 5  # follow-ups in a thread for one long message
 TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable"}
 
-# What members and organisers read when Slack refuses; the code goes to the log.
-REASONS = {
-    "channel_not_found": "the channel does not exist, or the bot cannot see it",
-    "not_in_channel": "the bot is not a member of that channel: invite it with /invite",
-    "is_archived": "the channel is archived",
-    "restricted_action": "the workspace does not let the bot post there",
-    "restricted_action_read_only_channel": "the channel is read-only",
-    "ekm_access_denied": "the workspace's key management refused it",
-    "missing_scope": "the Slack app lacks a permission: reinstall it from its manifest",
-    "not_allowed_token_type": "the Slack token is of the wrong kind",
-    "invalid_auth": "the bot's Slack token is not valid",
-    "not_authed": "the bot's Slack token is missing",
-    "token_revoked": "the bot's Slack token was revoked",
-    "account_inactive": "the bot's Slack account is deactivated",
-    "user_not_found": "that member could not be found",
-    "cannot_dm_bot": "bots cannot receive direct messages",
-    "message_not_found": "the message no longer exists",
-    "cant_update_message": "the bot cannot edit that message",
-    "msg_too_long": "the message is too long for Slack",
-    "invalid_blocks": "Slack could not display the message",
+# Slack's error codes, as the reasons members and organisers read (``refusal.*`` messages).
+REFUSALS = {
+    "channel_not_found": "channel_not_found",
+    "not_in_channel": "not_in_channel",
+    "is_archived": "archived",
+    "restricted_action": "not_allowed",
+    "restricted_action_read_only_channel": "read_only",
+    "ekm_access_denied": "not_allowed",
+    "missing_scope": "missing_permission",
+    "not_allowed_token_type": "bad_token",
+    "invalid_auth": "bad_token",
+    "not_authed": "bad_token",
+    "token_revoked": "bad_token",
+    "account_inactive": "bad_token",
+    "user_not_found": "gone",
+    "cannot_dm_bot": "no_dm",
+    "message_not_found": "gone",
+    "cant_update_message": "not_allowed",
+    "msg_too_long": "too_long",
 }
 
 
@@ -61,7 +60,12 @@ class SlackChatError(ChatError):
     """Slack refused a call for good; ``code`` is Slack's own error code."""
 
     def __init__(self, code: str) -> None:
-        super().__init__(REASONS.get(code, f"Slack refused it ({code})"))
+        refusal = (
+            ChatError.refusal(REFUSALS[code])
+            if code in REFUSALS
+            else ChatError.refusal("other", code=code)
+        )
+        super().__init__(str(refusal), refusal.key, **refusal.values)
         self.code = code
 
 

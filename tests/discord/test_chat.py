@@ -142,7 +142,7 @@ async def test_a_member_who_refuses_direct_messages_is_reported_plainly(bot):
 
 async def test_a_channel_setting_that_is_no_discord_channel_is_reported(bot):
     """A channel typed as a name, not picked with #, is refused before any call."""
-    with pytest.raises(ChatError, match="#help is not a Discord channel"):
+    with pytest.raises(ChatError, match="#help is not a channel there"):
         await bot.adapter.chat.post(COMMUNITY, "help", NOTE)
 
 
