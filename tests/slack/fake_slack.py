@@ -161,12 +161,12 @@ class FakeSlack:
             )
         return self.hooks
 
-    async def send_envelope(self, envelope: dict) -> dict:
-        """Send a Socket Mode envelope and wait for the app's acknowledgement."""
-        await asyncio.wait_for(self.socket_connected.wait(), WAIT_SECONDS)
+    async def send_envelope(self, envelope: dict, timeout: float = WAIT_SECONDS) -> dict:
+        """Send a Socket Mode envelope and wait (at most ``timeout`` s) for the app's acknowledgement."""
+        await asyncio.wait_for(self.socket_connected.wait(), timeout)
         ack = self.acks[envelope["envelope_id"]] = asyncio.get_running_loop().create_future()
         await self._socket.send_str(json.dumps(envelope))
-        return await asyncio.wait_for(ack, WAIT_SECONDS)
+        return await asyncio.wait_for(ack, timeout)
 
     # -- the wire ----------------------------------------------------------------
 

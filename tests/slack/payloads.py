@@ -14,6 +14,7 @@ import hmac
 import itertools
 import json
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -118,6 +119,20 @@ def ask_form(
         else []
     )
     return body
+
+
+def socket_envelope(payload: dict, kind: str) -> dict:
+    """A Socket Mode envelope, as Slack pushes it over the WebSocket: ``slash_commands``,
+    ``events_api`` or ``interactive`` around the payload HTTP mode would have posted."""
+    envelope = {
+        "envelope_id": str(uuid.uuid4()),
+        "payload": payload,
+        "type": kind,
+        "accepts_response_payload": kind != "events_api",
+    }
+    if kind == "events_api":
+        envelope |= {"retry_attempt": 0, "retry_reason": ""}
+    return envelope
 
 
 def signature(body: str, timestamp: str, secret: str = SIGNING_SECRET) -> str:
