@@ -244,7 +244,7 @@ def question_card(language: str, question: Question, asker_name: str, me_too: in
 async def refresh_card(
     core: Core, tx: Transaction, settings: CommunitySettings, question: Question
 ) -> None:
-    """Show the question's current status on its message (best effort: the data is already saved)."""
+    """Show the question's current status on its message, once saved (best effort)."""
     if question.message_id is None:
         return
     names = await tx.member_names(question.community_id, [question.asker_id or ""])
@@ -252,12 +252,18 @@ async def refresh_card(
     card = question_card(
         settings.language, question, names.get(question.asker_id or "", ""), me_too
     )
-    try:
-        await core.chat.edit(question.community_id, question.channel_id, question.message_id, card)
-    except ChatError as error:
-        log.warning(
-            "could not update question %s in %s: %s", question.id, question.community_id, error
-        )
+
+    async def edit() -> None:
+        try:
+            await core.chat.edit(
+                question.community_id, question.channel_id, question.message_id, card
+            )
+        except ChatError as error:
+            log.warning(
+                "could not update question %s in %s: %s", question.id, question.community_id, error
+            )
+
+    tx.after_commit(edit)
 
 
 async def record_answer(
@@ -334,7 +340,6 @@ async def mark_answer(core: Core, actor: Actor, answer: Answer, added: bool) -> 
             if question.accepted_answer_id == answer.id and not still_accepted:
                 await _unresolve(core, tx, settings, question)  # the last acceptor took it back
             return
-    await _announce_accepted(core, settings, question, answer)
 
 
 async def accept_by_button(core: Core, actor: Actor, answer_id: int) -> Message:
@@ -355,7 +360,6 @@ async def accept_by_button(core: Core, actor: Actor, answer_id: int) -> Message:
             core.clock.now(),
         )
         question = await _accept(core, tx, settings, question, answer)
-    await _announce_accepted(core, settings, question, answer)
     return private(
         spans(core.private_language(settings, actor), "answer.accepted_private", number=question.id)
     )
@@ -381,6 +385,11 @@ async def _accept(
     await tx.update_question(question)
     await index_question(tx, question, answer)
     await refresh_card(core, tx, settings, question)
+
+    async def announce() -> None:
+        await _announce_accepted(core, settings, question, answer)
+
+    tx.after_commit(announce)
     return question
 
 

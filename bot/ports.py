@@ -10,7 +10,7 @@ scheduler uses across communities (``schedules()``, ``unanswered_questions``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -111,6 +111,9 @@ class Erasure:
 
 class Transaction(Protocol):
     """One unit of work: everything done through it commits together, or not at all."""
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run ``action`` once the unit of work has committed (never if it rolls back)."""
 
     async def community(self, defaults: CommunitySettings, now: datetime) -> CommunitySettings:
         """The community's settings, created from ``defaults`` the first time it is seen."""

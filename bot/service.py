@@ -21,6 +21,7 @@ from bot.commands import (
     SlashCommand,
 )
 from bot.core import Core, settings_memo
+from bot.domain import CommunitySettings
 from bot.emoji import canonical
 from bot.errors import UserError
 from bot.i18n import spans, t
@@ -42,6 +43,10 @@ def error_message(language: str, error: UserError) -> Message:
     return private(spans(language, error.key, **values))
 
 
+def _is_bookmark(command: ReactionAdded | ReactionRemoved, settings: CommunitySettings) -> bool:
+    return canonical(command.emoji) == canonical(settings.bookmark_emoji)
+
+
 class Entraide:
     def __init__(self, core: Core) -> None:
         self.core = core
@@ -57,7 +62,7 @@ class Entraide:
         actor, now = command.actor, self.core.clock.now()
         try:
             async with self.core.store.transaction() as tx:
-                await self.core.settings(tx, actor.community_id)
+                settings = await self.core.settings(tx, actor.community_id)
                 if command.event_key and not await tx.claim_event(
                     actor.community_id, command.event_key, now
                 ):
@@ -66,9 +71,13 @@ class Entraide:
                     )
                     return None
                 await tx.see_member(actor.community_id, actor.member_id, actor.name, now)
-                if isinstance(command, ReactionAdded | ReactionRemoved):
-                    # Reactions come in storms: each is one unit of work with its claim,
-                    # so that it commits once, and a failure leaves it to be delivered again.
+                if isinstance(command, ReactionAdded | ReactionRemoved) and not _is_bookmark(
+                    command, settings
+                ):
+                    # Reactions come in storms: each is one unit of work with its claim, so that
+                    # it commits once and a failure leaves it to be delivered again. What the
+                    # platform is told waits for the commit (Transaction.after_commit); a
+                    # bookmark reads the platform first, so it goes the ordinary way.
                     return await self._reaction(command, added=isinstance(command, ReactionAdded))
             return await self._dispatch(command)
         except UserError as error:

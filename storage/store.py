@@ -7,7 +7,7 @@ by it: nothing of one community is visible from another.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
@@ -74,11 +74,19 @@ class Store:
                 yield tx
             finally:
                 self._current.reset(token)
+        # Committed: now the platform may be told, without holding the database meanwhile.
+        for action in tx.committed_actions:
+            await action()
 
 
 class Transaction:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
+        self.committed_actions: list[Callable[[], Awaitable[None]]] = []
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run ``action`` once the unit of work has committed (never if it rolls back)."""
+        self.committed_actions.append(action)
 
     # -- helpers ---------------------------------------------------------
 

@@ -1,0 +1,54 @@
+"""Units of work: nested transactions join the open one; after-commit actions run only on commit."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain import CommunitySettings
+from tests.conftest import START
+
+
+async def community_exists(store, community_id: str) -> bool:
+    async with store.engine.connect() as conn:  # another connection: sees only what was committed
+        from sqlalchemy import text
+
+        found = await conn.execute(
+            text("SELECT 1 FROM communities WHERE id = :id"), {"id": community_id}
+        )
+        return found.first() is not None
+
+
+async def test_actions_run_after_the_commit_and_see_its_data(db):
+    seen = []
+
+    async def action() -> None:
+        seen.append(await community_exists(db, "team"))
+
+    async with db.transaction() as tx:
+        await tx.community(CommunitySettings(community_id="team"), START)
+        tx.after_commit(action)
+        assert seen == []
+    assert seen == [True]
+
+
+async def test_nothing_runs_and_nothing_stays_when_the_work_fails(db):
+    seen = []
+
+    async def action() -> None:
+        seen.append("told the platform")
+
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as tx:
+            await tx.community(CommunitySettings(community_id="team"), START)
+            tx.after_commit(action)
+            raise RuntimeError("a step failed")
+    assert seen == [] and not await community_exists(db, "team")
+
+
+async def test_a_nested_transaction_joins_the_open_one(db):
+    async with db.transaction() as outer:
+        async with db.transaction() as inner:
+            assert inner is outer
+            await inner.community(CommunitySettings(community_id="team"), START)
+        assert not await community_exists(db, "team")  # not committed by the inner block
+    assert await community_exists(db, "team")
