@@ -182,6 +182,9 @@ class Transaction(Protocol):
     async def pending_question_posts(self, now: datetime) -> list[Question]:
         """Questions of every community still to be posted (the platform was down)."""
 
+    async def open_questions(self, community_id: str, limit: int) -> list[Question]:
+        """The community's most recent questions that are posted and still open or answered."""
+
     async def questions_between(
         self, community_id: str, start: datetime, end: datetime
     ) -> list[Question]: ...

@@ -85,6 +85,23 @@ class Entraide:
                 settings = await self.core.settings(tx, actor.community_id)
             return error_message(self.core.private_language(settings, actor), error)
 
+    async def reactions_to_reconcile(
+        self, community_id: str, limit: int = 200
+    ) -> list[tuple[str, str, str]]:
+        """(channel, message, emoji) whose reactions count, for the questions still open.
+
+        An adapter that was offline reads these messages' reactions at start and hands
+        each one to :meth:`handle` as ``ReactionAdded``: marks already counted stay once.
+        """
+        async with self.core.store.transaction() as tx:
+            settings = await self.core.settings(tx, community_id)
+            targets = []
+            for question in await tx.open_questions(community_id, limit):
+                targets.append((question.channel_id, question.message_id, settings.me_too_emoji))
+                for answer in await tx.answers(community_id, question.id):
+                    targets.append((question.channel_id, answer.message_id, settings.helpful_emoji))
+        return targets
+
     async def run_due(self, now: datetime) -> int:
         return await due.run_due(self.core, now)
 

@@ -340,6 +340,20 @@ class Transaction:
         )
         return result.rowcount == 1
 
+    async def open_questions(self, community_id: str, limit: int) -> list[Question]:
+        """The community's most recent questions that are posted and still open or answered."""
+        rows = await self.conn.execute(
+            select(questions)
+            .where(
+                questions.c.community_id == community_id,
+                questions.c.message_id.is_not(None),
+                questions.c.status.in_([QuestionStatus.OPEN.value, QuestionStatus.ANSWERED.value]),
+            )
+            .order_by(questions.c.id.desc())
+            .limit(limit)
+        )
+        return [_question(row) for row in rows]
+
     async def questions_between(
         self, community_id: str, start: datetime, end: datetime
     ) -> list[Question]:

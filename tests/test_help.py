@@ -244,7 +244,10 @@ async def test_an_event_delivered_twice_has_one_effect(community):
 async def test_a_question_the_platform_refuses_is_kept_and_the_asker_told(community):
     community.chat.failing_channels.add("help")
     reply = await community.command("alice", "ask", "Question?")
-    assert "could not be posted" in reply.plain_text() and "the channel does not exist" in reply.plain_text()
+    assert (
+        "could not be posted" in reply.plain_text()
+        and "the channel does not exist" in reply.plain_text()
+    )
     q = await question(community)
     assert q is not None and q.title == "Question?" and q.message_id is None
 
@@ -270,3 +273,14 @@ async def test_a_modal_submission_asks_with_its_fields(community):
         True,
     )
     assert "anonymously" in reply.plain_text()
+
+
+async def test_the_messages_whose_reactions_count_are_listed_for_open_questions(community):
+    open_card = await community.ask("alice", "Still open?")
+    answer = await community.reply("bob", open_card, "An answer")
+    resolved_card = await community.ask("carol", "Resolved one?")
+    await community.react(
+        "carol", await community.reply("dave", resolved_card, "Yes"), "white_check_mark"
+    )
+    targets = await community.entraide.reactions_to_reconcile(community.id)
+    assert targets == [("help", open_card, "eyes"), ("help", answer, "white_check_mark")]
