@@ -6,6 +6,7 @@ Adapters call nothing else for member actions; timers call :meth:`Entraide.run_d
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot import due, help, knowledge, organisers, practice, privacy, resources
@@ -41,6 +42,16 @@ def error_message(language: str, error: UserError) -> Message:
     if "field" in values:
         values["field"] = t(language, f"field.{values['field']}")
     return private(spans(language, error.key, **values))
+
+
+@dataclass(frozen=True)
+class ReactionTarget:
+    """A message whose reactions count, with the emoji that counts there."""
+
+    channel_id: str
+    message_id: str
+    emoji: str
+    thread_id: str | None = None  # an answer's: the question's message, whose thread it is in
 
 
 def _is_bookmark(command: ReactionAdded | ReactionRemoved, settings: CommunitySettings) -> bool:
@@ -87,8 +98,8 @@ class Entraide:
 
     async def reactions_to_reconcile(
         self, community_id: str, limit: int = 200
-    ) -> list[tuple[str, str, str]]:
-        """(channel, message, emoji) whose reactions count, for the questions still open.
+    ) -> list[ReactionTarget]:
+        """The messages whose reactions count, for the community's most recent open questions.
 
         An adapter that was offline reads these messages' reactions at start and hands
         each one to :meth:`handle` as ``ReactionAdded``: marks already counted stay once.
@@ -97,9 +108,18 @@ class Entraide:
             settings = await self.core.settings(tx, community_id)
             targets = []
             for question in await tx.open_questions(community_id, limit):
-                targets.append((question.channel_id, question.message_id, settings.me_too_emoji))
-                for answer in await tx.answers(community_id, question.id):
-                    targets.append((question.channel_id, answer.message_id, settings.helpful_emoji))
+                targets.append(
+                    ReactionTarget(question.channel_id, question.message_id, settings.me_too_emoji)
+                )
+                targets += [
+                    ReactionTarget(
+                        question.channel_id,
+                        answer.message_id,
+                        settings.helpful_emoji,
+                        question.message_id,
+                    )
+                    for answer in await tx.answers(community_id, question.id)
+                ]
         return targets
 
     async def run_due(self, now: datetime) -> int:

@@ -102,7 +102,9 @@ async def test_unknown_commands_and_buttons_are_told_plainly(community):
 
 
 async def test_the_faulty_field_is_named_in_the_members_language(community):
-    reply = await community.command("alice", "share", "https://example.com/x " + "n" * 501, locale="fr")
+    reply = await community.command(
+        "alice", "share", "https://example.com/x " + "n" * 501, locale="fr"
+    )
     assert "Le champ note est trop long" in reply.plain_text()
     reply = await community.command("alice", "ask", "Titre | " + "d" * 3001, locale="fr")
     assert "Le champ détails est trop long" in reply.plain_text()

@@ -180,8 +180,14 @@ async def test_a_claim_left_by_a_dead_instance_is_taken_over_after_its_lease(db)
     async with db.transaction() as tx:
         [schedule] = await tx.schedules()
         # An instance claimed the occurrence, then died before posting.
-        claim = await tx.claim_occurrence(schedule, "2026-W48", due, due, timedelta(minutes=5), late=False)
-        assert claim is not None and isinstance(schedule, Schedule) and schedule.kind is ScheduleKind.PROMPT
+        claim = await tx.claim_occurrence(
+            schedule, "2026-W48", due, due, timedelta(minutes=5), late=False
+        )
+        assert (
+            claim is not None
+            and isinstance(schedule, Schedule)
+            and schedule.kind is ScheduleKind.PROMPT
+        )
     await community.entraide.run_due(due + timedelta(minutes=4))
     assert community.chat.posts_in("practice") == []  # the lease still holds
     await community.entraide.run_due(due + timedelta(minutes=6))
@@ -208,7 +214,10 @@ async def test_a_post_the_platform_refuses_is_marked_failed_and_organisers_told(
     await community.entraide.run_due(START + timedelta(minutes=30))
     await community.entraide.run_due(START + timedelta(hours=1))
     [(organiser, notice)] = community.chat.private
-    assert organiser == "olga" and "could not post in practice: the channel does not exist" in notice.plain_text()
+    assert (
+        organiser == "olga"
+        and "could not post in practice: the channel does not exist" in notice.plain_text()
+    )
 
 
 async def test_a_reminder_that_could_not_be_posted_is_retried(community):

@@ -282,5 +282,10 @@ async def test_the_messages_whose_reactions_count_are_listed_for_open_questions(
     await community.react(
         "carol", await community.reply("dave", resolved_card, "Yes"), "white_check_mark"
     )
+    from bot.service import ReactionTarget
+
     targets = await community.entraide.reactions_to_reconcile(community.id)
-    assert targets == [("help", open_card, "eyes"), ("help", answer, "white_check_mark")]
+    assert targets == [
+        ReactionTarget("help", open_card, "eyes"),
+        ReactionTarget("help", answer, "white_check_mark", thread_id=open_card),
+    ]

@@ -76,6 +76,29 @@ class DiscordChat:
         if len(self._channels) > REMEMBERED_MESSAGES:
             self._channels.popitem(last=False)
 
+    async def is_forum(self, channel_id: str) -> bool:
+        """Whether a help channel is a forum (its questions are posts, with the post's id)."""
+        return await self._is_forum(channel_id)
+
+    async def reaction_users(
+        self, channel_id: str, message_id: str, reaction: str, *, after: str | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """One page of who reacted to a message with ``reaction`` (as ``emoji.outgoing`` gives it).
+
+        Discord lists users by increasing id: the next page starts ``after`` the last one.
+        The route is discord.py's ``get_reaction_users``, sent through :meth:`_call` for its
+        time-out and retries; 403 and 404 are raised as discord.py's ``Forbidden``/``NotFound``.
+        """
+        route = Route(
+            "GET",
+            "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}",
+            channel_id=channel_id,
+            message_id=message_id,
+            emoji=reaction,
+        )
+        params: dict[str, Any] = {"limit": limit} | ({"after": after} if after else {})
+        return await self._call(route, params=params)
+
     # -- the Chat port ------------------------------------------------------
 
     async def post(

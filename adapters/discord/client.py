@@ -25,7 +25,7 @@ from typing import Any
 import discord
 from discord.http import Route
 
-from adapters.discord import translate
+from adapters.discord import reconcile, translate
 from adapters.discord.chat import DiscordChat
 from adapters.discord.interactions import Interactions
 from adapters.discord.tree import build_tree
@@ -40,6 +40,7 @@ from bot.service import Entraide
 log = logging.getLogger(__name__)
 
 RATE_LIMIT_WAIT_MAX = 30.0  # seconds; discord.py's smallest allowed
+REACTIONS_PAGE = 100  # Discord's largest page of reaction users
 
 
 def intents() -> discord.Intents:
@@ -136,6 +137,7 @@ class DiscordAdapter:
         self._accepting = True
         self._logged_in = False
         self._gateway: asyncio.Task[None] | None = None
+        self._reconciling: asyncio.Task[int] | None = None
 
     @property
     def connected(self) -> bool:
@@ -165,10 +167,18 @@ class DiscordAdapter:
         log.info(
             "connected to Discord as %s, in %d server(s)", self.client.user, len(self.client.guilds)
         )
+        self.reconcile_in_background()
 
     async def stop(self) -> None:
-        """Take no more events, let those already taken finish, then disconnect."""
+        """Take no more events, let those already taken finish, then disconnect.
+
+        A reconciliation still reading reactions is cancelled; a reaction it already
+        handed to the core is tracked work like any event, and finishes.
+        """
         self._accepting = False
+        if self._reconciling is not None:
+            self._reconciling.cancel()
+            await asyncio.gather(self._reconciling, return_exceptions=True)
         await self.drain()
         if self._logged_in:  # discord.py can close only a client it has set up
             await self.client.close()
@@ -186,6 +196,50 @@ class DiscordAdapter:
             work.close()
             return
         await self._spawn(work)
+
+    def reconcile_in_background(self) -> asyncio.Task[int] | None:
+        """Start :meth:`reconcile_reactions` (once ready), unless it is running or the bot stops."""
+        if not self._accepting:
+            return None
+        if self._reconciling is None or self._reconciling.done():
+            self._reconciling = asyncio.create_task(
+                self.reconcile_reactions(), name="discord-reconcile-reactions"
+            )
+        return self._reconciling
+
+    @property
+    def accepting(self) -> bool:
+        """False once ``stop`` began: no new work is taken."""
+        return self._accepting
+
+    async def replay(
+        self, event: discord.RawReactionActionEvent, member: discord.abc.User | None
+    ) -> bool:
+        """A reaction read back from Discord, handled as its live event would be, with no key.
+
+        It is tracked work like an event: cancelling the caller does not cut it short,
+        and ``stop`` waits for it. False, and nothing done, once the bot is stopping.
+        """
+        if not self._accepting:
+            return False
+        await asyncio.shield(self._spawn(self.reacted(event, member, None)))
+        return True
+
+    async def reconcile_reactions(self) -> int:
+        """Hand the core the reactions added while the bot was offline; return how many.
+
+        Server after server (see :mod:`adapters.discord.reconcile`); one failing never
+        stops the others, and ``stop`` cancels what is left.
+        """
+        total = 0
+        for guild in list(self.client.guilds):
+            if not self._accepting:
+                break
+            try:
+                total += await reconcile.Reconciliation(self, guild).run()
+            except Exception:
+                log.exception("reconciling reactions in discord:%s failed", guild.id)
+        return total
 
     def on_event(self, event: str, *args: Any) -> None:
         """Called by the client for every gateway event, as it is parsed."""
@@ -243,15 +297,28 @@ class DiscordAdapter:
         own = self.client.user.id if self.client.user else None
         member: discord.abc.User | None = event.member
         if member is None and event.user_id != own:
-            member = await self._member(event.guild_id, event.user_id)
+            member = await self.member(event.guild_id, event.user_id)
+        await self.reacted(event, member, key)
+
+    async def reacted(
+        self,
+        event: discord.RawReactionActionEvent,
+        member: discord.abc.User | None,
+        key: str | None,
+    ) -> None:
+        """A reaction by ``member`` (who reacted, when known) to the core, and its reply out."""
+        own = self.client.user.id if self.client.user else None
         command = translate.reaction(event, member, own, key)
         if command is None:
             return
         self.chat.remember(command.message_id, command.channel_id)
         await self._deliver(command, await self.entraide.handle(command))
 
-    async def _member(self, guild_id: int | None, user_id: int) -> discord.Member | None:
-        """Who removed a reaction: Discord does not say, and Manage Server decides what it undoes."""
+    async def member(self, guild_id: int | None, user_id: int) -> discord.Member | None:
+        """Who removed a reaction: Discord does not say, and Manage Server decides what it undoes.
+
+        Also who reacted while the bot was offline (:mod:`adapters.discord.reconcile`).
+        """
         guild = self.client.get_guild(guild_id) if guild_id else None
         if guild is None:
             return None

@@ -3,7 +3,8 @@
 It stands where ``discord.api_url`` points, keeps channels, threads and messages
 like Discord does (thread ids are their first message's id, nonces are enforced,
 a thread cannot be opened twice), records every call, and answers 429, 5xx, 403 or
-nothing at all when a test asks. Its gateway says hello, takes IDENTIFY and RESUME,
+nothing at all when a test asks. Who reacted to a message is kept per emoji, as
+Discord lists it (by user id, a page at a time), and tests can seed it. Its gateway says hello, takes IDENTIFY and RESUME,
 and sends events with sequence numbers, so the adapter can be run end to end.
 """
 
@@ -149,7 +150,8 @@ class FakeDiscord:
             channel["id"]: channel for channel in payloads.guild()["channels"]
         }
         self.messages: dict[str, dict[str, Any]] = {}
-        self.reactions: list[tuple[str, str, str]] = []  # (channel, message, emoji)
+        self.reactions: list[tuple[str, str, str]] = []  # the bot's own: (channel, message, emoji)
+        self.reactors: dict[tuple[str, str, str], list[dict[str, Any]]] = {}  # who, per emoji
         self.members: dict[str, dict[str, Any]] = {
             member_id: payloads.member(member_id) for member_id in payloads.MEMBERS.values()
         }
@@ -158,6 +160,7 @@ class FakeDiscord:
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
+        self.hanging = asyncio.Event()  # set when a call is left without an answer
         self.port = 0
         self._routes: list[tuple[str, re.Pattern[str], Callable[..., Any]]] = [
             ("GET", r"/users/@me", self._me),
@@ -174,6 +177,11 @@ class FakeDiscord:
                 "PUT",
                 r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)/reactions/(?P<emoji>[^/]+)/@me",
                 self._react,
+            ),
+            (
+                "GET",
+                r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)/reactions/(?P<emoji>[^/]+)",
+                self._reaction_users,
             ),
             ("POST", r"/users/@me/channels", self._direct_channel),
             ("GET", r"/guilds/(?P<guild>\d+)/members/(?P<member>\d+)", self._member),
@@ -232,6 +240,13 @@ class FakeDiscord:
             "author": payloads.user(author_id)
         }
 
+    def add_reaction(
+        self, channel_id: str, message_id: str, emoji: str, member_id: str, bot: bool = False
+    ) -> None:
+        """A reaction someone added (``emoji`` as Discord's path has it: ``✅`` or ``name:id``)."""
+        user = payloads.user(member_id) | ({"bot": True} if bot else {})
+        self.reactors.setdefault((channel_id, message_id, emoji), []).append(user)
+
     @staticmethod
     def dm_channel(member_id: str) -> str:
         """The id of the bot's DM channel with a member (the fake derives it from the member)."""
@@ -271,6 +286,7 @@ class FakeDiscord:
         self.calls.append(call)
         failure = self._failure_for(call)
         if failure is not None and failure.hang and not failure.after_effect:
+            self.hanging.set()
             await self._closing.wait()  # no answer until the fake closes
         if failure is not None and not failure.after_effect:
             return failure.response()
@@ -372,7 +388,23 @@ class FakeDiscord:
         if found is None or found["channel_id"] != channel:
             return _error(404, 10008)
         self.reactions.append((channel, message, unquote(emoji)))
+        users = self.reactors.setdefault((channel, message, unquote(emoji)), [])
+        if all(user["id"] != payloads.BOT for user in users):
+            users.append(BOT_AUTHOR)
         return web.Response(status=204)
+
+    def _reaction_users(self, call: Call, channel: str, message: str, emoji: str) -> web.Response:
+        if channel not in self.channels:
+            return _error(404, 10003)
+        found = self.messages.get(message)
+        if found is None or found["channel_id"] != channel:
+            return _error(404, 10008)
+        limit = int(call.query.get("limit", 25))
+        if not 1 <= limit <= 100:
+            return _error(400, 0)
+        after = int(call.query.get("after", 0))
+        users = sorted(self.reactors.get((channel, message, unquote(emoji)), []), key=_id)
+        return _json([user for user in users if int(user["id"]) > after][:limit])
 
     def _direct_channel(self, call: Call) -> web.Response:
         channel_id = self.dm_channel(call.json["recipient_id"])
@@ -426,6 +458,10 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
     # discord.py decodes a body only when its type is exactly "application/json", as Discord sends it.
     headers = {"Content-Type": "application/json", **(headers or {})}
     return web.Response(body=json.dumps(data).encode(), status=status, headers=headers)
+
+
+def _id(user: dict[str, Any]) -> int:
+    return int(user["id"])
 
 
 def _error(status: int, code: int) -> web.Response:
