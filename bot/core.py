@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.commands import Actor
@@ -22,16 +22,27 @@ from bot.prompts import PromptLibrary
 _settings_memo: ContextVar[dict[str, CommunitySettings] | None] = ContextVar(
     "settings_memo", default=None
 )
+# How long this process trusts settings it read; a change made on another instance
+# shows here after at most this long (changes made here show at once).
+SETTINGS_TTL = timedelta(seconds=30)
 
 
 @contextmanager
-def settings_memo() -> Iterator[None]:
+def settings_memo() -> Iterator[dict[str, CommunitySettings]]:
     """Within this block (one command), a community's settings are read from the database once."""
-    token = _settings_memo.set({})
+    memo: dict[str, CommunitySettings] = {}
+    token = _settings_memo.set(memo)
     try:
-        yield
+        yield memo
     finally:
         _settings_memo.reset(token)
+
+
+def forget_unsaved_settings() -> None:
+    """After a unit of work rolled back: the command's settings are read again."""
+    memo = _settings_memo.get()
+    if memo is not None:
+        memo.clear()
 
 
 @dataclass
@@ -49,6 +60,9 @@ class Core:
     # Scheduled posts under way at once; the adapters pace them to the platform's limits.
     post_concurrency: int = 16
     digest_days: int = 7
+    _settings_read: dict[str, tuple[CommunitySettings, datetime]] = field(
+        default_factory=dict, repr=False
+    )
 
     def is_organiser(self, actor: Actor) -> bool:
         return actor.is_organiser or actor.member_id in self.organisers
@@ -57,12 +71,33 @@ class Core:
         memo = _settings_memo.get()
         if memo is not None and community_id in memo:
             return memo[community_id]
-        settings = await tx.community(
-            replace(self.defaults, community_id=community_id), self.clock.now()
-        )
+        now = self.clock.now()
+        read = self._settings_read.get(community_id)
+        if read is not None and now - read[1] < SETTINGS_TTL:
+            settings = read[0]
+        else:
+            settings = await tx.community(replace(self.defaults, community_id=community_id), now)
         if memo is not None:
             memo[community_id] = settings
         return settings
+
+    def keep_settings(self, memo: dict[str, CommunitySettings]) -> None:
+        """Trust a command's settings for a while: only once the command went through, so
+        that a community created by a transaction that rolled back is never remembered."""
+        now = self.clock.now()
+        for community_id, settings in memo.items():
+            if (
+                community_id not in self._settings_read
+                or now - self._settings_read[community_id][1] >= SETTINGS_TTL
+            ):
+                self._settings_read[community_id] = (settings, now)
+
+    async def save_settings(self, tx: Transaction, settings: CommunitySettings) -> None:
+        await tx.save_settings(settings)
+        self._settings_read.pop(settings.community_id, None)
+        memo = _settings_memo.get()
+        if memo is not None:
+            memo[settings.community_id] = settings
 
     @staticmethod
     def private_language(settings: CommunitySettings, actor: Actor) -> str:

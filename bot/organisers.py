@@ -72,7 +72,7 @@ async def configure(core: Core, actor: Actor, args: list[str]) -> Message:
         if name not in SETTINGS:
             raise UserError("error.unknown_setting", name=name[:40], names=", ".join(SETTINGS))
         settings = replace(settings, **{SETTINGS[name]: _parse_setting(name, value)})
-        await tx.save_settings(settings)
+        await core.save_settings(tx, settings)
     return private(
         spans(
             core.private_language(settings, actor),

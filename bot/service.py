@@ -6,8 +6,9 @@ Adapters call nothing else for member actions; timers call :meth:`Entraide.run_d
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot import due, help, knowledge, organisers, practice, privacy, resources
 from bot.commands import (
@@ -21,7 +22,7 @@ from bot.commands import (
     ReactionRemoved,
     SlashCommand,
 )
-from bot.core import Core, settings_memo
+from bot.core import Core, forget_unsaved_settings, settings_memo
 from bot.domain import CommunitySettings
 from bot.emoji import canonical
 from bot.errors import UserError
@@ -58,16 +59,37 @@ def _is_bookmark(command: ReactionAdded | ReactionRemoved, settings: CommunitySe
     return canonical(command.emoji) == canonical(settings.bookmark_emoji)
 
 
+SEEN_AGAIN_AFTER = timedelta(
+    minutes=10
+)  # how stale "last seen" may get, to spare a write per event
+SEEN_REMEMBERED = 10_000
+
+
 class Entraide:
     def __init__(self, core: Core) -> None:
         self.core = core
+        self._seen: OrderedDict[tuple[str, str], tuple[str, datetime]] = OrderedDict()
+
+    def _seen_lately(self, actor: Actor, now: datetime) -> bool:
+        """Whether this process recorded the member, with this name, a few minutes ago."""
+        key = (actor.community_id, actor.member_id)
+        seen = self._seen.get(key)
+        if seen is not None and seen[0] == actor.name and now - seen[1] < SEEN_AGAIN_AFTER:
+            return True
+        self._seen[key] = (actor.name, now)
+        self._seen.move_to_end(key)
+        if len(self._seen) > SEEN_REMEMBERED:
+            self._seen.popitem(last=False)
+        return False
 
     async def handle(self, command: Command) -> Message | None:
         """Do what the command asks; return the reply for the member who acted, if any."""
         if command.actor.is_bot:
             return None  # the bot's own messages and reactions count for nothing
-        with settings_memo():
-            return await self._handle(command)
+        with settings_memo() as memo:
+            reply = await self._handle(command)
+            self.core.keep_settings(memo)
+            return reply
 
     async def _handle(self, command: Command) -> Message | None:
         actor, now = command.actor, self.core.clock.now()
@@ -81,7 +103,8 @@ class Entraide:
                         "duplicate event %s in %s ignored", command.event_key, actor.community_id
                     )
                     return None
-                await tx.see_member(actor.community_id, actor.member_id, actor.name, now)
+                if not self._seen_lately(actor, now):
+                    await tx.see_member(actor.community_id, actor.member_id, actor.name, now)
                 if isinstance(command, ReactionAdded | ReactionRemoved) and not _is_bookmark(
                     command, settings
                 ):
@@ -92,6 +115,7 @@ class Entraide:
                     return await self._reaction(command, added=isinstance(command, ReactionAdded))
             return await self._dispatch(command)
         except UserError as error:
+            forget_unsaved_settings()  # what was read in the failed unit of work may not exist
             async with self.core.store.transaction() as tx:
                 settings = await self.core.settings(tx, actor.community_id)
             return error_message(self.core.private_language(settings, actor), error)
