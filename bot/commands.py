@@ -95,6 +95,20 @@ class AcceptAnswer:
     event_key: str | None = None
 
 
+@dataclass(frozen=True)
+class ReactionsCleared:
+    """A moderator removed every reaction of a message, or every one of ``emoji``.
+
+    Platforms do not say whose reactions went, so there is no actor: the marks go with them.
+    """
+
+    community_id: str
+    channel_id: str
+    message_id: str
+    emoji: str | None = None
+    event_key: str | None = None
+
+
 Command = (
     SlashCommand
     | Ask

@@ -13,6 +13,7 @@ from bot.commands import Actor
 from bot.core import Core
 from bot.delivery import retry_since
 from bot.domain import Answer, CommunitySettings, MarkKind, Question, QuestionStatus
+from bot.emoji import canonical
 from bot.errors import UserError
 from bot.i18n import spans, t
 from bot.ports import ChatError, ChatUnavailable, Transaction
@@ -340,6 +341,33 @@ async def mark_answer(core: Core, actor: Actor, answer: Answer, added: bool) -> 
             if question.accepted_answer_id == answer.id and not still_accepted:
                 await _unresolve(core, tx, settings, question)  # the last acceptor took it back
             return
+
+
+async def marks_cleared(core: Core, community_id: str, message_id: str, emoji: str | None) -> None:
+    """A moderator cleared a message's reactions (all, or one emoji): the marks they made go.
+
+    On an answer that was accepted, the question is resolved no more; on a question,
+    the me-too count is shown again; on a resource's post, its upvotes go (all at once
+    only: an upvote may be any emoji).
+    """
+    async with core.store.transaction() as tx:
+        settings = await core.settings(tx, community_id)
+        answer = await tx.answer_by_message(community_id, message_id)
+        if answer is not None and emoji in (None, canonical(settings.helpful_emoji)):
+            await tx.clear_marks(community_id, message_id, MarkKind.HELPFUL)
+            await tx.clear_marks(community_id, message_id, MarkKind.ACCEPTED)
+            question = await tx.question(community_id, answer.question_id)
+            if question is not None and question.accepted_answer_id == answer.id:
+                await _unresolve(core, tx, settings, question)
+            return
+        question = await tx.question_by_message(community_id, message_id)
+        if question is not None and emoji in (None, canonical(settings.me_too_emoji)):
+            await tx.clear_marks(community_id, message_id, MarkKind.ME_TOO)
+            await refresh_card(core, tx, settings, question)
+        elif emoji is None and await tx.resource_by_post(community_id, message_id) is not None:
+            await tx.clear_marks(
+                community_id, message_id, MarkKind.UPVOTE
+            )  # any emoji was an upvote
 
 
 async def accept_by_button(core: Core, actor: Actor, answer_id: int) -> Message:

@@ -20,6 +20,7 @@ from bot.commands import (
     MessagePosted,
     ReactionAdded,
     ReactionRemoved,
+    ReactionsCleared,
     SlashCommand,
 )
 from bot.core import Core, forget_unsaved_settings, settings_memo
@@ -82,8 +83,11 @@ class Entraide:
             self._seen.popitem(last=False)
         return False
 
-    async def handle(self, command: Command) -> Message | None:
+    async def handle(self, command: Command | ReactionsCleared) -> Message | None:
         """Do what the command asks; return the reply for the member who acted, if any."""
+        if isinstance(command, ReactionsCleared):
+            await self._reactions_cleared(command)
+            return None
         if command.actor.is_bot:
             return None  # the bot's own messages and reactions count for nothing
         with settings_memo() as memo:
@@ -288,6 +292,18 @@ class Entraide:
                 self.core, actor, command.channel_id, command.message_id, command.message_author_id
             )
         return None
+
+    async def _reactions_cleared(self, command: ReactionsCleared) -> None:
+        emoji = canonical(command.emoji) if command.emoji else None
+        with settings_memo():
+            if command.event_key:
+                async with self.core.store.transaction() as tx:
+                    await self.core.settings(tx, command.community_id)
+                    if not await tx.claim_event(
+                        command.community_id, command.event_key, self.core.clock.now()
+                    ):
+                        return
+            await help.marks_cleared(self.core, command.community_id, command.message_id, emoji)
 
     async def _accept_answer(self, command: AcceptAnswer) -> Message:
         async with self.core.store.transaction() as tx:

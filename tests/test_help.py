@@ -289,3 +289,20 @@ async def test_the_messages_whose_reactions_count_are_listed_for_open_questions(
         ReactionTarget("help", open_card, "eyes"),
         ReactionTarget("help", answer, "white_check_mark", thread_id=open_card),
     ]
+
+
+async def test_reactions_cleared_by_a_moderator_take_their_marks_with_them(community):
+    from bot.commands import ReactionsCleared
+
+    card = await community.ask("alice", "Question?")
+    answer = await community.reply("bob", card, "Answer")
+    await community.react("carol", answer, "white_check_mark")
+    await community.react("alice", answer, "white_check_mark")
+    await community.react("dave", card, "eyes")
+    await community.entraide.handle(ReactionsCleared(community.id, "help", answer, "eyes"))
+    assert (await question(community)).status is QuestionStatus.RESOLVED  # not the helpful emoji
+    await community.entraide.handle(ReactionsCleared(community.id, "help", answer))
+    assert (await question(community)).status is QuestionStatus.ANSWERED
+    assert (await answers(community))[0].helpful_count == 0
+    await community.entraide.handle(ReactionsCleared(community.id, "help", card, "👀"))
+    assert "other member(s)" not in community.chat.last_edit(card).plain_text()

@@ -109,7 +109,6 @@ async def test_forget_me_asks_first_then_erases_and_says_what_it_did(community):
 
 
 async def test_a_setting_changed_on_another_instance_applies_here_within_thirty_seconds(db):
-    from datetime import timedelta
 
     from tests.conftest import make_community
 
@@ -117,6 +116,8 @@ async def test_a_setting_changed_on_another_instance_applies_here_within_thirty_
     elsewhere = make_community(db)
     assert "Unknown command" in (await here.command("bob", "dance")).plain_text()
     await elsewhere.command("olga", "entraide", "config language fr")
-    assert "Commande inconnue" in (await elsewhere.command("bob", "dance")).plain_text()  # at once there
+    assert (
+        "Commande inconnue" in (await elsewhere.command("bob", "dance")).plain_text()
+    )  # at once there
     here.advance(seconds=31)
     assert "Commande inconnue" in (await here.command("bob", "dance")).plain_text()

@@ -255,13 +255,8 @@ class DiscordAdapter:
             ):
                 self._spawn(self._reaction(reaction, self._gateway_key(reaction.guild_id)))
             case "raw_reaction_clear" | "raw_reaction_clear_emoji", (cleared,):
-                # Discord does not say whose reactions went, and the core has no command
-                # for "all of them": the marks stay counted. Logged so that counts can be explained.
-                log.warning(
-                    "reactions cleared on message %s in discord:%s; their marks stay counted",
-                    cleared.message_id,
-                    cleared.guild_id,
-                )
+                # A moderator's clear: Discord does not say whose reactions went, so all their marks go.
+                self._spawn(self.entraide.handle(translate.reactions_cleared(cleared)))
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(_logged(work))

@@ -22,6 +22,7 @@ from bot.commands import (
     MessagePosted,
     ReactionAdded,
     ReactionRemoved,
+    ReactionsCleared,
     SlashCommand,
 )
 from bot.urls import first_url
@@ -100,6 +101,19 @@ def command_text(name: str, options: dict[str, Any]) -> str:
 def hashtags(text: str) -> str:
     """``"remote, #onboarding"`` → ``"#remote #onboarding"``."""
     return " ".join(f"#{tag.lstrip('#')}" for tag in re.split(r"[\s,]+", text) if tag.lstrip("#"))
+
+
+def reactions_cleared(
+    event: discord.RawReactionClearEvent | discord.RawReactionClearEmojiEvent,
+) -> ReactionsCleared:
+    """``MESSAGE_REACTION_REMOVE_ALL`` (every emoji) or ``MESSAGE_REACTION_REMOVE_EMOJI`` (one)."""
+    cleared = getattr(event, "emoji", None)
+    return ReactionsCleared(
+        community_id(event.guild_id),
+        str(event.channel_id),
+        str(event.message_id),
+        emoji.incoming(cleared) if cleared is not None else None,
+    )
 
 
 def accept_answer(interaction: discord.Interaction, message: discord.Message) -> AcceptAnswer:

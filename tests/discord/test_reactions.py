@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from bot.domain import QuestionStatus
 from tests.discord import payloads
 from tests.discord.conftest import COMMUNITY
@@ -137,15 +135,18 @@ async def test_a_reaction_removed_then_added_again_counts_again(bot):
     assert (await bot.answers())[0].helpful_count == 1
 
 
-async def test_reactions_cleared_by_a_moderator_are_logged(bot, caplog):
-    """Discord does not say whose reactions a clear removed: the operator is told why counts stay."""
+async def test_reactions_cleared_by_a_moderator_take_their_marks_with_them(bot):
+    """REMOVE_ALL on an accepted answer: helpful marks and the acceptance go; REMOVE_EMOJI of ✅ too."""
     card, answer = await asked_and_answered(bot)
     await react(bot, answer, card, payloads.CAROL)
+    await react(bot, answer, card, payloads.ALICE)
+    assert (await bot.question()).status is QuestionStatus.RESOLVED
     cleared = {"message_id": answer, "channel_id": card, "guild_id": payloads.GUILD}
-    with caplog.at_level(logging.WARNING):
-        await bot.feed("MESSAGE_REACTION_REMOVE_ALL", cleared)
-        await bot.feed(
-            "MESSAGE_REACTION_REMOVE_EMOJI", cleared | {"emoji": {"id": None, "name": "✅"}}
-        )
-    assert sum("reactions cleared" in r.getMessage() for r in caplog.records) == 2
-    assert (await bot.answers())[0].helpful_count == 1
+    await bot.feed("MESSAGE_REACTION_REMOVE_ALL", cleared)
+    assert (await bot.answers())[0].helpful_count == 0
+    assert (await bot.question()).status is QuestionStatus.ANSWERED
+    await react(bot, answer, card, payloads.CAROL)
+    await bot.feed("MESSAGE_REACTION_REMOVE_EMOJI", cleared | {"emoji": {"id": None, "name": "👀"}})
+    assert (await bot.answers())[0].helpful_count == 1  # another emoji: nothing to do with helpful
+    await bot.feed("MESSAGE_REACTION_REMOVE_EMOJI", cleared | {"emoji": {"id": None, "name": "✅"}})
+    assert (await bot.answers())[0].helpful_count == 0
