@@ -60,9 +60,8 @@ def _is_bookmark(command: ReactionAdded | ReactionRemoved, settings: CommunitySe
     return canonical(command.emoji) == canonical(settings.bookmark_emoji)
 
 
-SEEN_AGAIN_AFTER = timedelta(
-    minutes=10
-)  # how stale "last seen" may get, to spare a write per event
+# How stale a member's "last seen" may get: recording it at every event would cost a write each.
+SEEN_AGAIN_AFTER = timedelta(minutes=10)
 SEEN_REMEMBERED = 10_000
 
 
