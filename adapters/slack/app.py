@@ -30,6 +30,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands import Command
 from bot.ports import ChatError
 from bot.replies import Message
+from bot.runtime.pacing import RateLimits
 from bot.runtime.settings import ConfigError
 from bot.runtime.settings import Slack as SlackSettings
 from bot.specs import COMMANDS
@@ -81,6 +82,9 @@ def form_fixed(request: AsyncBoltRequest) -> AsyncBoltRequest:
 
 class SlackAdapter:
     platform = "slack"
+    # chat.postMessage allows about one message a second per channel (short bursts aside);
+    # the runtime spreads the core's scheduled posts under that, and keeps the whole calm.
+    rate_limits = RateLimits(per_second=50.0, per_channel_per_second=1.0)
 
     def __init__(
         self,
