@@ -315,16 +315,15 @@ async def _offer_private_accept(
         log.warning("could not tell the anonymous asker of %s: %s", question.id, error)
 
 
-async def mark_answer(core: Core, actor: Actor, answer: Answer, added: bool) -> None:
+async def mark_answer(
+    core: Core, actor: Actor, answer: Answer, question: Question, added: bool
+) -> None:
     """The helpful emoji on an answer: the asker or an organiser accepts, anyone else finds it helpful."""
     if actor.member_id == answer.author_id:
         return  # reacting to your own answer counts for nothing
     now = core.clock.now()
     async with core.store.transaction() as tx:
         settings = await core.settings(tx, actor.community_id)
-        question = await tx.question(actor.community_id, answer.question_id)
-        if question is None:
-            return
         accepts = actor.member_id == question.asker_id or core.is_organiser(actor)
         kind = MarkKind.ACCEPTED if accepts else MarkKind.HELPFUL
         changed = await tx.set_mark(

@@ -231,6 +231,11 @@ class Transaction(Protocol):
 
     async def answer_by_message(self, community_id: str, message_id: str) -> Answer | None: ...
 
+    async def answer_and_question(
+        self, community_id: str, message_id: str
+    ) -> tuple[Answer, Question] | None:
+        """The answer that is message ``message_id``, with its question, in one query (reactions are many)."""
+
     async def answers(self, community_id: str, question_id: int) -> list[Answer]: ...
 
     async def add_mark(

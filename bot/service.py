@@ -269,19 +269,19 @@ class Entraide:
         emoji = canonical(command.emoji)
         async with self.core.store.transaction() as tx:
             settings = await self.core.settings(tx, actor.community_id)
-            answer = await tx.answer_by_message(actor.community_id, command.message_id)
+            answered = await tx.answer_and_question(actor.community_id, command.message_id)
             question = (
                 None
-                if answer
+                if answered
                 else await tx.question_by_message(actor.community_id, command.message_id)
             )
             resource = (
                 None
-                if answer or question
+                if answered or question
                 else await tx.resource_by_post(actor.community_id, command.message_id)
             )
-        if answer is not None and emoji == canonical(settings.helpful_emoji):
-            return await help.mark_answer(self.core, actor, answer, added)
+        if answered is not None and emoji == canonical(settings.helpful_emoji):
+            return await help.mark_answer(self.core, actor, *answered, added)
         if question is not None and emoji == canonical(settings.me_too_emoji):
             return await help.me_too(self.core, actor, question, added)
         if resource is not None and emoji != canonical(settings.bookmark_emoji):

@@ -512,13 +512,41 @@ class Transaction:
         rows = await self._answers(and_(condition, answers.c.community_id == community_id))
         return rows[0] if rows else None
 
-    async def answers(self, community_id: str, question_id: int) -> list[Answer]:
-        return await self._answers(
-            and_(answers.c.community_id == community_id, answers.c.question_id == question_id)
+    async def answer_and_question(
+        self, community_id: str, message_id: str
+    ) -> tuple[Answer, Question] | None:
+        """The answer that is message ``message_id``, with its question, in one query (reactions are many)."""
+        helpful = self._helpful_count()
+        row = (
+            await self.conn.execute(
+                select(
+                    questions,
+                    answers.c.id.label("answer_id"),
+                    answers.c.author_id.label("answer_author_id"),
+                    answers.c.text.label("answer_text"),
+                    answers.c.created_at.label("answer_created_at"),
+                    helpful.label("helpful_count"),
+                )
+                .join(questions, questions.c.id == answers.c.question_id)
+                .where(answers.c.community_id == community_id, answers.c.message_id == message_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        answer = Answer(
+            id=row.answer_id,
+            community_id=community_id,
+            question_id=row.id,
+            author_id=row.answer_author_id,
+            text=row.answer_text,
+            message_id=message_id,
+            created_at=row.answer_created_at,
+            helpful_count=row.helpful_count,
         )
+        return answer, _question(row)
 
-    async def _answers(self, condition) -> list[Answer]:
-        helpful = (
+    def _helpful_count(self):
+        return (
             select(func.count())
             .where(
                 marks.c.community_id == answers.c.community_id,
@@ -527,6 +555,14 @@ class Transaction:
             )
             .scalar_subquery()
         )
+
+    async def answers(self, community_id: str, question_id: int) -> list[Answer]:
+        return await self._answers(
+            and_(answers.c.community_id == community_id, answers.c.question_id == question_id)
+        )
+
+    async def _answers(self, condition) -> list[Answer]:
+        helpful = self._helpful_count()
         rows = await self.conn.execute(
             select(answers, helpful.label("helpful_count"))
             .where(condition)
