@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.core import Core
 from bot.delivery import report_failure, retry_at
@@ -29,9 +29,14 @@ from bot.stats import digest_message, weekly_digest
 log = logging.getLogger(__name__)
 
 
+# Platforms redeliver within minutes (Discord resumes) or hours (Slack retries): a week is ample.
+EVENT_MEMORY = timedelta(days=7)
+
+
 async def run_due(core: Core, now: datetime) -> int:
     """Do everything due at ``now``, oldest first; return how many posts were made."""
     async with core.store.transaction() as tx:
+        await tx.forget_events(now - EVENT_MEMORY)
         latest = {}
         for s in await tx.schedules():
             week, due = latest_occurrence(s.weekday, s.local_time, s.timezone, now)

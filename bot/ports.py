@@ -132,6 +132,9 @@ class Transaction(Protocol):
     async def claim_event(self, community_id: str, event_key: str, now: datetime) -> bool:
         """True the first time a platform event is seen; False for every redelivery."""
 
+    async def forget_events(self, before: datetime) -> int:
+        """Drop the keys of events processed before ``before``: no platform redelivers that late."""
+
     async def add_topics(
         self, community_id: str, member_id: str, topics: Sequence[str]
     ) -> None: ...

@@ -180,6 +180,13 @@ class Transaction:
             )
         )
 
+    async def forget_events(self, before: datetime) -> int:
+        """Drop the keys of events processed before ``before``: no platform redelivers that late."""
+        result = await self.conn.execute(
+            delete(processed_events).where(processed_events.c.created_at < before)
+        )
+        return result.rowcount
+
     # -- topics ----------------------------------------------------------
 
     async def add_topics(self, community_id: str, member_id: str, topics: Sequence[str]) -> None:

@@ -102,6 +102,7 @@ processed_events = Table(
     Column("event_key", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("community_id", "event_key", name="uq_processed_events_key"),
+    Index("ix_processed_events_created", "created_at"),
 )
 
 questions = Table(

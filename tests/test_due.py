@@ -269,3 +269,15 @@ async def test_the_refusal_reason_is_told_in_the_communitys_language(db):
     await community.entraide.run_due(START + timedelta(minutes=30))
     [(_, notice)] = community.chat.private
     assert "le canal n’existe pas, ou le bot ne peut pas le voir" in notice.plain_text()
+
+
+async def test_event_keys_are_forgotten_after_a_week(community):
+    from bot.commands import SlashCommand
+
+    ask = SlashCommand(community.actor("alice"), "general", "ask", "Question?", event_key="Ev1")
+    await community.entraide.handle(ask)
+    await community.entraide.run_due(START + timedelta(days=6))
+    assert await community.entraide.handle(ask) is None  # still remembered: a redelivery
+    await community.entraide.run_due(START + timedelta(days=8))
+    community.advance(days=8)
+    assert await community.entraide.handle(ask) is not None  # a week later, a new event
