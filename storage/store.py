@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -50,6 +50,8 @@ from storage.tables import (
     schedules,
     search_documents,
 )
+
+_INSERT_NEW: dict[tuple, object] = {}
 
 
 class Store:
@@ -94,6 +96,15 @@ class Transaction:
         """INSERT … ON CONFLICT DO NOTHING on either backend (the unique keys carry idempotence)."""
         dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
         return dialect.insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns))
+
+    async def _insert_new(self, table, conflict_columns: tuple[str, ...], values: dict) -> bool:
+        """Insert a row unless its unique key exists; True if inserted. The statement is built
+        once per table and backend: on the paths every event takes, building it cost more than running it."""
+        key = (self.conn.dialect.name, table.name, conflict_columns)
+        stmt = _INSERT_NEW.get(key)
+        if stmt is None:
+            stmt = _INSERT_NEW[key] = self._insert_ignoring(table, *conflict_columns)
+        return (await self.conn.execute(stmt, values)).rowcount == 1
 
     async def _inserted(self, stmt) -> bool:
         return (await self.conn.execute(stmt)).rowcount == 1
@@ -174,10 +185,10 @@ class Transaction:
 
     async def claim_event(self, community_id: str, event_key: str, now: datetime) -> bool:
         """True the first time a platform event is seen; False for every redelivery."""
-        return await self._inserted(
-            self._insert_ignoring(processed_events, "community_id", "event_key").values(
-                community_id=community_id, event_key=event_key[:200], created_at=now
-            )
+        return await self._insert_new(
+            processed_events,
+            ("community_id", "event_key"),
+            {"community_id": community_id, "event_key": event_key[:200], "created_at": now},
         )
 
     async def forget_events(self, before: datetime) -> int:
@@ -523,21 +534,10 @@ class Transaction:
         self, community_id: str, message_id: str
     ) -> tuple[Answer, Question] | None:
         """The answer that is message ``message_id``, with its question, in one query (reactions are many)."""
-        helpful = self._helpful_count()
-        row = (
-            await self.conn.execute(
-                select(
-                    questions,
-                    answers.c.id.label("answer_id"),
-                    answers.c.author_id.label("answer_author_id"),
-                    answers.c.text.label("answer_text"),
-                    answers.c.created_at.label("answer_created_at"),
-                    helpful.label("helpful_count"),
-                )
-                .join(questions, questions.c.id == answers.c.question_id)
-                .where(answers.c.community_id == community_id, answers.c.message_id == message_id)
-            )
-        ).first()
+        found = await self.conn.execute(
+            _ANSWER_AND_QUESTION, {"community_id": community_id, "message_id": message_id}
+        )
+        row = found.first()
         if row is None:
             return None
         answer = Answer(
@@ -552,24 +552,13 @@ class Transaction:
         )
         return answer, _question(row)
 
-    def _helpful_count(self):
-        return (
-            select(func.count())
-            .where(
-                marks.c.community_id == answers.c.community_id,
-                marks.c.message_id == answers.c.message_id,
-                marks.c.kind == MarkKind.HELPFUL.value,
-            )
-            .scalar_subquery()
-        )
-
     async def answers(self, community_id: str, question_id: int) -> list[Answer]:
         return await self._answers(
             and_(answers.c.community_id == community_id, answers.c.question_id == question_id)
         )
 
     async def _answers(self, condition) -> list[Answer]:
-        helpful = self._helpful_count()
+        helpful = _helpful_count()
         rows = await self.conn.execute(
             select(answers, helpful.label("helpful_count"))
             .where(condition)
@@ -594,14 +583,16 @@ class Transaction:
     async def add_mark(
         self, community_id: str, message_id: str, member_id: str, kind: MarkKind, now: datetime
     ) -> bool:
-        return await self._inserted(
-            self._insert_ignoring(marks, "community_id", "message_id", "member_id", "kind").values(
-                community_id=community_id,
-                message_id=message_id,
-                member_id=member_id,
-                kind=kind.value,
-                created_at=now,
-            )
+        return await self._insert_new(
+            marks,
+            ("community_id", "message_id", "member_id", "kind"),
+            {
+                "community_id": community_id,
+                "message_id": message_id,
+                "member_id": member_id,
+                "kind": kind.value,
+                "created_at": now,
+            },
         )
 
     async def remove_mark(
@@ -1320,6 +1311,36 @@ class Transaction:
             )
         )
         return touched
+
+
+def _helpful_count():
+    return (
+        select(func.count())
+        .where(
+            marks.c.community_id == answers.c.community_id,
+            marks.c.message_id == answers.c.message_id,
+            marks.c.kind == MarkKind.HELPFUL.value,
+        )
+        .scalar_subquery()
+    )
+
+
+# Built once: every reaction on an answer runs it.
+_ANSWER_AND_QUESTION = (
+    select(
+        questions,
+        answers.c.id.label("answer_id"),
+        answers.c.author_id.label("answer_author_id"),
+        answers.c.text.label("answer_text"),
+        answers.c.created_at.label("answer_created_at"),
+        _helpful_count().label("helpful_count"),
+    )
+    .join(questions, questions.c.id == answers.c.question_id)
+    .where(
+        answers.c.community_id == bindparam("community_id"),
+        answers.c.message_id == bindparam("message_id"),
+    )
+)
 
 
 def _settings_values(settings: CommunitySettings) -> dict:
