@@ -315,31 +315,40 @@ async def _offer_private_accept(
         log.warning("could not tell the anonymous asker of %s: %s", question.id, error)
 
 
+def answer_mark(
+    core: Core, actor: Actor, author_id: str | None, asker_id: str | None
+) -> MarkKind | None:
+    """What the helpful emoji means from ``actor``: accepted (the asker, an organiser),
+    helpful (anyone else), or nothing (their own answer)."""
+    if actor.member_id == author_id:
+        return None  # reacting to your own answer counts for nothing
+    if actor.member_id == asker_id or core.is_organiser(actor):
+        return MarkKind.ACCEPTED
+    return MarkKind.HELPFUL
+
+
 async def mark_answer(
     core: Core, actor: Actor, answer: Answer, question: Question, added: bool
 ) -> None:
     """The helpful emoji on an answer: the asker or an organiser accepts, anyone else finds it helpful."""
-    if actor.member_id == answer.author_id:
-        return  # reacting to your own answer counts for nothing
-    now = core.clock.now()
+    kind = answer_mark(core, actor, answer.author_id, question.asker_id)
+    if kind is None:
+        return
     async with core.store.transaction() as tx:
         settings = await core.settings(tx, actor.community_id)
-        accepts = actor.member_id == question.asker_id or core.is_organiser(actor)
-        kind = MarkKind.ACCEPTED if accepts else MarkKind.HELPFUL
         changed = await tx.set_mark(
-            actor.community_id, answer.message_id, actor.member_id, kind, added, now
+            actor.community_id, answer.message_id, actor.member_id, kind, added, core.clock.now()
         )
-        if not (accepts and changed):
+        if kind is not MarkKind.ACCEPTED or not changed:
             return
         if added:
-            question = await _accept(core, tx, settings, question, answer)
+            await _accept(core, tx, settings, question, answer)
         else:
             still_accepted = await tx.count_marks(
                 actor.community_id, answer.message_id, MarkKind.ACCEPTED
             )
             if question.accepted_answer_id == answer.id and not still_accepted:
                 await _unresolve(core, tx, settings, question)  # the last acceptor took it back
-            return
 
 
 async def marks_cleared(core: Core, community_id: str, message_id: str, emoji: str | None) -> None:

@@ -24,7 +24,7 @@ from bot.commands import (
     SlashCommand,
 )
 from bot.core import Core, forget_unsaved_settings, settings_memo
-from bot.domain import CommunitySettings
+from bot.domain import CommunitySettings, MarkKind
 from bot.emoji import canonical
 from bot.errors import UserError
 from bot.i18n import spans, t
@@ -69,6 +69,16 @@ class Entraide:
     def __init__(self, core: Core) -> None:
         self.core = core
         self._seen: OrderedDict[tuple[str, str], tuple[str, datetime]] = OrderedDict()
+        # (community, answer's message) → (its author, its question's asker)
+        self._authors: OrderedDict[tuple[str, str], tuple[str | None, str | None]] = OrderedDict()
+
+    def _remember_authors(
+        self, key: tuple[str, str], author_id: str | None, asker_id: str | None
+    ) -> None:
+        self._authors[key] = (author_id, asker_id)
+        self._authors.move_to_end(key)
+        if len(self._authors) > SEEN_REMEMBERED:
+            self._authors.popitem(last=False)
 
     def _seen_lately(self, actor: Actor, now: datetime) -> bool:
         """Whether this process recorded the member, with this name, a few minutes ago."""
@@ -265,10 +275,19 @@ class Entraide:
     async def _reaction(
         self, command: ReactionAdded | ReactionRemoved, added: bool
     ) -> Message | None:
-        actor = command.actor
+        actor, key = command.actor, (command.actor.community_id, command.message_id)
         emoji = canonical(command.emoji)
         async with self.core.store.transaction() as tx:
             settings = await self.core.settings(tx, actor.community_id)
+            helpful = emoji == canonical(settings.helpful_emoji)
+            if helpful and key in self._authors:
+                # Answers draw storms of marks: who wrote one and who asked never change, so a
+                # plain helpful mark needs no lookup (accepting reads the question afresh).
+                kind = help.answer_mark(self.core, actor, *self._authors[key])
+                if kind is not MarkKind.ACCEPTED:
+                    if kind is not None:
+                        await tx.set_mark(*key, actor.member_id, kind, added, self.core.clock.now())
+                    return None
             answered = await tx.answer_and_question(actor.community_id, command.message_id)
             question = (
                 None
@@ -280,8 +299,10 @@ class Entraide:
                 if answered or question
                 else await tx.resource_by_post(actor.community_id, command.message_id)
             )
-        if answered is not None and emoji == canonical(settings.helpful_emoji):
-            return await help.mark_answer(self.core, actor, *answered, added)
+        if answered is not None:
+            self._remember_authors(key, answered[0].author_id, answered[1].asker_id)
+            if helpful:
+                return await help.mark_answer(self.core, actor, *answered, added)
         if question is not None and emoji == canonical(settings.me_too_emoji):
             return await help.me_too(self.core, actor, question, added)
         if resource is not None and emoji != canonical(settings.bookmark_emoji):

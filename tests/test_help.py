@@ -306,3 +306,18 @@ async def test_reactions_cleared_by_a_moderator_take_their_marks_with_them(commu
     assert (await answers(community))[0].helpful_count == 0
     await community.entraide.handle(ReactionsCleared(community.id, "help", card, "👀"))
     assert "other member(s)" not in community.chat.last_edit(card).plain_text()
+
+
+async def test_marks_stay_right_once_the_answers_authors_are_known_even_after_forget_me(community):
+    from bot.privacy import CONFIRM
+
+    card = await community.ask("alice", "Question?")
+    answer = await community.reply("bob", card, "Answer")
+    await community.react("carol", answer, "white_check_mark")  # the answer's authors are now known
+    await community.react("bob", answer, "white_check_mark")  # still their own answer
+    await community.react("dave", answer, "white_check_mark")
+    assert (await answers(community))[0].helpful_count == 2
+    await community.press("alice", CONFIRM, "alice")  # the asker is forgotten
+    await community.react("alice", answer, "white_check_mark")
+    assert (await question(community)).status is QuestionStatus.ANSWERED  # no longer the asker's
+    assert (await answers(community))[0].helpful_count == 3
