@@ -360,66 +360,56 @@ class Transaction:
 
     async def open_questions(self, community_id: str, limit: int) -> list[Question]:
         """The community's most recent questions that are posted and still open or answered."""
-        rows = await self.conn.execute(
-            select(questions)
-            .where(
-                questions.c.community_id == community_id,
-                questions.c.message_id.is_not(None),
-                questions.c.status.in_([QuestionStatus.OPEN.value, QuestionStatus.ANSWERED.value]),
-            )
-            .order_by(questions.c.id.desc())
-            .limit(limit)
+        return await self._questions(
+            questions.c.community_id == community_id,
+            questions.c.message_id.is_not(None),
+            questions.c.status.in_([QuestionStatus.OPEN.value, QuestionStatus.ANSWERED.value]),
+            order_by=questions.c.id.desc(),
+            limit=limit,
         )
-        return [_question(row) for row in rows]
+
+    async def _questions(self, *conditions, order_by, limit: int | None = None) -> list[Question]:
+        """The questions meeting every condition, in order; callers scope them by community."""
+        order = order_by if isinstance(order_by, tuple) else (order_by,)
+        stmt = select(questions).where(*conditions).order_by(*order)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return [_question(row) for row in await self.conn.execute(stmt)]
 
     async def questions_between(
         self, community_id: str, start: datetime, end: datetime
     ) -> list[Question]:
-        rows = await self.conn.execute(
-            select(questions)
-            .where(
-                questions.c.community_id == community_id,
-                questions.c.created_at >= start,
-                questions.c.created_at < end,
-                questions.c.status.notin_(
-                    [QuestionStatus.DRAFT.value, QuestionStatus.WITHDRAWN.value]
-                ),
-            )
-            .order_by(questions.c.created_at)
+        return await self._questions(
+            questions.c.community_id == community_id,
+            questions.c.created_at >= start,
+            questions.c.created_at < end,
+            questions.c.status.notin_([QuestionStatus.DRAFT.value, QuestionStatus.WITHDRAWN.value]),
+            order_by=questions.c.created_at,
         )
-        return [_question(row) for row in rows]
 
     async def resolved_between(
         self, community_id: str, start: datetime, end: datetime
     ) -> list[Question]:
-        rows = await self.conn.execute(
-            select(questions)
-            .where(
-                questions.c.community_id == community_id,
-                questions.c.status == QuestionStatus.RESOLVED.value,
-                questions.c.resolved_at >= start,
-                questions.c.resolved_at < end,
-            )
-            .order_by(questions.c.resolved_at)
+        return await self._questions(
+            questions.c.community_id == community_id,
+            questions.c.status == QuestionStatus.RESOLVED.value,
+            questions.c.resolved_at >= start,
+            questions.c.resolved_at < end,
+            order_by=questions.c.resolved_at,
         )
-        return [_question(row) for row in rows]
 
     async def unanswered_questions(
         self, created_before: datetime, max_reminders: int
     ) -> list[Question]:
         """Open questions of every community, with no answer yet and reminders left to send."""
-        rows = await self.conn.execute(
-            select(questions)
-            .where(
-                questions.c.status == QuestionStatus.OPEN.value,
-                questions.c.first_answer_at.is_(None),
-                questions.c.message_id.is_not(None),
-                questions.c.created_at <= created_before,
-                questions.c.reminders_sent < max_reminders,
-            )
-            .order_by(questions.c.created_at, questions.c.id)
+        return await self._questions(
+            questions.c.status == QuestionStatus.OPEN.value,
+            questions.c.first_answer_at.is_(None),
+            questions.c.message_id.is_not(None),
+            questions.c.created_at <= created_before,
+            questions.c.reminders_sent < max_reminders,
+            order_by=(questions.c.created_at, questions.c.id),
         )
-        return [_question(row) for row in rows]
 
     async def claim_reminder(
         self, question: Question, round_: int, now: datetime, lease: timedelta
@@ -1185,17 +1175,11 @@ class Transaction:
     # -- export and erasure ------------------------------------------------------
 
     async def all_questions(self, community_id: str) -> list[Question]:
-        rows = await self.conn.execute(
-            select(questions)
-            .where(
-                questions.c.community_id == community_id,
-                questions.c.status.notin_(
-                    [QuestionStatus.DRAFT.value, QuestionStatus.WITHDRAWN.value]
-                ),
-            )
-            .order_by(questions.c.id)
+        return await self._questions(
+            questions.c.community_id == community_id,
+            questions.c.status.notin_([QuestionStatus.DRAFT.value, QuestionStatus.WITHDRAWN.value]),
+            order_by=questions.c.id,
         )
-        return [_question(row) for row in rows]
 
     async def all_resources(self, community_id: str) -> list[Resource]:
         return await self._resources_where(resources.c.community_id == community_id)
