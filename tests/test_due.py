@@ -241,6 +241,8 @@ async def test_a_question_asked_while_the_platform_is_down_is_posted_once_it_is_
     assert "Anyone there?" in card.text
     async with community.store.transaction() as tx:
         assert (await tx.question(community.id, 1)).message_id == card.message_id
+    [(asker, told)] = community.chat.private
+    assert asker == "alice" and "is posted in help" in told.plain_text()
 
 
 async def test_a_question_refused_for_good_is_not_tried_again(community):
