@@ -71,9 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the enabled platforms and the scheduler")
     run.set_defaults(action=_run)
 
-    discord = commands.add_parser("discord", help="Discord").add_subparsers(
-        title="discord commands"
-    )
+    discord = commands.add_parser(
+        "discord", help="Discord: register the slash commands"
+    ).add_subparsers(title="discord commands")
     sync = discord.add_parser(
         "sync", help="register the slash commands with Discord (not done at start)"
     )
