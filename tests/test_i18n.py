@@ -90,3 +90,20 @@ def test_every_command_spec_speaks_both_languages():
             *(p.description for p in command.parameters),
         ):
             assert set(texts) == set(LANGUAGES) and all(texts.values()), command.name
+
+
+def test_every_refusal_an_adapter_can_give_is_translated():
+    from adapters.discord.chat import _REFUSALS as DISCORD
+    from adapters.slack.chat import REFUSALS as SLACK
+
+    names = {
+        *SLACK.values(),
+        *DISCORD.values(),
+        "not_allowed",
+        "gone",
+        "other",
+        "no_answer",
+        "not_a_channel",
+    }
+    for name in names:
+        assert f"refusal.{name}" in catalogue("en") and f"refusal.{name}" in catalogue("fr"), name
