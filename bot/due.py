@@ -148,15 +148,13 @@ async def _post_pending_question(core: Core, question: Question, now: datetime) 
         if not await tx.claim_question_post(question, now, core.claim_lease):
             return 0
         settings = await core.settings(tx, question.community_id)
-    reply = await post_question(core, settings, question, settings.language)
-    async with core.store.transaction() as tx:
-        posted = await tx.question(question.community_id, question.id)
-    if posted is None or posted.message_id is None:
+    reply, posted = await post_question(core, settings, question, settings.language)
+    if not posted:
         return 0
-    if posted.asker_id:
+    if question.asker_id:
         # The asker was told it would come: now it has.
         try:
-            await core.chat.send_private(question.community_id, posted.asker_id, reply)
+            await core.chat.send_private(question.community_id, question.asker_id, reply)
         except ChatError as error:
             log.info("could not tell the asker of question %s: %s", question.id, error)
     return 1

@@ -61,7 +61,7 @@ async def ask(
     async with core.store.transaction() as tx:
         settings = await core.settings(tx, actor.community_id)
         similar = await _similar_resolved(
-            core, tx, actor.community_id, f"{title} {details} {' '.join(tags)}"
+            tx, actor.community_id, f"{title} {details} {' '.join(tags)}"
         )
         question = await tx.add_question(
             actor.community_id,
@@ -79,7 +79,8 @@ async def ask(
     language = core.private_language(settings, actor)
     if similar:
         return _suggestions(language, question, similar)
-    return await post_question(core, settings, question, language)
+    reply, _ = await post_question(core, settings, question, language)
+    return reply
 
 
 async def post_draft(core: Core, actor: Actor, question_id: int) -> Message:
@@ -90,7 +91,8 @@ async def post_draft(core: Core, actor: Actor, question_id: int) -> Message:
         question = replace(question, status=QuestionStatus.OPEN)
         await tx.update_question(question)
         await tx.set_question_post(question, None, core.clock.now() + core.claim_lease)
-    return await post_question(core, settings, question, core.private_language(settings, actor))
+    reply, _ = await post_question(core, settings, question, core.private_language(settings, actor))
+    return reply
 
 
 async def withdraw_draft(core: Core, actor: Actor, question_id: int) -> Message:
@@ -113,8 +115,8 @@ async def _own_draft(tx: Transaction, actor: Actor, question_id: int) -> Questio
 
 async def post_question(
     core: Core, settings: CommunitySettings, question: Question, language: str
-) -> Message:
-    """Post a stored question the caller has claimed; the reply says how it went.
+) -> tuple[Message, bool]:
+    """Post a stored question the caller has claimed: (the reply saying how it went, posted?).
 
     If the platform is down for now, the question waits for the next scheduler
     tick to try again; if it refuses for good, the question stays stored.
@@ -150,11 +152,11 @@ async def post_question(
         reply = spans(language, key, number=question.id, channel=channel(question.channel_id))
     async with core.store.transaction() as tx:
         await tx.set_question_post(question, message_id, retry)
-    return private(reply)
+    return private(reply), message_id is not None
 
 
 async def _similar_resolved(
-    core: Core, tx: Transaction, community_id: str, text: str
+    tx: Transaction, community_id: str, text: str
 ) -> list[tuple[Question, Answer | None]]:
     """Up to three resolved questions sharing enough significant words with ``text``."""
     query = similarity_query(text)
