@@ -5,7 +5,7 @@ Built once by the composition root (:mod:`bot.runtime.bootstrap`); no globals.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -55,11 +55,11 @@ class Core:
     organisers: frozenset[str] = frozenset()  # member ids that organise every community
     max_reminders: int = 3
     catch_up_grace: timedelta = timedelta(hours=6)
-    # After this, a claim left by a dead instance is taken over.
+    # After this, a delivery claimed by an instance that vanished is taken over.
     claim_lease: timedelta = timedelta(minutes=5)
-    # Scheduled posts under way at once; the adapters pace them to the platform's limits.
-    post_concurrency: int = 16
     digest_days: int = 7
+    # Called once a unit of work queued a delivery: the deliverer wakes up (bot.delivery).
+    delivery_wanted: Callable[[], None] = lambda: None
     _settings_read: dict[str, tuple[CommunitySettings, datetime]] = field(
         default_factory=dict, repr=False
     )

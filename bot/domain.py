@@ -25,22 +25,55 @@ class MarkKind(StrEnum):
     UPVOTE = "upvote"
 
 
-class ClaimStatus(StrEnum):
-    """Where a scheduled post (an occurrence, a reminder) stands."""
+class OccurrenceStatus(StrEnum):
+    """Where one week of a schedule stands."""
 
-    CLAIMED = "claimed"  # an instance holds it until its lease ends
+    QUEUED = "queued"  # its post is a delivery on its way
     POSTED = "posted"
     SKIPPED = "skipped"  # found too late, beyond the catch-up window
     FAILED = "failed"  # the platform refused it for good; organisers were told
 
 
+class DeliveryAction(StrEnum):
+    POST = "post"  # a public message in a channel or a thread
+    PRIVATE = "private"  # a direct message to one member
+    EDIT = "edit"  # a question card shown again with its current state
+    REACT = "react"  # the bot's own reaction on a message
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # waiting for its turn (``due_at``)
+    SENDING = "sending"  # an instance holds it until ``lease_until``
+    SENT = "sent"
+    FAILED = "failed"  # the platform refused it for good
+    CANCELLED = "cancelled"  # nothing left to send (its subject is gone, or too late)
+
+
 @dataclass(frozen=True)
-class Claim:
-    """The right to post one scheduled item, held until ``lease_until``."""
+class Delivery:
+    """One thing the bot must tell a platform, kept until it is done: the one delivery path.
+
+    ``attempt`` is the fencing token: whoever claimed it last holds it, and only that
+    claimant may record how it went. ``key`` is what the platform is given to recognise
+    a post it already made (Discord's nonce, Slack's message metadata).
+    """
 
     id: int
-    attempts: int
-    prompt_id: str | None = None  # an occurrence's prompt, kept when the claim is taken over
+    community_id: str
+    key: str
+    action: DeliveryAction
+    route: str  # the lane it waits in: a channel, or "@member" for direct messages
+    created_at: datetime
+    channel_id: str | None = None
+    thread_id: str | None = None  # post in the thread of this message
+    member_id: str | None = None  # a direct message's recipient
+    target_id: str | None = None  # the message an edit or a reaction is about
+    subject: str | None = None  # what the post shows, rendered when it is sent ("question", …)
+    subject_id: int | None = None
+    body: dict | None = None  # the message itself (``replies.to_json``), or a reaction's emoji
+    attempt: int = 0
+    uncertain: bool = False  # an earlier attempt may have landed: look before posting again
+    failures: int = 0
 
 
 class ScheduleKind(StrEnum):
@@ -124,6 +157,21 @@ class Schedule:
     local_time: str  # "HH:MM"
     timezone: str
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One week of a schedule: its prompt (or digest) post."""
+
+    id: int
+    community_id: str
+    kind: ScheduleKind
+    channel_id: str
+    week: str  # ISO week of the local date, "2026-W48"
+    due_at: datetime
+    status: OccurrenceStatus
+    prompt_id: str | None = None
+    message_id: str | None = None
 
 
 @dataclass(frozen=True)

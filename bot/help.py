@@ -9,14 +9,23 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from bot import delivery
 from bot.commands import Actor
 from bot.core import Core
-from bot.delivery import retry_since
-from bot.domain import Answer, CommunitySettings, MarkKind, Question, QuestionStatus
+from bot.delivery import QUESTION, Subject
+from bot.domain import (
+    Answer,
+    CommunitySettings,
+    Delivery,
+    DeliveryAction,
+    MarkKind,
+    Question,
+    QuestionStatus,
+)
 from bot.emoji import canonical
 from bot.errors import UserError
 from bot.i18n import spans, t
-from bot.ports import ChatError, ChatUnavailable, Transaction
+from bot.ports import ChatError, Transaction
 from bot.replies import (
     Button,
     ButtonStyle,
@@ -73,14 +82,13 @@ async def ask(
             tags,
             QuestionStatus.DRAFT if similar else QuestionStatus.OPEN,
             now,
-            # Ours to post now; if this process dies first, a scheduler tick posts it after the lease.
-            post_due_at=None if similar else now + core.claim_lease,
         )
+        if not similar:
+            await _queue_card(core, tx, question)
     language = core.private_language(settings, actor)
     if similar:
         return _suggestions(language, question, similar)
-    reply, _ = await post_question(core, settings, question, language)
-    return reply
+    return _on_its_way(language, question)
 
 
 async def post_draft(core: Core, actor: Actor, question_id: int) -> Message:
@@ -90,9 +98,8 @@ async def post_draft(core: Core, actor: Actor, question_id: int) -> Message:
         question = await _own_draft(tx, actor, question_id)
         question = replace(question, status=QuestionStatus.OPEN)
         await tx.update_question(question)
-        await tx.set_question_post(question, None, core.clock.now() + core.claim_lease)
-    reply, _ = await post_question(core, settings, question, core.private_language(settings, actor))
-    return reply
+        await _queue_card(core, tx, question)
+    return _on_its_way(core.private_language(settings, actor), question)
 
 
 async def withdraw_draft(core: Core, actor: Actor, question_id: int) -> Message:
@@ -113,46 +120,80 @@ async def _own_draft(tx: Transaction, actor: Actor, question_id: int) -> Questio
     return question
 
 
-async def post_question(
-    core: Core, settings: CommunitySettings, question: Question, language: str
-) -> tuple[Message, bool]:
-    """Post a stored question the caller has claimed: (the reply saying how it went, posted?).
-
-    If the platform is down for now, the question waits for the next scheduler
-    tick to try again; if it refuses for good, the question stays stored.
-    """
-    async with core.store.transaction() as tx:
-        names = await tx.member_names(question.community_id, [question.asker_id or ""])
-    card = question_card(
-        settings.language, question, names.get(question.asker_id or "", ""), me_too=0
+async def _queue_card(core: Core, tx: Transaction, question: Question) -> None:
+    """The question's card goes to its channel by the one delivery path, with the question."""
+    await delivery.post(
+        core,
+        tx,
+        question.community_id,
+        question.channel_id,
+        f"question:{question.id}",
+        subject=QUESTION,
+        subject_id=question.id,
     )
-    message_id = retry = None
-    try:
-        message_id = await core.chat.post(question.community_id, question.channel_id, card)
-    except ChatUnavailable as error:
-        log.warning(
-            "question %s in %s not posted yet: %s", question.id, question.community_id, error
-        )
-        retry = retry_since(core, question.created_at, core.clock.now())
-        reply = spans(
-            language, "ask.post_delayed", number=question.id, channel=channel(question.channel_id)
-        )
-    except ChatError as error:
-        log.warning(
-            "could not post question %s in %s: %s", question.id, question.community_id, error
-        )
-        reply = spans(
-            language,
-            "error.post_failed",
+
+
+def _on_its_way(language: str, question: Question) -> Message:
+    key = "ask.posted_anonymously" if question.anonymous else "ask.posted"
+    return private(spans(language, key, number=question.id, channel=channel(question.channel_id)))
+
+
+async def _render_card(core: Core, tx: Transaction, queued: Delivery) -> Message | None:
+    """A question's card as the question is when it is sent (posted or edited)."""
+    question = await tx.question(queued.community_id, queued.subject_id or 0)
+    if question is None or question.status in (QuestionStatus.DRAFT, QuestionStatus.WITHDRAWN):
+        return None
+    settings = await core.settings(tx, question.community_id)
+    names = await tx.member_names(question.community_id, [question.asker_id or ""])
+    me_too = (
+        await tx.count_marks(question.community_id, question.message_id, MarkKind.ME_TOO)
+        if question.message_id
+        else 0
+    )
+    return question_card(
+        settings.language, question, names.get(question.asker_id or "", ""), me_too
+    )
+
+
+async def _tell_asker(
+    core: Core, tx: Transaction, queued: Delivery, key: str, **values: object
+) -> None:
+    """A private word to the asker about their question's card (anonymous askers too)."""
+    question = await tx.question(queued.community_id, queued.subject_id or 0)
+    if queued.action is not DeliveryAction.POST or question is None or not question.asker_id:
+        return
+    settings = await core.settings(tx, question.community_id)
+    notice = private(
+        spans(
+            settings.language,
+            key,
+            number=question.id,
             channel=channel(question.channel_id),
-            reason=error.reason(language),
+            **values,
         )
-    else:
-        key = "ask.posted_anonymously" if question.anonymous else "ask.posted"
-        reply = spans(language, key, number=question.id, channel=channel(question.channel_id))
-    async with core.store.transaction() as tx:
-        await tx.set_question_post(question, message_id, retry)
-    return private(reply), message_id is not None
+    )
+    await delivery.private(
+        core, tx, question.community_id, question.asker_id, f"{key}:{question.id}", notice
+    )
+
+
+async def _card_sent(core: Core, tx: Transaction, queued: Delivery, message_id: str | None) -> None:
+    if queued.failures:  # the asker was told it would come: now it has
+        await _tell_asker(core, tx, queued, "ask.now_posted")
+
+
+async def _card_delayed(core: Core, tx: Transaction, queued: Delivery) -> None:
+    await _tell_asker(core, tx, queued, "ask.post_delayed")
+
+
+async def _card_refused(core: Core, tx: Transaction, queued: Delivery, error: ChatError) -> None:
+    settings = await core.settings(tx, queued.community_id)
+    await _tell_asker(core, tx, queued, "error.post_failed", reason=error.reason(settings.language))
+
+
+QUESTION_CARD = Subject(
+    render=_render_card, sent=_card_sent, delayed=_card_delayed, refused=_card_refused
+)
 
 
 async def _similar_resolved(
@@ -244,29 +285,17 @@ def question_card(language: str, question: Question, asker_name: str, me_too: in
     )
 
 
-async def refresh_card(
-    core: Core, tx: Transaction, settings: CommunitySettings, question: Question
-) -> None:
-    """Show the question's current status on its message, once saved (best effort)."""
-    if question.message_id is None:
-        return
-    names = await tx.member_names(question.community_id, [question.asker_id or ""])
-    me_too = await tx.count_marks(question.community_id, question.message_id, MarkKind.ME_TOO)
-    card = question_card(
-        settings.language, question, names.get(question.asker_id or "", ""), me_too
+async def refresh_card(core: Core, tx: Transaction, question: Question) -> None:
+    """Show the question's current status on its card, once saved."""
+    await delivery.edit_card(
+        core,
+        tx,
+        question.community_id,
+        question.channel_id,
+        QUESTION,
+        question.id,
+        question.message_id,
     )
-
-    async def edit() -> None:
-        try:
-            await core.chat.edit(
-                question.community_id, question.channel_id, question.message_id, card
-            )
-        except ChatError as error:
-            log.warning(
-                "could not update question %s in %s: %s", question.id, question.community_id, error
-            )
-
-    tx.after_commit(edit)
 
 
 async def record_answer(
@@ -294,13 +323,13 @@ async def record_answer(
             )
             question = replace(question, first_answer_at=now, status=status)
             await tx.update_question(question)
-            await refresh_card(core, tx, settings, question)
-    if question.anonymous and question.asker_id:
-        await _offer_private_accept(core, settings, question, answer)
+            await refresh_card(core, tx, question)
+        if question.anonymous and question.asker_id:
+            await _offer_private_accept(core, tx, settings, question, answer)
 
 
 async def _offer_private_accept(
-    core: Core, settings: CommunitySettings, question: Question, answer: Answer
+    core: Core, tx: Transaction, settings: CommunitySettings, question: Question, answer: Answer
 ) -> None:
     """Anonymous askers accept by a private button, so that nobody sees who asked."""
     language = settings.language
@@ -311,10 +340,9 @@ async def _offer_private_accept(
             Button(t(language, "button.accept"), ACCEPT, str(answer.id), ButtonStyle.PRIMARY),
         ),
     )
-    try:
-        await core.chat.send_private(question.community_id, question.asker_id or "", message)
-    except ChatError as error:
-        log.warning("could not tell the anonymous asker of %s: %s", question.id, error)
+    await delivery.private(
+        core, tx, question.community_id, question.asker_id or "", f"offer:{answer.id}", message
+    )
 
 
 def answer_mark(
@@ -350,7 +378,7 @@ async def mark_answer(
                 actor.community_id, answer.message_id, MarkKind.ACCEPTED
             )
             if question.accepted_answer_id == answer.id and not still_accepted:
-                await _unresolve(core, tx, settings, question)  # the last acceptor took it back
+                await _unresolve(core, tx, question)  # the last acceptor took it back
 
 
 async def marks_cleared(core: Core, community_id: str, message_id: str, emoji: str | None) -> None:
@@ -368,12 +396,12 @@ async def marks_cleared(core: Core, community_id: str, message_id: str, emoji: s
             await tx.clear_marks(community_id, message_id, MarkKind.ACCEPTED)
             question = await tx.question(community_id, answer.question_id)
             if question is not None and question.accepted_answer_id == answer.id:
-                await _unresolve(core, tx, settings, question)
+                await _unresolve(core, tx, question)
             return
         question = await tx.question_by_message(community_id, message_id)
         if question is not None and emoji in (None, canonical(settings.me_too_emoji)):
             await tx.clear_marks(community_id, message_id, MarkKind.ME_TOO)
-            await refresh_card(core, tx, settings, question)
+            await refresh_card(core, tx, question)
         elif emoji is None and await tx.resource_by_post(community_id, message_id) is not None:
             await tx.clear_marks(
                 community_id, message_id, MarkKind.UPVOTE
@@ -410,7 +438,9 @@ async def _accept(
         # One accepted answer per question: the previous one goes back to plain helpful.
         previous = await tx.answer(question.community_id, question.accepted_answer_id)
         if previous is not None:
-            await tx.clear_marks(question.community_id, previous.message_id, MarkKind.ACCEPTED)
+            await tx.revoke_marks(
+                question.community_id, previous.message_id, MarkKind.ACCEPTED, core.clock.now()
+            )
     question = replace(
         question,
         status=QuestionStatus.RESOLVED,
@@ -422,54 +452,55 @@ async def _accept(
     )
     await tx.update_question(question)
     await index_question(tx, question, answer)
-    await refresh_card(core, tx, settings, question)
-
-    async def announce() -> None:
-        await _announce_accepted(core, settings, question, answer)
-
-    tx.after_commit(announce)
+    await refresh_card(core, tx, question)
+    await _announce_accepted(core, tx, settings, question, answer)
     return question
 
 
 async def _unresolve(
-    core: Core,
-    tx: Transaction,
-    settings: CommunitySettings,
-    question: Question,
-    refresh: bool = True,
+    core: Core, tx: Transaction, question: Question, refresh: bool = True
 ) -> Question:
     status = QuestionStatus.ANSWERED if question.first_answer_at else QuestionStatus.OPEN
     question = replace(question, status=status, accepted_answer_id=None, resolved_at=None)
     await tx.update_question(question)
     await tx.unindex(question.community_id, Kind.QUESTION, question.id)
     if refresh:
-        await refresh_card(core, tx, settings, question)
+        await refresh_card(core, tx, question)
     return question
 
 
 async def _announce_accepted(
-    core: Core, settings: CommunitySettings, question: Question, answer: Answer
+    core: Core, tx: Transaction, settings: CommunitySettings, question: Question, answer: Answer
 ) -> None:
-    """Mark the accepted answer visibly: the bot's own reaction and a note in the thread."""
+    """Mark the accepted answer visibly: the bot's own reaction and a note in the thread,
+    once per answer (accepting it again after a reopen says nothing new)."""
     if question.message_id is None:
         return
-    try:
-        await core.chat.add_reaction(
-            question.community_id, question.channel_id, answer.message_id, settings.helpful_emoji
-        )
-        async with core.store.transaction() as tx:
-            names = await tx.member_names(question.community_id, [answer.author_id or ""])
-        author = (
-            mention(answer.author_id, names.get(answer.author_id, ""))
-            if answer.author_id
-            else plain("?")
-        )
-        note = Message(lines=(spans(settings.language, "answer.accepted_note", author=author),))
-        await core.chat.post(
-            question.community_id, question.channel_id, note, thread_id=question.message_id
-        )
-    except ChatError as error:
-        log.warning("could not mark the accepted answer of %s: %s", question.id, error)
+    await delivery.react(
+        core,
+        tx,
+        question.community_id,
+        question.channel_id,
+        answer.message_id,
+        settings.helpful_emoji,
+        f"accepted-mark:{answer.id}",
+    )
+    names = await tx.member_names(question.community_id, [answer.author_id or ""])
+    author = (
+        mention(answer.author_id, names.get(answer.author_id, ""))
+        if answer.author_id
+        else plain("?")
+    )
+    note = Message(lines=(spans(settings.language, "answer.accepted_note", author=author),))
+    await delivery.post(
+        core,
+        tx,
+        question.community_id,
+        question.channel_id,
+        f"accepted-note:{answer.id}",
+        message=note,
+        thread_id=question.message_id,
+    )
 
 
 async def index_question(tx: Transaction, question: Question, accepted: Answer) -> None:
@@ -488,7 +519,6 @@ async def me_too(core: Core, actor: Actor, question: Question, added: bool) -> N
     if actor.member_id == question.asker_id or question.message_id is None:
         return
     async with core.store.transaction() as tx:
-        settings = await core.settings(tx, actor.community_id)
         changed = await tx.set_mark(
             actor.community_id,
             question.message_id,
@@ -498,7 +528,7 @@ async def me_too(core: Core, actor: Actor, question: Question, added: bool) -> N
             core.clock.now(),
         )
         if changed:
-            await refresh_card(core, tx, settings, question)
+            await refresh_card(core, tx, question)
 
 
 async def close_or_reopen(core: Core, actor: Actor, question_id: int, close: bool) -> Message:
@@ -521,11 +551,16 @@ async def close_or_reopen(core: Core, actor: Actor, question_id: int, close: boo
             if question.accepted_answer_id:
                 accepted = await tx.answer(question.community_id, question.accepted_answer_id)
                 if accepted is not None:
-                    await tx.clear_marks(
-                        question.community_id, accepted.message_id, MarkKind.ACCEPTED
+                    # The asker's reaction stays on the answer: read back after a restart,
+                    # it must not resolve the question again.
+                    await tx.revoke_marks(
+                        question.community_id,
+                        accepted.message_id,
+                        MarkKind.ACCEPTED,
+                        core.clock.now(),
                     )
-            question = await _unresolve(core, tx, settings, question, refresh=False)
-        await refresh_card(core, tx, settings, question)
+            question = await _unresolve(core, tx, question, refresh=False)
+        await refresh_card(core, tx, question)
     return private(
         spans(language, "question.closed" if close else "question.reopened", number=question.id)
     )

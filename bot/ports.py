@@ -18,10 +18,13 @@ from typing import Protocol
 
 from bot.domain import (
     Answer,
-    Claim,
-    ClaimStatus,
     CommunitySettings,
+    Delivery,
+    DeliveryAction,
+    DeliveryStatus,
     MarkKind,
+    Occurrence,
+    OccurrenceStatus,
     PracticeShare,
     Question,
     QuestionStatus,
@@ -72,12 +75,42 @@ class ChatUnavailable(ChatError):
 
 
 class Chat(Protocol):
+    """How the core's deliveries reach a platform (``bot.delivery`` is its only caller).
+
+    ``key`` identifies one post across every attempt and every instance: adapters MUST
+    hand it to the platform so that a post that went through is recognised (Discord's
+    nonce, Slack's message metadata), and :meth:`find_post` looks for it.
+    """
+
     async def post(
-        self, community_id: str, channel_id: str, message: Message, thread_id: str | None = None
+        self,
+        community_id: str,
+        channel_id: str,
+        message: Message,
+        thread_id: str | None = None,
+        *,
+        key: str | None = None,
     ) -> str:
         """Post publicly in a channel, or in the thread of ``thread_id``; return the new id.
 
         Adapters MUST open the thread if the platform needs one (Discord).
+        """
+
+    async def find_post(
+        self,
+        community_id: str,
+        channel_id: str | None,
+        key: str,
+        since: datetime,
+        thread_id: str | None = None,
+        member_id: str | None = None,
+    ) -> str | None:
+        """The id of the bot's post made with ``key`` since ``since``, if it landed.
+
+        Asked before posting again after an attempt whose outcome is unknown (a lost
+        answer, a claimant that vanished). ``member_id`` names a direct message's recipient.
+        Adapters look in a bounded window of recent messages, and return None when the
+        platform cannot tell.
         """
 
     async def edit(
@@ -90,8 +123,10 @@ class Chat(Protocol):
     ) -> None:
         """React as the bot, e.g. to mark an accepted answer."""
 
-    async def send_private(self, community_id: str, member_id: str, message: Message) -> None:
-        """Tell one member privately (direct message)."""
+    async def send_private(
+        self, community_id: str, member_id: str, message: Message, *, key: str | None = None
+    ) -> str | None:
+        """Tell one member privately (direct message); the new message's id when known."""
 
     async def fetch_message(
         self, community_id: str, channel_id: str, message_id: str
@@ -109,8 +144,81 @@ class Erasure:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+class Deliveries(Protocol):
+    """The queue of what the bot tells platforms (``storage.deliveries``): durable, leased, fenced.
+
+    Every change to a claimed delivery names its ``attempt`` (the fencing token) and
+    returns False, changing nothing, once another claimant took it over.
+    """
+
+    async def add(
+        self,
+        community_id: str,
+        key: str,
+        action: DeliveryAction,
+        route: str,
+        now: datetime,
+        *,
+        channel_id: str | None = None,
+        thread_id: str | None = None,
+        member_id: str | None = None,
+        target_id: str | None = None,
+        subject: str | None = None,
+        subject_id: int | None = None,
+        body: dict | None = None,
+    ) -> bool:
+        """Queue a delivery, due now; False when one with this key exists already."""
+
+    async def edit_waiting(self, community_id: str, subject: str, subject_id: int) -> bool:
+        """Whether an edit of this subject is queued and not claimed yet."""
+
+    async def posted(
+        self, community_id: str, subject: str, subject_id: int
+    ) -> tuple[DeliveryStatus, str | None] | None:
+        """Where the post of a subject (a question's card) stands, and the message it became."""
+
+    async def due_lanes(self, now: datetime, limit: int = 1000) -> list[tuple[str, str]]:
+        """(community, route) of the lanes with something to send now, oldest first."""
+
+    async def claim_next(
+        self, community_id: str, route: str, now: datetime, lease: timedelta
+    ) -> Delivery | None:
+        """Claim a lane's oldest claimable delivery: due and waiting, or whose lease ran out."""
+
+    async def renew(
+        self, held: Sequence[tuple[int, int]], now: datetime, lease: timedelta
+    ) -> set[int]:
+        """Extend the leases of (id, attempt) still in flight; the ids still held."""
+
+    async def finish(self, delivery: Delivery, message_id: str | None, now: datetime) -> bool:
+        """Sent; the message id is recorded on the delivery and on its subject."""
+
+    async def give_up(
+        self, delivery: Delivery, status: DeliveryStatus, error: str, now: datetime
+    ) -> bool:
+        """Failed for good or cancelled: never tried again."""
+
+    async def reschedule(
+        self,
+        delivery: Delivery,
+        due_at: datetime,
+        *,
+        uncertain: bool,
+        error: str | None = None,
+    ) -> bool:
+        """Back in the queue until ``due_at`` (``error`` counts a failure)."""
+
+    async def next_due_at(self) -> datetime | None:
+        """When the earliest waiting delivery becomes due."""
+
+    async def backlog(self, now: datetime) -> int:
+        """How many deliveries could be sent now and are not yet."""
+
+
 class Transaction(Protocol):
     """One unit of work: everything done through it commits together, or not at all."""
+
+    deliveries: Deliveries
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         """Run ``action`` once the unit of work has committed (never if it rolls back)."""
@@ -158,9 +266,7 @@ class Transaction(Protocol):
         tags: tuple[str, ...],
         status: QuestionStatus,
         now: datetime,
-        post_due_at: datetime | None = None,
-    ) -> Question:
-        """Store a question; ``post_due_at`` set means it is this caller's to post until then."""
+    ) -> Question: ...
 
     async def question(self, community_id: str, question_id: int) -> Question | None: ...
 
@@ -171,19 +277,6 @@ class Transaction(Protocol):
     ) -> dict[int, Question]: ...
 
     async def update_question(self, question: Question) -> None: ...
-
-    async def claim_question_post(
-        self, question: Question, now: datetime, lease: timedelta
-    ) -> bool:
-        """Take the right to post a question that still has to be: one caller gets it."""
-
-    async def set_question_post(
-        self, question: Question, message_id: str | None, retry_at: datetime | None
-    ) -> None:
-        """Posted (``message_id``), to be tried again at ``retry_at``, or neither: given up."""
-
-    async def pending_question_posts(self, now: datetime) -> list[Question]:
-        """Questions of every community still to be posted (the platform was down)."""
 
     async def open_questions(self, community_id: str, limit: int) -> list[Question]:
         """The community's most recent questions that are posted and still open or answered."""
@@ -201,23 +294,8 @@ class Transaction(Protocol):
     ) -> list[Question]:
         """Open questions of every community, with no answer yet and reminders left to send."""
 
-    async def claim_reminder(
-        self, question: Question, round_: int, now: datetime, lease: timedelta
-    ) -> Claim | None:
-        """Claim reminder ``round_`` of a question: new, or taken over from a claimant whose lease ended."""
-
-    async def expired_reminders(self, now: datetime) -> list[tuple[Question, int]]:
-        """Reminders claimed by an instance that did not finish them (it crashed, or the post failed)."""
-
-    async def finish_reminder(
-        self,
-        question: Question,
-        round_: int,
-        status: ClaimStatus,
-        now: datetime,
-        retry_at: datetime | None = None,
-    ) -> None:
-        """Record how a reminder ended; with ``retry_at`` it stays claimed and is tried again then."""
+    async def add_reminder(self, question: Question, round_: int, now: datetime) -> bool:
+        """Record that reminder ``round_`` of a question is on its way; False if it already was."""
 
     async def add_answer(
         self,
@@ -260,7 +338,14 @@ class Transaction(Protocol):
     ) -> bool:
         """Add or remove one member's mark (a reaction added or removed); True if that changed anything."""
 
-    async def clear_marks(self, community_id: str, message_id: str, kind: MarkKind) -> None: ...
+    async def clear_marks(self, community_id: str, message_id: str, kind: MarkKind) -> None:
+        """The reactions were removed from the platform (a moderator's clear): the marks go."""
+
+    async def revoke_marks(
+        self, community_id: str, message_id: str, kind: MarkKind, now: datetime
+    ) -> None:
+        """Undo marks on purpose while their reactions stay: a reaction read back later
+        does not bring them back; only removing the reaction and adding it again does."""
 
     async def count_marks(self, community_id: str, message_id: str, kind: MarkKind) -> int: ...
 
@@ -285,7 +370,6 @@ class Transaction(Protocol):
         shared_by: str,
         source_message_id: str | None,
         now: datetime,
-        post_due_at: datetime | None = None,
     ) -> Resource | None:
         """Insert a new resource; None when the community already has that URL."""
 
@@ -293,18 +377,6 @@ class Transaction(Protocol):
         self, resource: Resource, tags: Sequence[str], note: str, author_id: str, now: datetime
     ) -> tuple[list[str], bool]:
         """Merge tags and a note into a resource; return the tags that were new and whether the note was."""
-
-    async def claim_resource_post(
-        self, resource: Resource, now: datetime, lease: timedelta
-    ) -> bool: ...
-
-    async def pending_resource_posts(self, now: datetime) -> list[Resource]:
-        """Resources of every community still to be announced (the platform was down)."""
-
-    async def set_resource_post(
-        self, resource: Resource, message_id: str | None, retry_at: datetime | None
-    ) -> None:
-        """Announced (``message_id``), to be tried again at ``retry_at``, or neither: given up."""
 
     async def set_schedule(
         self,
@@ -329,34 +401,18 @@ class Transaction(Protocol):
     ) -> set[tuple[int, str]]:
         """Which (schedule, week) occurrences are already claimed, posted or skipped."""
 
-    async def claim_occurrence(
+    async def add_occurrence(
         self,
         schedule: Schedule,
         week: str,
         due_at: datetime,
         now: datetime,
-        lease: timedelta,
-        late: bool,
-    ) -> Claim | None:
-        """Claim one week of a schedule: new, or taken over from a claimant whose lease ended."""
+        status: OccurrenceStatus,
+        prompt_id: str | None = None,
+    ) -> int | None:
+        """Record one week of a schedule; None when it is recorded already (by another instance)."""
 
-    async def expired_occurrences(self, now: datetime) -> list[tuple[Schedule, str, datetime]]:
-        """Occurrences claimed by an instance that did not finish them: (schedule, week, due)."""
-
-    async def record_occurrence_prompt(
-        self, community_id: str, occurrence_id: int, prompt_id: str
-    ) -> None: ...
-
-    async def finish_occurrence(
-        self,
-        community_id: str,
-        occurrence_id: int,
-        status: ClaimStatus,
-        message_id: str | None,
-        now: datetime,
-        retry_at: datetime | None = None,
-    ) -> None:
-        """Record how an occurrence ended; with ``retry_at`` it stays claimed and is tried again then."""
+    async def occurrence(self, community_id: str, occurrence_id: int) -> Occurrence | None: ...
 
     async def used_prompt_ids(self, community_id: str, channel_id: str) -> list[str]:
         """Prompts already posted in a channel, oldest first."""
@@ -443,7 +499,7 @@ class Adapter(Protocol):
     implements :class:`Chat` for the core's own posts. Its community ids are
     ``"<platform>:<workspace or server id>"`` (``slack:T0123``, ``discord:8123…``),
     which is how the runtime routes a post to the right adapter. An adapter MAY
-    have a ``rate_limits`` attribute (``bot.runtime.pacing.RateLimits``): the
+    have a ``rate_limits`` attribute (``bot.delivery.pacing.RateLimits``): the
     runtime then paces the core's posts to it.
     """
 

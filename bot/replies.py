@@ -100,3 +100,40 @@ class Message:
 
 def private(*lines: Line, buttons: tuple[Button, ...] = ()) -> Message:
     return Message(lines=tuple(lines), buttons=buttons, private=True)
+
+
+def to_json(message: Message) -> dict:
+    """A message as plain data, to keep in the database until it is delivered."""
+
+    def line(spans: Line) -> list[list]:
+        return [[s.text, s.style.value, s.target] for s in spans]
+
+    return {
+        "title": line(message.title),
+        "lines": [line(spans) for spans in message.lines],
+        "buttons": [[b.label, b.action, b.value, b.style.value] for b in message.buttons],
+        "private": message.private,
+        "refers_to": message.refers_to,
+        "opens_thread": message.opens_thread,
+        "status": message.status,
+    }
+
+
+def from_json(data: dict) -> Message:
+    """The message :func:`to_json` kept."""
+
+    def line(spans: list[list]) -> Line:
+        return tuple(Span(text, Style(style), target) for text, style, target in spans)
+
+    return Message(
+        title=line(data["title"]),
+        lines=tuple(line(spans) for spans in data["lines"]),
+        buttons=tuple(
+            Button(label, action, value, ButtonStyle(style))
+            for label, action, value, style in data["buttons"]
+        ),
+        private=data["private"],
+        refers_to=data["refers_to"],
+        opens_thread=data["opens_thread"],
+        status=data["status"],
+    )

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import re
 
-from bot.commands import Actor
+from bot import delivery
+from bot.commands import Actor, ReactionAdded
 from bot.core import Core
-from bot.delivery import retry_since
-from bot.domain import CommunitySettings, MarkKind, Resource
+from bot.delivery import RESOURCE, Subject
+from bot.domain import Delivery, MarkKind, Resource
 from bot.errors import UserError
 from bot.i18n import spans, t
-from bot.ports import ChatError, ChatUnavailable, Transaction
+from bot.ports import ChatError, FetchedMessage, Transaction
 from bot.replies import Line, Message, bold, code, link, mention, plain, private
 from bot.search import Kind, parse_query
 from bot.text import NOTE_MAX, clean, clean_tags, fold, split_tags
@@ -31,21 +32,28 @@ async def share(core: Core, actor: Actor, text: str) -> Message:
     )
 
 
-async def bookmark(
-    core: Core, actor: Actor, channel_id: str, message_id: str, author_id: str | None
-) -> Message | None:
-    """The bookmark emoji on any message with a link saves it, credited to the message's author."""
-    if author_id is not None and author_id == actor.member_id:
+async def read_bookmarked(core: Core, reaction: ReactionAdded) -> FetchedMessage | None:
+    """The message a bookmark reaction is on, read from the platform (before any unit of work)."""
+    if (
+        reaction.message_author_id is not None
+        and reaction.message_author_id == reaction.actor.member_id
+    ):
         return None  # reacting to your own message counts for nothing: /share it instead
     try:
-        message = await core.chat.fetch_message(actor.community_id, channel_id, message_id)
+        return await core.chat.fetch_message(
+            reaction.actor.community_id, reaction.channel_id, reaction.message_id
+        )
     except ChatError:
-        message = None
+        return None
+
+
+async def bookmark(core: Core, actor: Actor, message: FetchedMessage | None) -> Message | None:
+    """The bookmark emoji on any message with a link saves it, credited to the message's author."""
     url = first_url(message.text) if message else None
     if message is None or url is None or message.author_id == actor.member_id:
         return None
     return await save(
-        core, actor, url, (), "", shared_by=message.author_id, source_message_id=message_id
+        core, actor, url, (), "", shared_by=message.author_id, source_message_id=message.message_id
     )
 
 
@@ -65,11 +73,19 @@ async def save(
     async with core.store.transaction() as tx:
         settings = await core.settings(tx, actor.community_id)
         language = core.private_language(settings, actor)
-        announce_by = now + core.claim_lease if settings.resources_channel else None
-        resource = await tx.add_resource(
-            actor.community_id, url, shared_by, source_message_id, now, announce_by
-        )
+        resource = await tx.add_resource(actor.community_id, url, shared_by, source_message_id, now)
         is_new = resource is not None
+        if is_new and settings.resources_channel:
+            # Announced in the resources channel; reactions on that post are upvotes.
+            await delivery.post(
+                core,
+                tx,
+                actor.community_id,
+                settings.resources_channel,
+                f"resource:{resource.id}",
+                subject=RESOURCE,
+                subject_id=resource.id,
+            )
         resource = resource or await tx.resource_by_url(actor.community_id, url)
         new_tags, new_note = await tx.add_resource_details(
             resource, tags, note, actor.member_id, now
@@ -78,8 +94,6 @@ async def save(
         await index_resource(tx, resource)
         names = await tx.member_names(actor.community_id, [resource.shared_by or ""])
     if is_new:
-        if settings.resources_channel:
-            await announce(core, settings, resource, names.get(shared_by, ""))
         return private(spans(language, "share.saved", url=link(resource.url), number=resource.id))
     first = (
         mention(resource.shared_by, names.get(resource.shared_by, ""))
@@ -115,27 +129,6 @@ async def index_resource(tx: Transaction, resource: Resource) -> None:
     )
 
 
-async def announce(
-    core: Core, settings: CommunitySettings, resource: Resource, sharer_name: str
-) -> None:
-    """Post a new resource (claimed by the caller) in the resources channel; reactions on it are upvotes."""
-    message_id = retry = None
-    card = resource_card(settings.language, resource, sharer_name)
-    try:
-        message_id = await core.chat.post(resource.community_id, settings.resources_channel, card)
-    except ChatUnavailable as error:
-        log.warning(
-            "resource %s in %s not announced yet: %s", resource.id, resource.community_id, error
-        )
-        retry = retry_since(core, resource.created_at, core.clock.now())
-    except ChatError as error:
-        log.warning(
-            "could not announce resource %s in %s: %s", resource.id, resource.community_id, error
-        )
-    async with core.store.transaction() as tx:
-        await tx.set_resource_post(resource, message_id, retry)
-
-
 def resource_card(language: str, resource: Resource, sharer_name: str) -> Message:
     lines: list[Line] = [(link(resource.url),)]
     lines += [(plain("“"), plain(note), plain("”")) for note in resource.notes]
@@ -148,6 +141,18 @@ def resource_card(language: str, resource: Resource, sharer_name: str) -> Messag
     return Message(
         lines=tuple(lines), title=(bold(t(language, "resource.title", number=resource.id)),)
     )
+
+
+async def _render_resource(core: Core, tx: Transaction, queued: Delivery) -> Message | None:
+    resource = await tx.resource(queued.community_id, queued.subject_id or 0)
+    if resource is None:
+        return None
+    settings = await core.settings(tx, queued.community_id)
+    names = await tx.member_names(queued.community_id, [resource.shared_by or ""])
+    return resource_card(settings.language, resource, names.get(resource.shared_by or "", ""))
+
+
+RESOURCE_CARD = Subject(render=_render_resource)
 
 
 async def upvote(core: Core, actor: Actor, resource: Resource, added: bool) -> None:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot import due, help, knowledge, organisers, practice, privacy, resources
+from bot import due, help, knowledge, organisers, practice, privacy, reminders, resources
 from bot.commands import (
     AcceptAnswer,
     Actor,
@@ -24,10 +25,14 @@ from bot.commands import (
     SlashCommand,
 )
 from bot.core import Core, forget_unsaved_settings, settings_memo
+from bot.delivery import OCCURRENCE, QUESTION, REMINDER, RESOURCE
+from bot.delivery.deliverer import Deliverer
+from bot.delivery.pacing import Pacer
 from bot.domain import CommunitySettings, MarkKind
 from bot.emoji import canonical
 from bot.errors import UserError
 from bot.i18n import spans, t
+from bot.ports import FetchedMessage
 from bot.replies import Message, private
 from bot.schedule import zone
 from bot.stats import community_health, health_message
@@ -65,9 +70,22 @@ SEEN_AGAIN_AFTER = timedelta(minutes=10)
 SEEN_REMEMBERED = 10_000
 
 
+# How each kind of delivery is rendered when it is sent, and who is told how it went.
+SUBJECTS = {
+    QUESTION: help.QUESTION_CARD,
+    RESOURCE: resources.RESOURCE_CARD,
+    OCCURRENCE: due.OCCURRENCE_POST,
+    REMINDER: reminders.REMINDER_POST,
+}
+
+
 class Entraide:
-    def __init__(self, core: Core) -> None:
+    def __init__(
+        self, core: Core, pacer_for: Callable[[str], Pacer | None] = lambda _community_id: None
+    ) -> None:
         self.core = core
+        # Everything the core posts goes through it, apart from the members' commands.
+        self.deliveries = Deliverer(core, SUBJECTS, pacer_for=pacer_for)
         self._seen: OrderedDict[tuple[str, str], tuple[str, datetime]] = OrderedDict()
         # (community, answer's message) → (its author, its question's asker)
         self._authors: OrderedDict[tuple[str, str], tuple[str | None, str | None]] = OrderedDict()
@@ -107,8 +125,12 @@ class Entraide:
     async def _handle(self, command: Command) -> Message | None:
         actor, now = command.actor, self.core.clock.now()
         try:
+            # What the platform must be read for is read first: never while the database is held.
+            fetched = await self._bookmarked_message(command)
+            # The event's claim and its effect are one unit of work: a failure in between
+            # leaves both undone, and the platform's redelivery is handled in full.
             async with self.core.store.transaction() as tx:
-                settings = await self.core.settings(tx, actor.community_id)
+                await self.core.settings(tx, actor.community_id)  # a new community is created
                 if command.event_key and not await tx.claim_event(
                     actor.community_id, command.event_key, now
                 ):
@@ -118,20 +140,22 @@ class Entraide:
                     return None
                 if not self._seen_lately(actor, now):
                     await tx.see_member(actor.community_id, actor.member_id, actor.name, now)
-                if isinstance(command, ReactionAdded | ReactionRemoved) and not _is_bookmark(
-                    command, settings
-                ):
-                    # Reactions come in storms: each is one unit of work with its claim, so that
-                    # it commits once and a failure leaves it to be delivered again. What the
-                    # platform is told waits for the commit (Transaction.after_commit); a
-                    # bookmark reads the platform first, so it goes the ordinary way.
-                    return await self._reaction(command, added=isinstance(command, ReactionAdded))
-            return await self._dispatch(command)
+                return await self._dispatch(command, fetched)
         except UserError as error:
             forget_unsaved_settings()  # what was read in the failed unit of work may not exist
             async with self.core.store.transaction() as tx:
                 settings = await self.core.settings(tx, actor.community_id)
             return error_message(self.core.private_language(settings, actor), error)
+
+    async def _bookmarked_message(self, command: Command) -> FetchedMessage | None:
+        """The message a bookmark reaction saves a link from, read from the platform."""
+        if not isinstance(command, ReactionAdded):
+            return None
+        async with self.core.store.transaction() as tx:
+            settings = await self.core.settings(tx, command.actor.community_id)
+        if not _is_bookmark(command, settings):
+            return None
+        return await resources.read_bookmarked(self.core, command)
 
     async def reactions_to_reconcile(
         self, community_id: str, limit: int = 200
@@ -160,12 +184,19 @@ class Entraide:
         return targets
 
     async def run_due(self, now: datetime) -> int:
-        return await due.run_due(self.core, now)
+        """Queue what is due at ``now`` (prompts, digests, reminders); return how many posts."""
+        queued = await due.run_due(self.core, now)
+        self.core.delivery_wanted()
+        return queued
+
+    async def deliver_due(self) -> int:
+        """Send every delivery due now and return once they are sent (the console, tests)."""
+        return await self.deliveries.deliver_due()
 
     async def next_due(self, now: datetime) -> datetime | None:
         return await due.next_due(self.core, now)
 
-    async def _dispatch(self, command: Command) -> Message | None:
+    async def _dispatch(self, command: Command, fetched: FetchedMessage | None) -> Message | None:
         core = self.core
         match command:
             case SlashCommand(name="ask"):
@@ -193,7 +224,7 @@ class Entraide:
             case MessagePosted():
                 return await self._message(command)
             case ReactionAdded() | ReactionRemoved():
-                return await self._reaction(command, added=isinstance(command, ReactionAdded))
+                return await self._reaction(command, isinstance(command, ReactionAdded), fetched)
             case ButtonPressed():
                 return await self._button(command)
             case AcceptAnswer():
@@ -273,7 +304,10 @@ class Entraide:
         return None
 
     async def _reaction(
-        self, command: ReactionAdded | ReactionRemoved, added: bool
+        self,
+        command: ReactionAdded | ReactionRemoved,
+        added: bool,
+        fetched: FetchedMessage | None,
     ) -> Message | None:
         actor, key = command.actor, (command.actor.community_id, command.message_id)
         emoji = canonical(command.emoji)
@@ -308,22 +342,19 @@ class Entraide:
         if resource is not None and emoji != canonical(settings.bookmark_emoji):
             return await resources.upvote(self.core, actor, resource, added)
         if added and emoji == canonical(settings.bookmark_emoji):
-            return await resources.bookmark(
-                self.core, actor, command.channel_id, command.message_id, command.message_author_id
-            )
+            return await resources.bookmark(self.core, actor, fetched)
         return None
 
     async def _reactions_cleared(self, command: ReactionsCleared) -> None:
         emoji = canonical(command.emoji) if command.emoji else None
         with settings_memo():
-            if command.event_key:
-                async with self.core.store.transaction() as tx:
-                    await self.core.settings(tx, command.community_id)
-                    if not await tx.claim_event(
-                        command.community_id, command.event_key, self.core.clock.now()
-                    ):
-                        return
-            await help.marks_cleared(self.core, command.community_id, command.message_id, emoji)
+            async with self.core.store.transaction() as tx:
+                await self.core.settings(tx, command.community_id)
+                if command.event_key and not await tx.claim_event(
+                    command.community_id, command.event_key, self.core.clock.now()
+                ):
+                    return
+                await help.marks_cleared(self.core, command.community_id, command.message_id, emoji)
 
     async def _accept_answer(self, command: AcceptAnswer) -> Message:
         async with self.core.store.transaction() as tx:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
+import asyncio
+
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -26,7 +28,25 @@ def async_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_engine(url: str, **kwargs) -> AsyncEngine:
+def masked(url: str) -> str:
+    """The URL as it may be shown or logged: the password replaced by ``***``."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not even a URL: say so without echoing it
+        return "(an invalid database URL)"
+
+
+def create_engine(url: str, *, statement_timeout: float | None = None, **kwargs) -> AsyncEngine:
+    """An engine for ``url``; ``statement_timeout`` (seconds) bounds every statement and
+    connection attempt on PostgreSQL, so that a database that stops answering fails the
+    work that waits for it instead of holding it forever."""
+    if (
+        statement_timeout is not None
+        and make_url(async_url(url)).get_backend_name() == "postgresql"
+    ):
+        kwargs.setdefault(
+            "connect_args", {"timeout": statement_timeout, "command_timeout": statement_timeout}
+        )
     engine = create_async_engine(async_url(url), **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -42,3 +62,23 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+async def reachable(engine: AsyncEngine, timeout: float) -> bool:
+    """Whether the database answers a trivial query within ``timeout`` seconds.
+
+    The query runs in its own task, abandoned (cancelled) on time-out: a database that
+    stopped answering may also stall the cancellation, and the caller must not wait for it.
+    """
+
+    async def ping() -> None:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    task = asyncio.create_task(ping())
+    done, _ = await asyncio.wait({task}, timeout=timeout)
+    if not done:
+        task.cancel()
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        return False
+    return task.exception() is None

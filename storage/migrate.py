@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -27,6 +28,10 @@ async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
     await _run(engine, command.downgrade, revision)
 
 
+# Any fixed number: the PostgreSQL advisory lock that one `entraide db upgrade` holds at a time.
+MIGRATION_LOCK = 0x656E7472  # "entr"
+
+
 async def _run(engine: AsyncEngine, action, revision: str) -> None:
     config = alembic_config()
 
@@ -35,6 +40,12 @@ async def _run(engine: AsyncEngine, action, revision: str) -> None:
         action(config, revision)
 
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Two upgrades at once (two deploys racing): the second waits here, then finds
+            # the schema current and has nothing to do. Released with the transaction.
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+            )
         await connection.run_sync(run)
 
 

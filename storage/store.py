@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain import (
     Answer,
-    Claim,
-    ClaimStatus,
     CommunitySettings,
     MarkKind,
+    Occurrence,
+    OccurrenceStatus,
     PracticeShare,
     Question,
     QuestionStatus,
@@ -32,6 +32,7 @@ from bot.domain import (
 from bot.ports import Erasure
 from bot.search import Hit, Kind, Query
 from storage import search as search_backend
+from storage.deliveries import Deliveries
 from storage.tables import (
     answers,
     communities,
@@ -85,6 +86,7 @@ class Transaction:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
         self.committed_actions: list[Callable[[], Awaitable[None]]] = []
+        self.deliveries = Deliveries(conn)
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         """Run ``action`` once the unit of work has committed (never if it rolls back)."""
@@ -254,13 +256,10 @@ class Transaction:
         tags: tuple[str, ...],
         status: QuestionStatus,
         now: datetime,
-        post_due_at: datetime | None = None,
     ) -> Question:
-        """Store a question; ``post_due_at`` set means it is this caller's to post until then."""
         result = await self.conn.execute(
             insert(questions)
             .values(
-                post_due_at=post_due_at,
                 community_id=community_id,
                 channel_id=channel_id,
                 asker_id=asker_id,
@@ -319,45 +318,6 @@ class Transaction:
             )
         )
 
-    async def claim_question_post(
-        self, question: Question, now: datetime, lease: timedelta
-    ) -> bool:
-        """Take the right to post a question that still has to be: one caller gets it."""
-        return await self._claim_post(questions, question.community_id, question.id, now, lease)
-
-    async def set_question_post(
-        self, question: Question, message_id: str | None, retry_at: datetime | None
-    ) -> None:
-        """Posted (``message_id``), to be tried again at ``retry_at``, or neither: given up."""
-        await self.conn.execute(
-            update(questions)
-            .where(questions.c.id == question.id, questions.c.community_id == question.community_id)
-            .values(message_id=message_id, post_due_at=retry_at)
-        )
-
-    async def pending_question_posts(self, now: datetime) -> list[Question]:
-        """Questions of every community still to be posted (the platform was down)."""
-        rows = await self.conn.execute(
-            select(questions)
-            .where(questions.c.post_due_at <= now, questions.c.message_id.is_(None))
-            .order_by(questions.c.id)
-        )
-        return [_question(row) for row in rows]
-
-    async def _claim_post(
-        self, table, community_id: str, item_id: int, now: datetime, lease: timedelta
-    ) -> bool:
-        result = await self.conn.execute(
-            update(table)
-            .where(
-                table.c.id == item_id,
-                table.c.community_id == community_id,
-                table.c.post_due_at <= now,
-            )
-            .values(post_due_at=now + lease)
-        )
-        return result.rowcount == 1
-
     async def open_questions(self, community_id: str, limit: int) -> list[Question]:
         """The community's most recent questions that are posted and still open or answered."""
         return await self._questions(
@@ -411,82 +371,23 @@ class Transaction:
             order_by=(questions.c.created_at, questions.c.id),
         )
 
-    async def claim_reminder(
-        self, question: Question, round_: int, now: datetime, lease: timedelta
-    ) -> Claim | None:
-        """Claim reminder ``round_`` of a question: new, or taken over from a claimant whose lease ended."""
-        key = and_(reminders.c.question_id == question.id, reminders.c.round == round_)
+    async def add_reminder(self, question: Question, round_: int, now: datetime) -> bool:
+        """Record that reminder ``round_`` of a question is on its way; False if it already was."""
         inserted = await self._inserted(
             self._insert_ignoring(reminders, "question_id", "round").values(
                 community_id=question.community_id,
                 question_id=question.id,
                 round=round_,
-                status=ClaimStatus.CLAIMED.value,
-                claimed_at=now,
-                lease_until=now + lease,
-                attempts=1,
+                queued_at=now,
             )
         )
         if inserted:
             await self.conn.execute(
-                update(questions).where(questions.c.id == question.id).values(reminders_sent=round_)
+                update(questions)
+                .where(questions.c.id == question.id, questions.c.reminders_sent < round_)
+                .values(reminders_sent=round_)
             )
-            return Claim(round_, 1)
-        return await self._take_over(
-            reminders, key, now, lease, lambda row: Claim(round_, row.attempts)
-        )
-
-    async def expired_reminders(self, now: datetime) -> list[tuple[Question, int]]:
-        """Reminders claimed by an instance that did not finish them (it crashed, or the post failed)."""
-        rows = await self.conn.execute(
-            select(questions, reminders.c.round.label("reminder_round"))
-            .join(reminders, reminders.c.question_id == questions.c.id)
-            .where(reminders.c.status == ClaimStatus.CLAIMED.value, reminders.c.lease_until < now)
-            .order_by(reminders.c.claimed_at)
-        )
-        return [(_question(row), row.reminder_round) for row in rows]
-
-    async def finish_reminder(
-        self,
-        question: Question,
-        round_: int,
-        status: ClaimStatus,
-        now: datetime,
-        retry_at: datetime | None = None,
-    ) -> None:
-        """Record how a reminder ended; with ``retry_at`` it stays claimed and is tried again then."""
-        await self.conn.execute(
-            update(reminders)
-            .where(
-                reminders.c.question_id == question.id,
-                reminders.c.round == round_,
-                reminders.c.community_id == question.community_id,
-            )
-            .values(
-                status=status.value,
-                posted_at=now if status is ClaimStatus.POSTED else None,
-                lease_until=retry_at,
-            )
-        )
-
-    async def _take_over(
-        self, table, key, now: datetime, lease: timedelta, to_claim, status=ClaimStatus.CLAIMED
-    ):
-        """Take a claim whose lease ended: exactly one of several racing instances gets the row."""
-        row = (
-            await self.conn.execute(
-                update(table)
-                .where(key, table.c.status == ClaimStatus.CLAIMED.value, table.c.lease_until < now)
-                .values(
-                    status=status.value,
-                    claimed_at=now,
-                    lease_until=now + lease,
-                    attempts=table.c.attempts + 1,
-                )
-                .returning(*table.c)
-            )
-        ).first()
-        return to_claim(row) if row is not None else None
+        return inserted
 
     async def add_answer(
         self,
@@ -573,6 +474,8 @@ class Transaction:
     async def add_mark(
         self, community_id: str, message_id: str, member_id: str, kind: MarkKind, now: datetime
     ) -> bool:
+        """Count one member's reaction; False if it counts already, or was revoked (see
+        :meth:`revoke_marks`): a revoked mark counts again only after the reaction was removed."""
         return await self._insert_new(
             marks,
             ("community_id", "message_id", "member_id", "kind"),
@@ -588,15 +491,18 @@ class Transaction:
     async def remove_mark(
         self, community_id: str, message_id: str, member_id: str, kind: MarkKind
     ) -> bool:
+        """The reaction is gone; True if it counted until now."""
         result = await self.conn.execute(
-            delete(marks).where(
+            delete(marks)
+            .where(
                 marks.c.community_id == community_id,
                 marks.c.message_id == message_id,
                 marks.c.member_id == member_id,
                 marks.c.kind == kind.value,
             )
+            .returning(marks.c.revoked_at)
         )
-        return result.rowcount > 0
+        return any(revoked is None for (revoked,) in result)
 
     async def set_mark(
         self,
@@ -613,20 +519,25 @@ class Transaction:
         return await self.remove_mark(community_id, message_id, member_id, kind)
 
     async def clear_marks(self, community_id: str, message_id: str, kind: MarkKind) -> None:
+        """The reactions were removed from the platform (a moderator's clear): the marks go."""
+        await self.conn.execute(delete(marks).where(*_marks_of(community_id, message_id, kind)))
+
+    async def revoke_marks(
+        self, community_id: str, message_id: str, kind: MarkKind, now: datetime
+    ) -> None:
+        """Undo marks on purpose while their reactions stay on the platform (a question
+        reopened, another answer accepted): they stop counting, and a reaction read back
+        later (a restart's reconciliation) does not bring them back."""
         await self.conn.execute(
-            delete(marks).where(
-                marks.c.community_id == community_id,
-                marks.c.message_id == message_id,
-                marks.c.kind == kind.value,
-            )
+            update(marks)
+            .where(*_marks_of(community_id, message_id, kind), marks.c.revoked_at.is_(None))
+            .values(revoked_at=now)
         )
 
     async def count_marks(self, community_id: str, message_id: str, kind: MarkKind) -> int:
         result = await self.conn.execute(
             select(func.count()).where(
-                marks.c.community_id == community_id,
-                marks.c.message_id == message_id,
-                marks.c.kind == kind.value,
+                *_marks_of(community_id, message_id, kind), marks.c.revoked_at.is_(None)
             )
         )
         return result.scalar_one()
@@ -695,6 +606,7 @@ class Transaction:
                     .where(
                         marks.c.community_id == rows[0].community_id,
                         marks.c.kind == MarkKind.UPVOTE.value,
+                        marks.c.revoked_at.is_(None),
                         marks.c.message_id.in_(
                             [r.post_message_id for r in rows if r.post_message_id]
                         ),
@@ -726,15 +638,10 @@ class Transaction:
         shared_by: str,
         source_message_id: str | None,
         now: datetime,
-        post_due_at: datetime | None = None,
     ) -> Resource | None:
-        """Insert a new resource; None when the community already has that URL.
-
-        ``post_due_at`` set means it is to be announced, by this caller until then.
-        """
+        """Insert a new resource; None when the community already has that URL."""
         inserted = await self._inserted(
             self._insert_ignoring(resources, "community_id", "url").values(
-                post_due_at=post_due_at,
                 community_id=community_id,
                 url=url,
                 title="",
@@ -768,27 +675,6 @@ class Transaction:
                 )
             )
         return new_tags, new_note
-
-    async def claim_resource_post(
-        self, resource: Resource, now: datetime, lease: timedelta
-    ) -> bool:
-        return await self._claim_post(resources, resource.community_id, resource.id, now, lease)
-
-    async def pending_resource_posts(self, now: datetime) -> list[Resource]:
-        """Resources of every community still to be announced (the platform was down)."""
-        return await self._resources_where(
-            and_(resources.c.post_due_at <= now, resources.c.post_message_id.is_(None))
-        )
-
-    async def set_resource_post(
-        self, resource: Resource, message_id: str | None, retry_at: datetime | None
-    ) -> None:
-        """Announced (``message_id``), to be tried again at ``retry_at``, or neither: given up."""
-        await self.conn.execute(
-            update(resources)
-            .where(resources.c.id == resource.id, resources.c.community_id == resource.community_id)
-            .values(post_message_id=message_id, post_due_at=retry_at)
-        )
 
     # -- schedules, occurrences and prompts ------------------------------------
 
@@ -851,21 +737,20 @@ class Transaction:
         )
         return {tuple(row) for row in rows}
 
-    async def claim_occurrence(
+    async def add_occurrence(
         self,
         schedule: Schedule,
         week: str,
         due_at: datetime,
         now: datetime,
-        lease: timedelta,
-        late: bool,
-    ) -> Claim | None:
-        """Claim one week of a schedule: new, or taken over from a claimant whose lease ended.
+        status: OccurrenceStatus,
+        prompt_id: str | None = None,
+    ) -> int | None:
+        """Record one week of a schedule; None when it is recorded already.
 
-        The unique key (schedule, week) makes exactly one claimant win; a claim
-        found ``late`` (beyond the catch-up window) is recorded as skipped.
+        The unique key (schedule, week) makes exactly one of racing instances record it,
+        and so queue its post.
         """
-        status = ClaimStatus.SKIPPED if late else ClaimStatus.CLAIMED
         result = await self.conn.execute(
             self._insert_ignoring(occurrences, "schedule_id", "week")
             .values(
@@ -875,68 +760,35 @@ class Transaction:
                 week=week,
                 due_at=due_at,
                 status=status.value,
-                claimed_at=now,
-                lease_until=now + lease,
-                attempts=1,
+                prompt_id=prompt_id,
+                queued_at=now,
             )
             .returning(occurrences.c.id)
         )
-        occurrence_id = result.scalar_one_or_none()
-        if occurrence_id is not None:
-            return Claim(occurrence_id, 1)
-        key = and_(occurrences.c.schedule_id == schedule.id, occurrences.c.week == week)
-        return await self._take_over(
-            occurrences,
-            key,
-            now,
-            lease,
-            lambda row: Claim(row.id, row.attempts, row.prompt_id),
-            status,
-        )
+        return result.scalar_one_or_none()
 
-    async def expired_occurrences(self, now: datetime) -> list[tuple[Schedule, str, datetime]]:
-        """Occurrences claimed by an instance that did not finish them: (schedule, week, due)."""
-        rows = await self.conn.execute(
-            select(
-                schedules,
-                occurrences.c.week.label("occurrence_week"),
-                occurrences.c.due_at.label("occurrence_due"),
+    async def occurrence(self, community_id: str, occurrence_id: int) -> Occurrence | None:
+        row = (
+            await self.conn.execute(
+                select(occurrences, schedules.c.kind)
+                .join(schedules, schedules.c.id == occurrences.c.schedule_id)
+                .where(
+                    occurrences.c.id == occurrence_id, occurrences.c.community_id == community_id
+                )
             )
-            .join(occurrences, occurrences.c.schedule_id == schedules.c.id)
-            .where(
-                occurrences.c.status == ClaimStatus.CLAIMED.value, occurrences.c.lease_until < now
-            )
-        )
-        return [(_schedule(row), row.occurrence_week, row.occurrence_due) for row in rows]
-
-    async def record_occurrence_prompt(
-        self, community_id: str, occurrence_id: int, prompt_id: str
-    ) -> None:
-        await self.conn.execute(
-            update(occurrences)
-            .where(occurrences.c.id == occurrence_id, occurrences.c.community_id == community_id)
-            .values(prompt_id=prompt_id)
-        )
-
-    async def finish_occurrence(
-        self,
-        community_id: str,
-        occurrence_id: int,
-        status: ClaimStatus,
-        message_id: str | None,
-        now: datetime,
-        retry_at: datetime | None = None,
-    ) -> None:
-        """Record how an occurrence ended; with ``retry_at`` it stays claimed and is tried again then."""
-        await self.conn.execute(
-            update(occurrences)
-            .where(occurrences.c.id == occurrence_id, occurrences.c.community_id == community_id)
-            .values(
-                status=status.value,
-                message_id=message_id,
-                posted_at=now if status is ClaimStatus.POSTED else None,
-                lease_until=retry_at,
-            )
+        ).first()
+        if row is None:
+            return None
+        return Occurrence(
+            id=row.id,
+            community_id=row.community_id,
+            kind=ScheduleKind(row.kind),
+            channel_id=row.channel_id,
+            week=row.week,
+            due_at=row.due_at,
+            status=OccurrenceStatus(row.status),
+            prompt_id=row.prompt_id,
+            message_id=row.message_id,
         )
 
     async def used_prompt_ids(self, community_id: str, channel_id: str) -> list[str]:
@@ -1142,7 +994,11 @@ class Transaction:
                         ),
                     )
                 )
-                .where(marks.c.community_id == community_id, marks.c.kind == kind.value)
+                .where(
+                    marks.c.community_id == community_id,
+                    marks.c.kind == kind.value,
+                    marks.c.revoked_at.is_(None),
+                )
                 .group_by(answers.c.author_id)
             )
             if since is not None:
@@ -1297,6 +1153,14 @@ class Transaction:
         return touched
 
 
+def _marks_of(community_id: str, message_id: str, kind: MarkKind) -> tuple:
+    return (
+        marks.c.community_id == community_id,
+        marks.c.message_id == message_id,
+        marks.c.kind == kind.value,
+    )
+
+
 def _helpful_count():
     return (
         select(func.count())
@@ -1304,6 +1168,7 @@ def _helpful_count():
             marks.c.community_id == answers.c.community_id,
             marks.c.message_id == answers.c.message_id,
             marks.c.kind == MarkKind.HELPFUL.value,
+            marks.c.revoked_at.is_(None),
         )
         .scalar_subquery()
     )

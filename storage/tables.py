@@ -123,8 +123,6 @@ questions = Table(
     Column("resolved_at", UTCDateTime),
     Column("accepted_answer_id", Integer),
     Column("reminders_sent", Integer, nullable=False, default=0),
-    # Set while the question still has to be posted: tried at or after this instant.
-    Column("post_due_at", UTCDateTime),
     UniqueConstraint("community_id", "message_id", name="uq_questions_message"),
     Index("ix_questions_community_status", "community_id", "status", "created_at"),
 )
@@ -151,6 +149,10 @@ marks = Table(
     Column("member_id", String(128), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # Set when the core undid the mark on purpose (a reopened question, another answer
+    # accepted) while the reaction stays on the platform: read back later, it must not count
+    # again. Removing the reaction drops the row.
+    Column("revoked_at", UTCDateTime),
     UniqueConstraint("community_id", "message_id", "member_id", "kind", name="uq_marks_key"),
 )
 
@@ -165,8 +167,6 @@ resources = Table(
     Column("source_message_id", String(200)),
     Column("post_message_id", String(200)),
     Column("created_at", UTCDateTime, nullable=False),
-    # Set while the resource still has to be announced in the resources channel.
-    Column("post_due_at", UTCDateTime),
     UniqueConstraint("community_id", "url", name="uq_resources_url"),
     Index("ix_resources_post", "community_id", "post_message_id"),
 )
@@ -218,11 +218,8 @@ occurrences = Table(
     Column("status", String(16), nullable=False),
     Column("prompt_id", String(64)),
     Column("message_id", String(200)),
-    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("queued_at", UTCDateTime, nullable=False),
     Column("posted_at", UTCDateTime),
-    # A claimant that died leaves its claim behind: another takes it over once the lease ends.
-    Column("lease_until", UTCDateTime),
-    Column("attempts", Integer, nullable=False, server_default="1"),
     UniqueConstraint("schedule_id", "week", name="uq_occurrences_key"),
     Index("ix_occurrences_message", "community_id", "message_id"),
 )
@@ -261,12 +258,42 @@ reminders = Table(
     _community(),
     Column("question_id", Integer, ForeignKey("questions.id", ondelete="CASCADE"), nullable=False),
     Column("round", Integer, nullable=False),
-    Column("status", String(16), nullable=False, server_default="posted"),
-    Column("claimed_at", UTCDateTime, nullable=False),
-    Column("posted_at", UTCDateTime),
-    Column("lease_until", UTCDateTime),
-    Column("attempts", Integer, nullable=False, server_default="1"),
+    Column("queued_at", UTCDateTime, nullable=False),
     UniqueConstraint("question_id", "round", name="uq_reminders_key"),
+)
+
+# The one delivery path: every post, edit, reaction and direct message the bot makes is a
+# row here first, committed with what caused it, then claimed with a lease and sent.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _community(),
+    Column("key", String(200), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("route", String(200), nullable=False),
+    Column("channel_id", String(128)),
+    Column("thread_id", String(200)),
+    Column("member_id", String(128)),
+    Column("target_id", String(200)),
+    Column("subject", String(16)),
+    Column("subject_id", Integer),
+    Column("body", JSON),
+    Column("status", String(16), nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    # The fencing token: each claim adds one, and only its holder may finish the delivery.
+    Column("attempt", Integer, nullable=False, server_default="0"),
+    Column("lease_until", UTCDateTime),
+    Column("uncertain", Boolean, nullable=False, server_default="0"),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("message_id", String(200)),
+    Column("error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    UniqueConstraint("community_id", "key", name="uq_deliveries_key"),
+    Index("ix_deliveries_due", "status", "due_at"),
+    Index("ix_deliveries_lane", "community_id", "route", "status", "id"),
+    Index("ix_deliveries_subject", "community_id", "subject", "subject_id"),
 )
 
 # What search reads: one row per searchable item, its text already folded

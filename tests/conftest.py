@@ -6,6 +6,7 @@ database and drops it at the end, whatever earlier runs left on the server.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -29,7 +30,8 @@ from bot.core import Core
 from bot.domain import CommunitySettings
 from bot.prompts import load_library
 from bot.replies import Message
-from bot.service import Entraide
+from bot.delivery.deliverer import Deliverer
+from bot.service import SUBJECTS, Entraide
 from storage.engine import create_engine
 from storage.migrate import upgrade
 from storage.store import Store
@@ -95,11 +97,33 @@ async def db(database_url: str) -> AsyncIterator[Store]:
         await engine.dispose()
 
 
+class DeliveringEntraide:
+    """The core as the console drives it: what a command or a tick queued is delivered
+    before the next step, so that tests read the posts as members would see them."""
+
+    def __init__(self, entraide: Entraide) -> None:
+        self.entraide = entraide
+
+    async def handle(self, command):
+        reply = await self.entraide.handle(command)
+        await self.entraide.deliver_due()
+        return reply
+
+    async def run_due(self, now: datetime) -> int:
+        self.entraide.core.clock.set(now)  # the tests' clock is the time that passes
+        queued = await self.entraide.run_due(now)
+        await self.entraide.deliver_due()
+        return queued
+
+    def __getattr__(self, name: str):
+        return getattr(self.entraide, name)
+
+
 @dataclass
 class Community:
     """One community on the core, with a recording chat and a clock the test moves."""
 
-    entraide: Entraide
+    entraide: DeliveringEntraide
     chat: FakeChat
     clock: ManualClock
     store: Store
@@ -150,8 +174,16 @@ class Community:
 
 
 def make_community(
-    store: Store, community_id: str = "team", chat: FakeChat | None = None, clock=None, **settings
+    store: Store,
+    community_id: str = "team",
+    chat: FakeChat | None = None,
+    clock=None,
+    pacer=None,
+    lease_sleep=None,
+    **settings,
 ) -> Community:
+    """A community on the core; ``pacer`` paces its deliveries, ``lease_sleep`` is how its
+    deliverer waits between lease renewals (both real-time by default)."""
     chat = chat or FakeChat()
     clock = clock or ManualClock(START)
     core = Core(
@@ -162,7 +194,11 @@ def make_community(
         defaults=CommunitySettings(community_id="", help_channel="help", **settings),
         organisers=frozenset({"olga"}),
     )
-    return Community(Entraide(core), chat, clock, store, community_id)
+    entraide = Entraide(core)
+    entraide.deliveries = Deliverer(
+        core, SUBJECTS, pacer_for=lambda _community_id: pacer, sleep=lease_sleep or asyncio.sleep
+    )
+    return Community(DeliveringEntraide(entraide), chat, clock, store, community_id)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ class Posted:
     channel_id: str
     message: Message
     thread_id: str | None = None
+    key: str | None = None
 
     @property
     def text(self) -> str:
@@ -32,6 +34,8 @@ class FakeChat:
         self.messages: dict[str, FetchedMessage] = {}
         self.failing_channels: set[str] = set()  # refuse for good (channel_not_found)
         self.unavailable_channels: set[str] = set()  # the platform is down for now
+        self.lost_answers: set[str] = set()  # the post is made, but its answer never arrives
+        self.answer_after: asyncio.Event | None = None  # a slow platform: posts wait for it
         self._ids = itertools.count(1)
 
     def new_id(self) -> str:
@@ -43,16 +47,20 @@ class FakeChat:
         self.messages[message_id] = FetchedMessage(message_id, channel_id, author_id, text)
         return message_id
 
-    async def post(self, community_id, channel_id, message, thread_id=None) -> str:
+    async def post(self, community_id, channel_id, message, thread_id=None, *, key=None) -> str:
         if channel_id in self.failing_channels:
             raise ChatError.refusal("channel_not_found")
         if channel_id in self.unavailable_channels:
             raise ChatUnavailable("HTTP 503")
-        posted = Posted(self.new_id(), channel_id, message, thread_id)
+        posted = Posted(self.new_id(), channel_id, message, thread_id, key)
         self.posts.append(posted)
         self.messages[posted.message_id] = FetchedMessage(
             posted.message_id, channel_id, "bot", posted.text
         )
+        if self.answer_after is not None:
+            await self.answer_after.wait()
+        if channel_id in self.lost_answers:
+            raise ChatUnavailable("connection reset before the answer")
         return posted.message_id
 
     async def edit(self, community_id, channel_id, message_id, message) -> None:
@@ -61,8 +69,14 @@ class FakeChat:
     async def add_reaction(self, community_id, channel_id, message_id, emoji) -> None:
         self.reactions.append((message_id, emoji))
 
-    async def send_private(self, community_id, member_id, message) -> None:
+    async def send_private(self, community_id, member_id, message, *, key=None) -> str:
         self.private.append((member_id, message))
+        return self.new_id()
+
+    async def find_post(
+        self, community_id, channel_id, key, since, thread_id=None, member_id=None
+    ) -> str | None:
+        return next((p.message_id for p in self.posts if key and p.key == key), None)
 
     async def fetch_message(self, community_id, channel_id, message_id):
         return self.messages.get(message_id)

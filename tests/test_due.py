@@ -171,23 +171,15 @@ async def test_stats_show_the_months_health(community):
     assert "Active members (last 30 days): 5" in text
 
 
-async def test_a_claim_left_by_a_dead_instance_is_taken_over_after_its_lease(db):
-    from bot.domain import Schedule, ScheduleKind
-
+async def test_a_delivery_left_by_a_dead_instance_is_taken_over_after_its_lease(db):
     community = make_community(db)
     await schedule_prompts(community)
     due = START + timedelta(minutes=30)
+    await community.entraide.entraide.run_due(due)  # queued, not delivered
     async with db.transaction() as tx:
-        [schedule] = await tx.schedules()
-        # An instance claimed the occurrence, then died before posting.
-        claim = await tx.claim_occurrence(
-            schedule, "2026-W48", due, due, timedelta(minutes=5), late=False
-        )
-        assert (
-            claim is not None
-            and isinstance(schedule, Schedule)
-            and schedule.kind is ScheduleKind.PROMPT
-        )
+        # An instance claimed the post, then died before posting.
+        [(community_id, route)] = await tx.deliveries.due_lanes(due)
+        assert await tx.deliveries.claim_next(community_id, route, due, timedelta(minutes=5))
     await community.entraide.run_due(due + timedelta(minutes=4))
     assert community.chat.posts_in("practice") == []  # the lease still holds
     await community.entraide.run_due(due + timedelta(minutes=6))
@@ -232,7 +224,9 @@ async def test_a_reminder_that_could_not_be_posted_is_retried(community):
 async def test_a_question_asked_while_the_platform_is_down_is_posted_once_it_is_back(community):
     community.chat.unavailable_channels.add("help")
     reply = await community.command("alice", "ask", "Anyone there?")
-    assert "saved" in reply.plain_text() and "as soon as" in reply.plain_text()
+    assert "on its way to help" in reply.plain_text()
+    [(asker, delayed)] = community.chat.private
+    assert asker == "alice" and "as soon as it does" in delayed.plain_text()
     await community.entraide.run_due(START + timedelta(seconds=10))  # still down, and too early
     community.chat.unavailable_channels.clear()
     await community.entraide.run_due(START + timedelta(seconds=31))
@@ -241,8 +235,8 @@ async def test_a_question_asked_while_the_platform_is_down_is_posted_once_it_is_
     assert "Anyone there?" in card.text
     async with community.store.transaction() as tx:
         assert (await tx.question(community.id, 1)).message_id == card.message_id
-    [(asker, told)] = community.chat.private
-    assert asker == "alice" and "is posted in help" in told.plain_text()
+    [_, (asker, told)] = community.chat.private
+    assert asker == "alice" and "Q1 is now posted in help" in told.plain_text()
 
 
 async def test_a_question_refused_for_good_is_not_tried_again(community):

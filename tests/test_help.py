@@ -243,10 +243,12 @@ async def test_an_event_delivered_twice_has_one_effect(community):
 
 async def test_a_question_the_platform_refuses_is_kept_and_the_asker_told(community):
     community.chat.failing_channels.add("help")
-    reply = await community.command("alice", "ask", "Question?")
+    await community.command("alice", "ask", "Question?")
+    [(member, notice)] = community.chat.private
+    assert member == "alice" and notice.private
     assert (
-        "could not be posted" in reply.plain_text()
-        and "the channel does not exist" in reply.plain_text()
+        "Q1 is saved, but it could not be posted" in notice.plain_text()
+        and "the channel does not exist" in notice.plain_text()
     )
     q = await question(community)
     assert q is not None and q.title == "Question?" and q.message_id is None

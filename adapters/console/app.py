@@ -103,8 +103,10 @@ class ConsoleSession:
         while (due := await self.entraide.next_due(self.clock.now())) is not None and due <= target:
             self.clock.set(due)
             await self.entraide.run_due(due)
+            await self.entraide.deliver_due()
         self.clock.set(target)
         await self.entraide.run_due(target)
+        await self.entraide.deliver_due()
         self.write(f"🕒 {target.isoformat(timespec='minutes')}")
 
     def _actor(self, member: str) -> Actor:
@@ -153,6 +155,9 @@ class ConsoleSession:
                     thread_id=self.chat.message_id(root.number) if root else None,
                 )
             )
+        # What the command queued (a card, a note) appears before the reply, as it would on a
+        # platform where the reply says it is on its way.
+        await self.entraide.deliver_due()
         if reply is not None:
             self.chat.show_private(member, reply) if reply.private else await self.chat.post(
                 self.community_id, self.channel, reply

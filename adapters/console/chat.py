@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from adapters.console.render import to_text
 from bot.ports import ChatError, FetchedMessage
@@ -20,6 +21,7 @@ class ConsoleMessage:
     author: str
     text: str
     thread_root: int | None = None
+    key: str | None = None  # the delivery's idempotency key, for the bot's own posts
 
 
 class ConsoleChat:
@@ -39,9 +41,14 @@ class ConsoleChat:
         return int(number) if session == self.session and number.isdigit() else None
 
     def record(
-        self, channel_id: str, author: str, text: str, thread_root: int | None
+        self,
+        channel_id: str,
+        author: str,
+        text: str,
+        thread_root: int | None,
+        key: str | None = None,
     ) -> ConsoleMessage:
-        message = ConsoleMessage(next(self._numbers), channel_id, author, text, thread_root)
+        message = ConsoleMessage(next(self._numbers), channel_id, author, text, thread_root, key)
         self.messages[message.number] = message
         return message
 
@@ -73,7 +80,13 @@ class ConsoleChat:
     # -- the Chat port ------------------------------------------------------
 
     async def post(
-        self, community_id: str, channel_id: str, message: Message, thread_id: str | None = None
+        self,
+        community_id: str,
+        channel_id: str,
+        message: Message,
+        thread_id: str | None = None,
+        *,
+        key: str | None = None,
     ) -> str:
         root = self._existing(thread_id) if thread_id else None
         lines = to_text(message, self._refers_to(message))
@@ -82,9 +95,22 @@ class ConsoleChat:
             BOT_NAME,
             "\n".join(lines),
             root.number if root else None,
+            key,
         )
         self.show(posted, lines)
         return self.message_id(posted.number)
+
+    async def find_post(
+        self,
+        community_id: str,
+        channel_id: str | None,
+        key: str,
+        since: datetime,
+        thread_id: str | None = None,
+        member_id: str | None = None,
+    ) -> str | None:
+        found = next((m for m in self.messages.values() if m.key == key), None)
+        return self.message_id(found.number) if found else None
 
     async def edit(
         self, community_id: str, channel_id: str, message_id: str, message: Message
@@ -102,8 +128,11 @@ class ConsoleChat:
     ) -> None:
         self.write(f"  {BOT_NAME} reacted :{emoji}: to #{self._existing(message_id).number}")
 
-    async def send_private(self, community_id: str, member_id: str, message: Message) -> None:
+    async def send_private(
+        self, community_id: str, member_id: str, message: Message, *, key: str | None = None
+    ) -> str | None:
         self.show_private(member_id, message)
+        return None
 
     async def fetch_message(
         self, community_id: str, channel_id: str, message_id: str

@@ -30,9 +30,9 @@ from adapters.discord.chat import DiscordChat
 from adapters.discord.interactions import Interactions
 from adapters.discord.tree import build_tree
 from bot.commands import Command
+from bot.delivery.pacing import RateLimits
 from bot.ports import ChatError
 from bot.replies import Message
-from bot.runtime.pacing import RateLimits
 from bot.runtime.settings import ConfigError
 from bot.runtime.settings import Discord as DiscordSettings
 from bot.service import Entraide

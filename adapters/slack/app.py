@@ -28,9 +28,9 @@ from adapters.slack.chat import SlackChat
 from adapters.slack.members import Members
 from bot.clock import Clock, SystemClock
 from bot.commands import Command
+from bot.delivery.pacing import RateLimits
 from bot.ports import ChatError
 from bot.replies import Message
-from bot.runtime.pacing import RateLimits
 from bot.runtime.settings import ConfigError
 from bot.runtime.settings import Slack as SlackSettings
 from bot.specs import COMMANDS

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.clock import Clock
 from bot.core import Core
+from bot.delivery.pacing import Pacer
 from bot.domain import CommunitySettings
 from bot.ports import Chat
 from bot.prompts import load_library
@@ -26,9 +28,14 @@ class App:
 
 
 def build(
-    settings: Settings, chat: Chat, clock: Clock, extra_organisers: list[str] | None = None
+    settings: Settings,
+    chat: Chat,
+    clock: Clock,
+    extra_organisers: list[str] | None = None,
+    pacer_for: Callable[[str], Pacer | None] = lambda _community_id: None,
+    statement_timeout: float | None = None,
 ) -> App:
-    store = Store(create_engine(settings.database_url))
+    store = Store(create_engine(settings.database_url, statement_timeout=statement_timeout))
     defaults = CommunitySettings(
         community_id="",
         language=settings.community.language,
@@ -50,4 +57,4 @@ def build(
         claim_lease=timedelta(seconds=settings.scheduling.claim_lease_seconds),
         digest_days=settings.scheduling.digest_days,
     )
-    return App(Entraide(core), store)
+    return App(Entraide(core, pacer_for), store)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.ports import Adapter
 from bot.runtime.metrics import Metrics
@@ -16,36 +14,35 @@ log = logging.getLogger(__name__)
 
 
 def health_app(
-    engine: AsyncEngine, adapters: Sequence[Adapter], metrics: Metrics
+    database_reachable: Callable[[], Awaitable[bool]],
+    adapters: Sequence[Adapter],
+    metrics: Metrics,
+    backlog: Callable[[], Awaitable[int]],
 ) -> web.Application:
+    """``database_reachable`` answers within its own time-out (``storage.engine.reachable``)."""
+
     async def healthz(_request: web.Request) -> web.Response:
-        checks = {"database": await _database_reachable(engine)}
+        checks = {"database": await database_reachable()}
         checks |= {
             adapter.platform: bool(getattr(adapter, "connected", True)) for adapter in adapters
         }
         healthy = all(checks.values())
+        if not checks["database"]:
+            log.warning("health check: the database did not answer in time")
         return web.json_response(
             {"status": "ok" if healthy else "unhealthy", "checks": checks},
             status=200 if healthy else 503,
         )
 
     async def prometheus(_request: web.Request) -> web.Response:
+        if await database_reachable():  # the backlog is read from the database
+            metrics.delivery_backlog.set(await backlog())
         return web.Response(body=metrics.exposition(), content_type="text/plain", charset="utf-8")
 
     app = web.Application()
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", prometheus)
     return app
-
-
-async def _database_reachable(engine: AsyncEngine) -> bool:
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-        return True
-    except Exception as error:  # any failure means "not reachable" to a health check
-        log.warning("health check: database unreachable: %s", type(error).__name__)
-        return False
 
 
 async def serve(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:

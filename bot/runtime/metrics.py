@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 
@@ -39,7 +40,17 @@ class Metrics:
         )
         self.scheduled = Counter(
             "entraide_scheduled_posts",
-            "Prompts, digests and reminders posted",
+            "Prompts, digests and reminders queued for delivery",
+            registry=self.registry,
+        )
+        self.tick_failures = Counter(
+            "entraide_scheduler_tick_failures",
+            "Scheduler ticks that failed (the database away, say)",
+            registry=self.registry,
+        )
+        self.delivery_backlog = Gauge(
+            "entraide_delivery_backlog",
+            "Deliveries (posts, edits, direct messages) due and not yet sent",
             registry=self.registry,
         )
         self.lag = Gauge(
@@ -99,13 +110,35 @@ class MeteredChat:
         return result
 
     async def post(
-        self, community_id: str, channel_id: str, message: Message, thread_id: str | None = None
+        self,
+        community_id: str,
+        channel_id: str,
+        message: Message,
+        thread_id: str | None = None,
+        *,
+        key: str | None = None,
     ) -> str:
         message_id = await self._counted(
-            community_id, self.chat.post(community_id, channel_id, message, thread_id)
+            community_id, self.chat.post(community_id, channel_id, message, thread_id, key=key)
         )
         self.metrics.posts.labels(platform_of(community_id)).inc()
         return message_id
+
+    async def find_post(
+        self,
+        community_id: str,
+        channel_id: str | None,
+        key: str,
+        since: datetime,
+        thread_id: str | None = None,
+        member_id: str | None = None,
+    ) -> str | None:
+        return await self._counted(
+            community_id,
+            self.chat.find_post(
+                community_id, channel_id, key, since, thread_id=thread_id, member_id=member_id
+            ),
+        )
 
     async def edit(
         self, community_id: str, channel_id: str, message_id: str, message: Message
@@ -121,8 +154,12 @@ class MeteredChat:
             community_id, self.chat.add_reaction(community_id, channel_id, message_id, emoji)
         )
 
-    async def send_private(self, community_id: str, member_id: str, message: Message) -> None:
-        await self._counted(community_id, self.chat.send_private(community_id, member_id, message))
+    async def send_private(
+        self, community_id: str, member_id: str, message: Message, *, key: str | None = None
+    ) -> str | None:
+        return await self._counted(
+            community_id, self.chat.send_private(community_id, member_id, message, key=key)
+        )
 
     async def fetch_message(
         self, community_id: str, channel_id: str, message_id: str

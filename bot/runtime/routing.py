@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.ports import Chat, ChatError, FetchedMessage
 from bot.replies import Message
 
@@ -25,9 +27,30 @@ class RoutingChat:
         return chat
 
     async def post(
-        self, community_id: str, channel_id: str, message: Message, thread_id: str | None = None
+        self,
+        community_id: str,
+        channel_id: str,
+        message: Message,
+        thread_id: str | None = None,
+        *,
+        key: str | None = None,
     ) -> str:
-        return await self._chat(community_id).post(community_id, channel_id, message, thread_id)
+        return await self._chat(community_id).post(
+            community_id, channel_id, message, thread_id, key=key
+        )
+
+    async def find_post(
+        self,
+        community_id: str,
+        channel_id: str | None,
+        key: str,
+        since: datetime,
+        thread_id: str | None = None,
+        member_id: str | None = None,
+    ) -> str | None:
+        return await self._chat(community_id).find_post(
+            community_id, channel_id, key, since, thread_id=thread_id, member_id=member_id
+        )
 
     async def edit(
         self, community_id: str, channel_id: str, message_id: str, message: Message
@@ -39,8 +62,12 @@ class RoutingChat:
     ) -> None:
         await self._chat(community_id).add_reaction(community_id, channel_id, message_id, emoji)
 
-    async def send_private(self, community_id: str, member_id: str, message: Message) -> None:
-        await self._chat(community_id).send_private(community_id, member_id, message)
+    async def send_private(
+        self, community_id: str, member_id: str, message: Message, *, key: str | None = None
+    ) -> str | None:
+        return await self._chat(community_id).send_private(
+            community_id, member_id, message, key=key
+        )
 
     async def fetch_message(
         self, community_id: str, channel_id: str, message_id: str

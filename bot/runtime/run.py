@@ -1,8 +1,10 @@
-"""`entraide run`: the configured adapters and the scheduler in one process, stopped cleanly by SIGTERM/SIGINT.
+"""`entraide run`: the configured adapters, the scheduler and the deliverer in one process,
+stopped cleanly by SIGTERM/SIGINT.
 
 APScheduler is only a timer: every ``scheduling.tick_seconds`` it asks the core
-what is due (``Entraide.run_due``); what is due and what was done live in the
-database, so that several instances can run side by side.
+what is due (``Entraide.run_due``), which queues it as deliveries; the deliverer
+sends them, apart from the members' commands. What is due, queued and done lives
+in the database, so that several instances can run side by side.
 """
 
 from __future__ import annotations
@@ -16,17 +18,23 @@ from pathlib import Path
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, SystemClock
+from bot.delivery.deliverer import describe
+from bot.delivery.pacing import Pacer
 from bot.ports import Adapter
 from bot.runtime.bootstrap import build
 from bot.runtime.health import health_app, serve
 from bot.runtime.metrics import MeteredChat, MeteredEntraide, Metrics
-from bot.runtime.pacing import PacedChat
-from bot.runtime.routing import RoutingChat
+from bot.runtime.routing import RoutingChat, platform_of
 from bot.runtime.settings import ConfigError, Settings
 from bot.service import Entraide
+from storage.engine import masked, reachable
 from storage.migrate import schema_status
 
 log = logging.getLogger(__name__)
+
+# A statement or a connection attempt taking longer than this fails, and is retried later:
+# a database that stops answering must not hold the scheduler or the deliverer forever.
+STATEMENT_TIMEOUT = 30.0
 
 
 def make_adapters(settings: Settings, entraide: MeteredEntraide) -> list[Adapter]:
@@ -72,11 +80,13 @@ class Ticker:
         self.expected = now + self.interval
         self.running = asyncio.current_task()
         try:
-            posted = await self.entraide.run_due(now)
-            self.metrics.scheduled.inc(posted)
-        except Exception:
-            # A tick that fails (database away, say) leaves its claims to their leases; the next one retries.
-            log.exception("scheduler tick failed")
+            queued = await self.entraide.run_due(now)
+            self.metrics.scheduled.inc(queued)
+        except Exception as error:
+            # The database away, say: what is due stays due, and the next tick tries again.
+            # One line, not a traceback per tick for the length of an outage.
+            self.metrics.tick_failures.inc()
+            log.warning("scheduler tick failed: %s", describe(error))
         finally:
             self.running = None
 
@@ -85,13 +95,33 @@ class Ticker:
             await asyncio.wait({self.running}, timeout=30)
 
 
+def unreachable(settings: Settings, error: BaseException) -> str:
+    """One paragraph for an operator whose database cannot be reached at start."""
+    return (
+        f"entraide: cannot reach the database {masked(settings.database_url)} "
+        f"({describe(error)}). Check database_url (ENTRAIDE_DATABASE_URL) and that the "
+        "server is running and accepts connections from this host; nothing was started."
+    )
+
+
 async def run(settings: Settings) -> int:
     metrics = Metrics()
     router = RoutingChat()
     clock = SystemClock()
-    app = build(settings, MeteredChat(router, metrics), clock)
+    pacers: dict[str, Pacer] = {}
+    app = build(
+        settings,
+        MeteredChat(router, metrics),
+        clock,
+        pacer_for=lambda community_id: pacers.get(platform_of(community_id)),
+        statement_timeout=STATEMENT_TIMEOUT,
+    )
     try:
-        current, head = await schema_status(app.store.engine)
+        try:
+            current, head = await schema_status(app.store.engine)
+        except Exception as error:
+            print(unreachable(settings, error))
+            return 1
         if current != head:
             print(
                 f"entraide: the database schema is at {current or 'nothing'}, this version needs {head}: "
@@ -100,11 +130,11 @@ async def run(settings: Settings) -> int:
             return 2
         adapters = make_adapters(settings, MeteredEntraide(app.entraide, metrics))
         for adapter in adapters:
-            # An adapter that knows its platform's limits gets its posts paced to them.
+            router.add(adapter.platform, adapter.chat)
+            # An adapter that knows its platform's limits gets its deliveries paced to them.
             limits = getattr(adapter, "rate_limits", None)
-            router.add(
-                adapter.platform, PacedChat(adapter.chat, limits) if limits else adapter.chat
-            )
+            if limits is not None:
+                pacers[adapter.platform] = Pacer(limits)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -113,7 +143,12 @@ async def run(settings: Settings) -> int:
         health = None
         if settings.health.enabled:
             health, port = await serve(
-                health_app(app.store.engine, adapters, metrics),
+                health_app(
+                    lambda: reachable(app.store.engine, settings.health.database_timeout_seconds),
+                    adapters,
+                    metrics,
+                    app.entraide.deliveries.backlog,
+                ),
                 settings.health.host,
                 settings.health.port,
             )
@@ -135,14 +170,19 @@ async def run(settings: Settings) -> int:
             coalesce=True,
         )
         scheduler.start()
+        # Woken by this process's commits and ticks; polls for what other instances left.
+        delivering = asyncio.create_task(
+            app.entraide.deliveries.run(interval.total_seconds()), name="deliverer"
+        )
         print(f"entraide: running ({', '.join(a.platform for a in adapters)})", flush=True)
         await stop.wait()
 
         log.info("stopping")
         scheduler.shutdown(wait=False)
-        await (
-            ticker.finish()
-        )  # a post under way completes; anything claimed later waits for its lease
+        await ticker.finish()
+        # Posts under way finish; those claimed but not started are given back at once.
+        await app.entraide.deliveries.drain(settings.scheduling.drain_seconds)
+        await asyncio.gather(delivering, return_exceptions=True)
         for adapter in reversed(adapters):
             await adapter.stop()
         if health is not None:

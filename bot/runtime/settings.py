@@ -60,15 +60,17 @@ class Scheduling(Section):
     catch_up_grace_hours: float = Field(6, ge=0, le=168)
     digest_days: int = Field(7, ge=1, le=31)
     tick_seconds: float = Field(30, gt=0, le=3600)  # how often `entraide run` looks for what is due
-    claim_lease_seconds: float = Field(
-        300, gt=0, le=86400
-    )  # then a dead instance's claim is taken over
+    # A delivery claimed by an instance that vanished is taken over after this; an instance
+    # alive renews its claims while the platform answers.
+    claim_lease_seconds: float = Field(300, gt=0, le=86400)
+    drain_seconds: float = Field(20, ge=0, le=600)  # on SIGTERM, posts under way finish within this
 
 
 class Health(Section):
     """`/healthz` and `/metrics` (Prometheus) over HTTP."""
 
     enabled: bool = True
+    database_timeout_seconds: float = Field(3, gt=0, le=60)  # then /healthz answers 503
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)  # 0: any free port (it is logged)
 

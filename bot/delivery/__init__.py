@@ -1,0 +1,193 @@
+"""The one delivery path: what the core tells a platform is queued here first.
+
+A use case never calls the platform: it queues a delivery in its own unit of
+work (:func:`post`, :func:`private`, :func:`edit_card`, :func:`react`), so that
+the effect and what must be said about it commit together, or not at all. The
+:class:`~bot.delivery.deliverer.Deliverer` then sends each one exactly once:
+claimed with a lease and a fencing token, sent with the platform's idempotency
+key, paced to the platform's limits, retried with backoff, and given back at shutdown.
+
+A delivery with a ``subject`` is rendered when it is sent (a question card shows
+its state at that moment); the others carry their message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot import replies
+from bot.core import Core
+from bot.domain import Delivery, DeliveryAction
+from bot.i18n import spans
+from bot.ports import ChatError, Transaction
+from bot.replies import Message, channel, to_json
+
+log = logging.getLogger(__name__)
+
+# What a delivery may show, rendered when it is sent.
+QUESTION, RESOURCE, OCCURRENCE, REMINDER = "question", "resource", "occurrence", "reminder"
+
+FIRST_RETRY = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """How deliveries about one kind of thing are rendered and what follows their outcome.
+
+    ``render`` returns None when there is nothing to send any more (the thing is gone,
+    or it is too late); the hooks run in the unit of work that records the outcome.
+    """
+
+    render: Callable[[Core, Transaction, Delivery], Awaitable[Message | None]] | None = None
+    sent: Callable[[Core, Transaction, Delivery, str | None], Awaitable[None]] | None = None
+    delayed: Callable[[Core, Transaction, Delivery], Awaitable[None]] | None = None
+    refused: Callable[[Core, Transaction, Delivery, ChatError], Awaitable[None]] | None = None
+
+
+def platform_key(delivery: Delivery) -> str:
+    """The idempotency key the platform is given: the same on every attempt and every
+    instance, and short enough for Discord's nonce (25 characters)."""
+    seed = f"{delivery.community_id}\x00{delivery.key}".encode()
+    return hashlib.blake2b(seed, digest_size=12).hexdigest()
+
+
+def retry_at(failures: int, lease: timedelta, now: datetime) -> datetime:
+    """Exponential backoff from 30 s, never longer than a lease."""
+    return now + min(lease, FIRST_RETRY * 2 ** max(0, failures))
+
+
+def _queued(core: Core, tx: Transaction) -> None:
+    """Wake the deliverer once the unit of work has committed."""
+
+    async def wake() -> None:
+        core.delivery_wanted()
+
+    tx.after_commit(wake)
+
+
+async def post(
+    core: Core,
+    tx: Transaction,
+    community_id: str,
+    channel_id: str,
+    key: str,
+    *,
+    message: Message | None = None,
+    subject: str | None = None,
+    subject_id: int | None = None,
+    thread_id: str | None = None,
+) -> bool:
+    """Queue a public post (``message``, or the ``subject`` rendered when sent); False if
+    a delivery with this key exists already."""
+    queued = await tx.deliveries.add(
+        community_id,
+        key,
+        DeliveryAction.POST,
+        channel_id,
+        core.clock.now(),
+        channel_id=channel_id,
+        thread_id=thread_id,
+        subject=subject,
+        subject_id=subject_id,
+        body=to_json(message) if message is not None else None,
+    )
+    if queued:
+        _queued(core, tx)
+    return queued
+
+
+async def private(
+    core: Core, tx: Transaction, community_id: str, member_id: str, key: str, message: Message
+) -> bool:
+    """Queue a direct message to one member; False if this key was queued already."""
+    queued = await tx.deliveries.add(
+        community_id,
+        key,
+        DeliveryAction.PRIVATE,
+        f"@{member_id}",
+        core.clock.now(),
+        member_id=member_id,
+        body=to_json(message),
+    )
+    if queued:
+        _queued(core, tx)
+    return queued
+
+
+async def edit_card(
+    core: Core,
+    tx: Transaction,
+    community_id: str,
+    channel_id: str,
+    subject: str,
+    subject_id: int,
+    message_id: str | None,
+) -> None:
+    """Show a subject's card (posted as ``message_id``, or still on its way) again as it
+    is now. An edit already waiting will show the latest state when it is sent, so none
+    is added beside it."""
+    if await tx.deliveries.edit_waiting(community_id, subject, subject_id):
+        return
+    now = core.clock.now()
+    await tx.deliveries.add(
+        community_id,
+        f"edit:{subject}:{subject_id}:{uuid.uuid4().hex}",
+        DeliveryAction.EDIT,
+        channel_id,
+        now,
+        channel_id=channel_id,
+        target_id=message_id,
+        subject=subject,
+        subject_id=subject_id,
+    )
+    _queued(core, tx)
+
+
+async def react(
+    core: Core,
+    tx: Transaction,
+    community_id: str,
+    channel_id: str,
+    message_id: str,
+    emoji: str,
+    key: str,
+) -> None:
+    """Queue the bot's own reaction on a message (reacting twice is harmless)."""
+    if await tx.deliveries.add(
+        community_id,
+        key,
+        DeliveryAction.REACT,
+        channel_id,
+        core.clock.now(),
+        channel_id=channel_id,
+        target_id=message_id,
+        body={"emoji": emoji},
+    ):
+        _queued(core, tx)
+
+
+async def report_failure(
+    core: Core,
+    tx: Transaction,
+    delivery: Delivery,
+    language: str,
+    error: ChatError,
+) -> None:
+    """Tell the configured organisers that a scheduled post could not be made, and why."""
+    notice = replies.private(
+        spans(
+            language,
+            "failure.scheduled_post",
+            channel=channel(delivery.channel_id or ""),
+            reason=error.reason(language),
+        )
+    )
+    for organiser in sorted(core.organisers):
+        await private(
+            core, tx, delivery.community_id, organiser, f"failure:{delivery.id}:{organiser}", notice
+        )

@@ -1,0 +1,276 @@
+"""The deliveries repository: the durable queue of everything the bot tells a platform.
+
+A delivery is claimed by bumping its ``attempt`` (the fencing token) and setting a
+lease; every later write names the token it holds, so that a claimant whose lease
+was taken over (a frozen process, a call slower than the lease) changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain import Delivery, DeliveryAction, DeliveryStatus, OccurrenceStatus
+from storage.tables import deliveries, occurrences, questions, resources
+
+d = deliveries.c
+PENDING, SENDING = DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value
+
+# Where a subject's post is remembered once it is made: replies in its thread and
+# reactions on it are found from that message id.
+_POSTED_ON = {
+    "question": (questions, questions.c.message_id),
+    "resource": (resources, resources.c.post_message_id),
+    "occurrence": (occurrences, occurrences.c.message_id),
+}
+
+
+def _claimable(now: datetime):
+    """Waiting and due, or held by a claimant whose lease ran out (it died, or froze)."""
+    return or_(
+        and_(d.status == PENDING, d.due_at <= now),
+        and_(d.status == SENDING, d.lease_until < now),
+    )
+
+
+class Deliveries:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def add(
+        self,
+        community_id: str,
+        key: str,
+        action: DeliveryAction,
+        route: str,
+        now: datetime,
+        *,
+        channel_id: str | None = None,
+        thread_id: str | None = None,
+        member_id: str | None = None,
+        target_id: str | None = None,
+        subject: str | None = None,
+        subject_id: int | None = None,
+        body: dict | None = None,
+    ) -> bool:
+        """Queue a delivery; False when one with this key exists (it is already on its way)."""
+        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(deliveries).on_conflict_do_nothing(
+            index_elements=["community_id", "key"]
+        )
+        result = await self.conn.execute(
+            stmt.values(
+                community_id=community_id,
+                key=key[:200],
+                action=action.value,
+                route=route[:200],
+                channel_id=channel_id,
+                thread_id=thread_id,
+                member_id=member_id,
+                target_id=target_id,
+                subject=subject,
+                subject_id=subject_id,
+                body=body,
+                status=PENDING,
+                due_at=now,
+                created_at=now,
+            )
+        )
+        return result.rowcount == 1
+
+    async def edit_waiting(self, community_id: str, subject: str, subject_id: int) -> bool:
+        """Whether an edit of this subject is queued and not yet claimed: it will show the
+        subject as it is when it is sent, so a second one would say the same."""
+        found = await self.conn.execute(
+            select(d.id)
+            .where(
+                d.community_id == community_id,
+                d.subject == subject,
+                d.subject_id == subject_id,
+                d.action == DeliveryAction.EDIT.value,
+                d.status == PENDING,
+            )
+            .limit(1)
+        )
+        return found.first() is not None
+
+    async def posted(
+        self, community_id: str, subject: str, subject_id: int
+    ) -> tuple[DeliveryStatus, str | None] | None:
+        """Where the post of a subject (a question's card) stands, and the message it became."""
+        row = (
+            await self.conn.execute(
+                select(d.status, d.message_id)
+                .where(
+                    d.community_id == community_id,
+                    d.subject == subject,
+                    d.subject_id == subject_id,
+                    d.action == DeliveryAction.POST.value,
+                )
+                .order_by(d.id)
+                .limit(1)
+            )
+        ).first()
+        return (DeliveryStatus(row.status), row.message_id) if row else None
+
+    async def due_lanes(self, now: datetime, limit: int = 1000) -> list[tuple[str, str]]:
+        """(community, route) of every lane with something to send now, oldest first."""
+        rows = await self.conn.execute(
+            select(d.community_id, d.route)
+            .where(_claimable(now))
+            .group_by(d.community_id, d.route)
+            .order_by(func.min(d.id))
+            .limit(limit)
+        )
+        return [(row.community_id, row.route) for row in rows]
+
+    async def claim_next(
+        self, community_id: str, route: str, now: datetime, lease: timedelta
+    ) -> Delivery | None:
+        """Claim the oldest claimable delivery of a lane; exactly one of racing claimants gets it."""
+        oldest = (
+            select(d.id)
+            .where(d.community_id == community_id, d.route == route, _claimable(now))
+            .order_by(d.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        # Taking over a claim whose holder vanished: it may have posted before it did.
+        taken_over = case((d.status == SENDING, True), else_=d.uncertain)
+        row = (
+            await self.conn.execute(
+                update(deliveries)
+                .where(d.id == oldest, _claimable(now))
+                .values(
+                    status=SENDING,
+                    attempt=d.attempt + 1,
+                    lease_until=now + lease,
+                    uncertain=taken_over,
+                )
+                .returning(*deliveries.c)
+            )
+        ).first()
+        return _delivery(row) if row else None
+
+    async def renew(
+        self, held: Sequence[tuple[int, int]], now: datetime, lease: timedelta
+    ) -> set[int]:
+        """Extend the leases of deliveries still in flight; return the ids still held."""
+        kept = set()
+        for delivery_id, attempt in held:
+            result = await self.conn.execute(
+                update(deliveries)
+                .where(d.id == delivery_id, d.attempt == attempt, d.status == SENDING)
+                .values(lease_until=now + lease)
+            )
+            if result.rowcount == 1:
+                kept.add(delivery_id)
+        return kept
+
+    async def _fenced(self, delivery: Delivery, **values) -> bool:
+        """Change a delivery only while ``delivery.attempt`` still holds it."""
+        result = await self.conn.execute(
+            update(deliveries)
+            .where(d.id == delivery.id, d.attempt == delivery.attempt, d.status == SENDING)
+            .values(**values)
+        )
+        return result.rowcount == 1
+
+    async def finish(self, delivery: Delivery, message_id: str | None, now: datetime) -> bool:
+        """Sent: record the message (on the delivery and on its subject). False if fenced out."""
+        if not await self._fenced(
+            delivery,
+            status=DeliveryStatus.SENT.value,
+            message_id=message_id,
+            finished_at=now,
+            lease_until=None,
+        ):
+            return False
+        if message_id is not None and delivery.subject in _POSTED_ON:
+            table, column = _POSTED_ON[delivery.subject]
+            values = {column.key: message_id}
+            if table is occurrences:
+                values |= {"status": OccurrenceStatus.POSTED.value, "posted_at": now}
+            await self.conn.execute(
+                update(table)
+                .where(
+                    table.c.id == delivery.subject_id, table.c.community_id == delivery.community_id
+                )
+                .values(**values)
+            )
+        return True
+
+    async def give_up(
+        self, delivery: Delivery, status: DeliveryStatus, error: str, now: datetime
+    ) -> bool:
+        """Failed for good, or cancelled: never tried again. False if fenced out."""
+        if not await self._fenced(
+            delivery, status=status.value, error=error[:1000], finished_at=now, lease_until=None
+        ):
+            return False
+        if delivery.subject == "occurrence" and delivery.action is DeliveryAction.POST:
+            failed = status is DeliveryStatus.FAILED
+            await self.conn.execute(
+                update(occurrences)
+                .where(occurrences.c.id == delivery.subject_id)
+                .values(
+                    status=(OccurrenceStatus.FAILED if failed else OccurrenceStatus.SKIPPED).value
+                )
+            )
+        return True
+
+    async def reschedule(
+        self,
+        delivery: Delivery,
+        due_at: datetime,
+        *,
+        uncertain: bool,
+        error: str | None = None,
+    ) -> bool:
+        """Back in the queue until ``due_at``: a failure to try again (with ``error``), a
+        claim released at shutdown, or an edit whose card is not posted yet. False if fenced out."""
+        values: dict = {
+            "status": PENDING,
+            "due_at": due_at,
+            "lease_until": None,
+            "uncertain": uncertain,
+        }
+        if error is not None:
+            values |= {"error": error[:1000], "failures": d.failures + 1}
+        return await self._fenced(delivery, **values)
+
+    async def next_due_at(self) -> datetime | None:
+        """When the earliest waiting delivery becomes due (a retry's backoff, say)."""
+        found = await self.conn.execute(select(func.min(d.due_at)).where(d.status == PENDING))
+        return found.scalar_one_or_none()
+
+    async def backlog(self, now: datetime) -> int:
+        """How many deliveries could be sent now and are not yet."""
+        found = await self.conn.execute(select(func.count()).where(_claimable(now)))
+        return found.scalar_one()
+
+
+def _delivery(row) -> Delivery:
+    return Delivery(
+        id=row.id,
+        community_id=row.community_id,
+        key=row.key,
+        action=DeliveryAction(row.action),
+        route=row.route,
+        created_at=row.created_at,
+        channel_id=row.channel_id,
+        thread_id=row.thread_id,
+        member_id=row.member_id,
+        target_id=row.target_id,
+        subject=row.subject,
+        subject_id=row.subject_id,
+        body=row.body,
+        attempt=row.attempt,
+        uncertain=bool(row.uncertain),
+        failures=row.failures,
+    )
