@@ -104,13 +104,16 @@ class Chat(Protocol):
         since: datetime,
         thread_id: str | None = None,
         member_id: str | None = None,
+        message: Message | None = None,
     ) -> str | None:
         """The id of the bot's post made with ``key`` since ``since``, if it landed.
 
         Asked before posting again after an attempt whose outcome is unknown (a lost
-        answer, a claimant that vanished). ``member_id`` names a direct message's recipient.
-        Adapters look in a bounded window of recent messages, and return None when the
-        platform cannot tell.
+        answer, a claimant that vanished). ``member_id`` names a direct message's recipient;
+        ``message`` is the post as it was to be made, for a platform that keeps no key and
+        can only recognise it by its content. Adapters look in a bounded window of recent
+        messages; they raise ChatUnavailable when the platform cannot be read now, and
+        return None when it cannot tell.
         """
 
     async def edit(

@@ -27,10 +27,10 @@ from bot.commands import (
     SlashCommand,
 )
 from bot.core import Core
+from bot.delivery.deliverer import Deliverer
 from bot.domain import CommunitySettings
 from bot.prompts import load_library
 from bot.replies import Message
-from bot.delivery.deliverer import Deliverer
 from bot.service import SUBJECTS, Entraide
 from storage.engine import create_engine
 from storage.migrate import upgrade

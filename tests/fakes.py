@@ -74,7 +74,7 @@ class FakeChat:
         return self.new_id()
 
     async def find_post(
-        self, community_id, channel_id, key, since, thread_id=None, member_id=None
+        self, community_id, channel_id, key, since, thread_id=None, member_id=None, message=None
     ) -> str | None:
         return next((p.message_id for p in self.posts if key and p.key == key), None)
 

@@ -192,10 +192,13 @@ async def test_deliveries_are_paced_per_platform_and_per_channel(db):
     await community.entraide.deliver_due()
     assert len(times) == 6
     instants = sorted(t for t, _ in times)
-    assert all(later - earlier >= 0.1 - 1e-9 for earlier, later in zip(instants, instants[1:]))
+    assert all(
+        later - earlier >= 0.1 - 1e-9
+        for earlier, later in zip(instants, instants[1:], strict=False)
+    )
     for channel in ("help", "resources"):
         in_channel = [t for t, c in times if c == channel]
-        assert all(b - a >= 1 - 1e-9 for a, b in zip(in_channel, in_channel[1:]))
+        assert all(b - a >= 1 - 1e-9 for a, b in zip(in_channel, in_channel[1:], strict=False))
 
 
 async def test_retry_after_is_honoured_and_the_post_made_once(db):

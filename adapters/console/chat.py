@@ -108,6 +108,7 @@ class ConsoleChat:
         since: datetime,
         thread_id: str | None = None,
         member_id: str | None = None,
+        message: Message | None = None,
     ) -> str | None:
         found = next((m for m in self.messages.values() if m.key == key), None)
         return self.message_id(found.number) if found else None

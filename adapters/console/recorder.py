@@ -78,6 +78,7 @@ class RecordingChat:
         since: datetime,
         thread_id: str | None = None,
         member_id: str | None = None,
+        message: Message | None = None,
     ) -> str | None:
         def look() -> str | None:
             with self._locked():

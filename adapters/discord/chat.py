@@ -5,8 +5,10 @@ handling) to ``discord.api_url``. Transient failures — a 5xx after discord.py'
 retries, a time-out, a dropped connection — are retried a bounded number of times,
 then reported as :class:`ChatUnavailable` so that the core tries again later; a
 rate limit longer than discord.py will wait is reported at once, with its delay.
-Messages carry a nonce Discord enforces, so a retry after a post that did go
-through returns that post instead of making a second one. 403 and 404 are never
+Messages carry the delivery's key as a nonce Discord enforces, so a retry after a
+post that did go through returns that post instead of making a second one; past
+Discord's few minutes of nonce memory (a claim taken over after its lease), the
+channel's recent messages are read for the bot's post with the same content. 403 and 404 are never
 retried: they become a :class:`ChatError` in plain words, which the core shows to
 the member or an organiser.
 """
@@ -18,6 +20,7 @@ import logging
 import secrets
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -34,6 +37,8 @@ from bot.text import fold
 log = logging.getLogger(__name__)
 
 THREAD_ALREADY_EXISTS = 160004
+NONCE_MAX = 25  # Discord's limit on a nonce's length
+CLOCK_SKEW = timedelta(minutes=2)  # Discord's clock and ours may differ: look a little earlier
 REMEMBERED_MESSAGES = 50_000
 _FORUMS = (discord.ChannelType.forum, discord.ChannelType.media)
 _SOLVED_TAG_NAMES = {"solved", "resolved", "resolu"}
@@ -102,19 +107,25 @@ class DiscordChat:
     # -- the Chat port ------------------------------------------------------
 
     async def post(
-        self, community_id: str, channel_id: str, message: Message, thread_id: str | None = None
+        self,
+        community_id: str,
+        channel_id: str,
+        message: Message,
+        thread_id: str | None = None,
+        *,
+        key: str | None = None,
     ) -> str:
         guild = guild_id(community_id)
         rendered = to_discord(message, guild)
         try:
             if thread_id is not None:
-                return await self._post_in_thread(channel_id, thread_id, rendered)
+                return await self._post_in_thread(channel_id, thread_id, rendered, key)
             if await self._is_forum(channel_id):
                 if message.refers_to:
                     # A forum has no messages of its own: a note about a post goes in that post.
-                    return await self._post_in_thread(channel_id, message.refers_to, rendered)
+                    return await self._post_in_thread(channel_id, message.refers_to, rendered, key)
                 return await self._forum_post(guild, channel_id, thread_name(message), rendered)
-            message_id = await self._send(channel_id, rendered)
+            message_id = await self._send(channel_id, rendered, key)
         except discord.HTTPException as error:
             raise _failure(error) from None
         if message.opens_thread:
@@ -162,18 +173,63 @@ class DiscordChat:
         except discord.HTTPException as error:
             raise _failure(error) from None
 
-    async def send_private(self, community_id: str, member_id: str, message: Message) -> None:
+    async def send_private(
+        self, community_id: str, member_id: str, message: Message, *, key: str | None = None
+    ) -> str | None:
         rendered = to_discord(message, guild_id(community_id))
         try:
-            channel = self._direct.get(member_id)
-            if channel is None:
-                data = await self._call(
-                    Route("POST", "/users/@me/channels"), json={"recipient_id": member_id}
-                )
-                channel = self._direct[member_id] = str(data["id"])
-            await self._send(channel, rendered)
+            return await self._send(await self._direct_channel(member_id), rendered, key)
         except discord.HTTPException as error:
             raise _failure(error) from None
+
+    async def find_post(
+        self,
+        community_id: str,
+        channel_id: str | None,
+        key: str,
+        since: datetime,
+        thread_id: str | None = None,
+        member_id: str | None = None,
+        message: Message | None = None,
+    ) -> str | None:
+        if message is None:
+            return None  # without the nonce's memory, only the content can tell
+        guild = guild_id(community_id)
+        rendered = to_discord(message, guild)
+        try:
+            if thread_id is None and member_id is None and await self._is_forum(channel_id or ""):
+                if not message.refers_to:
+                    post = await self._forum_post_named(
+                        guild, channel_id or "", thread_name(message), since
+                    )
+                    return str(post["id"]) if post else None
+                thread_id = message.refers_to
+            where = thread_id or (
+                await self._direct_channel(member_id) if member_id else channel_id or ""
+            )
+            recent = await self._call(
+                Route("GET", "/channels/{channel_id}/messages", channel_id=_checked(where)),
+                params={"after": discord.utils.time_snowflake(since - CLOCK_SKEW), "limit": 100},
+            )
+        except (discord.NotFound, discord.Forbidden):
+            return None
+        except discord.HTTPException as error:
+            raise ChatUnavailable(f"Discord could not list messages ({_describe(error)})") from None
+        own = str(self.client.user.id) if self.client.user else None
+        wanted = _recognisable(rendered.payload())
+        for found in recent:
+            if str(found.get("author", {}).get("id")) == own and _recognisable(found) == wanted:
+                return str(found["id"])
+        return None
+
+    async def _direct_channel(self, member_id: str) -> str:
+        channel = self._direct.get(member_id)
+        if channel is None:
+            data = await self._call(
+                Route("POST", "/users/@me/channels"), json={"recipient_id": member_id}
+            )
+            channel = self._direct[member_id] = str(data["id"])
+        return channel
 
     async def fetch_message(
         self, community_id: str, channel_id: str, message_id: str
@@ -253,24 +309,28 @@ class DiscordChat:
                 )
                 await asyncio.sleep(delay)
 
-    async def _send(self, channel_id: str, rendered: Rendered) -> str:
-        # One nonce for every attempt: Discord returns the first message instead of a second one.
-        payload = rendered.payload() | {"nonce": secrets.token_hex(12), "enforce_nonce": True}
+    async def _send(self, channel_id: str, rendered: Rendered, key: str | None = None) -> str:
+        # One nonce for every attempt, on every instance (the delivery's key): Discord returns
+        # the first message instead of making a second one.
+        nonce = (key or secrets.token_hex(12))[:NONCE_MAX]
+        payload = rendered.payload() | {"nonce": nonce, "enforce_nonce": True}
         route = Route("POST", "/channels/{channel_id}/messages", channel_id=_checked(channel_id))
         data = await self._call(route, json=payload)
         message_id = str(data["id"])
         self.remember(message_id, channel_id)
         return message_id
 
-    async def _post_in_thread(self, channel_id: str, thread_id: str, rendered: Rendered) -> str:
+    async def _post_in_thread(
+        self, channel_id: str, thread_id: str, rendered: Rendered, key: str | None = None
+    ) -> str:
         try:
-            return await self._send(thread_id, rendered)
+            return await self._send(thread_id, rendered, key)
         except discord.NotFound:
             pass  # the thread was never opened (a failed attempt): open it on its message now
         await self._start_thread(
             channel_id, thread_id, await self._starter_name(channel_id, thread_id)
         )
-        return await self._send(thread_id, rendered)
+        return await self._send(thread_id, rendered, key)
 
     async def _open_thread(self, channel_id: str, message_id: str, name: str) -> None:
         """Open the thread a card is answered in; the card stands even if this fails."""
@@ -314,25 +374,10 @@ class DiscordChat:
 
     async def _forum_post(self, guild: str, forum_id: str, name: str, rendered: Rendered) -> str:
         """A forum post: a thread and its first message in one call, which takes no nonce."""
-        since = discord.utils.time_snowflake(discord.utils.utcnow())
+        since = discord.utils.utcnow()
 
         async def already_posted() -> dict[str, Any] | None:
-            active = await self.client.http.request(
-                Route("GET", "/guilds/{guild_id}/threads/active", guild_id=guild),
-                timeout=self._timeout,
-            )
-            own = self.client.user.id if self.client.user else None
-            return next(
-                (
-                    thread
-                    for thread in active.get("threads", [])
-                    if str(thread.get("parent_id")) == forum_id
-                    and str(thread.get("owner_id")) == str(own)
-                    and thread.get("name") == name
-                    and int(thread["id"]) >= since
-                ),
-                None,
-            )
+            return await self._forum_post_named(guild, forum_id, name, since)
 
         route = Route("POST", "/channels/{channel_id}/threads", channel_id=_checked(forum_id))
         body = {"name": name, "message": rendered.payload()}
@@ -340,6 +385,28 @@ class DiscordChat:
         post_id = str(data["id"])  # the post's first message has the thread's id
         self.remember(post_id, post_id)
         return post_id
+
+    async def _forum_post_named(
+        self, guild: str, forum_id: str, name: str, since: datetime
+    ) -> dict[str, Any] | None:
+        """The bot's own post of that name in a forum, opened since ``since``, if any."""
+        active = await self.client.http.request(
+            Route("GET", "/guilds/{guild_id}/threads/active", guild_id=guild),
+            timeout=self._timeout,
+        )
+        own = self.client.user.id if self.client.user else None
+        after = discord.utils.time_snowflake(since - CLOCK_SKEW)
+        return next(
+            (
+                thread
+                for thread in active.get("threads", [])
+                if str(thread.get("parent_id")) == forum_id
+                and str(thread.get("owner_id")) == str(own)
+                and thread.get("name") == name
+                and int(thread["id"]) >= after
+            ),
+            None,
+        )
 
     async def _is_forum(self, channel_id: str) -> bool:
         return await self._kind(channel_id) in _FORUMS
@@ -380,6 +447,15 @@ class DiscordChat:
             data = await self._call(Route("GET", "/channels/{channel_id}", channel_id=forum_id))
             tags = [(str(tag["id"]), tag["name"]) for tag in data.get("available_tags", [])]
         return next((tag_id for tag_id, name in tags if fold(name) in _SOLVED_TAG_NAMES), None)
+
+
+def _recognisable(message: dict[str, Any]) -> tuple:
+    """What identifies a post by its content: its text and its embeds' titles and texts."""
+    embeds = tuple(
+        (embed.get("title") or "", embed.get("description") or "")
+        for embed in message.get("embeds") or []
+    )
+    return (message.get("content") or "", embeds)
 
 
 def _checked(channel_id: str) -> str:

@@ -5,6 +5,10 @@ resets) are retried with backoff a bounded number of times, then raised as
 :class:`ChatUnavailable`; refusals (``channel_not_found``, ``not_in_channel``,
 ``is_archived``…) raise :class:`ChatError` at once, in plain words, because the
 core shows them to members and organisers.
+
+A post carries its delivery key in the message's metadata. Slack has no idempotency
+key of its own, so after a failure that may have been applied (a time-out, a reset,
+a 5xx) the channel's recent history is searched for that key before posting again.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -30,6 +35,9 @@ _CONTEXT = {"platform": "slack"}
 
 ATTEMPTS = 5
 TIMEOUT_SECONDS = 10.0
+METADATA_TYPE = "entraide_delivery"  # the event_type of the metadata that carries a post's key
+LOOKBACK = 200  # recent messages searched for a post whose answer was lost
+CLOCK_SKEW = timedelta(minutes=2)  # Slack's clock and ours may differ: search a little earlier
 RETRY_AFTER_MAX = 120.0  # a misbehaving proxy must not park a worker for hours
 OVERFLOW_POSTS_MAX = 5  # follow-ups in a thread for one long message
 TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable"}
@@ -112,8 +120,18 @@ class SlackChat:
         if self.client.session is not None and not self.client.session.closed:
             await self.client.session.close()
 
-    async def call(self, method: str, **params: Any) -> dict:
-        """Call ``method`` (``chat.postMessage``); retry what is transient, raise what is not."""
+    async def call(
+        self,
+        method: str,
+        *,
+        landed: Callable[[], Awaitable[dict | None]] | None = None,
+        **params: Any,
+    ) -> dict:
+        """Call ``method`` (``chat.postMessage``); retry what is transient, raise what is not.
+
+        ``landed`` finds what a call that creates something made, after a failure that
+        may have been applied: the retry is made only if it finds nothing.
+        """
         self._session()
         send = getattr(self.client, method.replace(".", "_"))
         last = ""
@@ -129,9 +147,16 @@ class SlackChat:
                     raise SlackChatError(code) from None
                 last = code or f"HTTP {status}"
                 delay = retry_after if retry_after is not None else _backoff(attempt)
+                applied_maybe = status != 429 and code != "ratelimited"
             except (TimeoutError, aiohttp.ClientError, ConnectionError) as error:
                 last = type(error).__name__
                 delay = _backoff(attempt)
+                applied_maybe = True
+            if applied_maybe and landed is not None:
+                found = await self._landed_or_unknown(method, attempt, last, landed)
+                if found is not None:
+                    log.info("slack %s had gone through despite %s", method, last, extra=_CONTEXT)
+                    return found
             if attempt == self.attempts:
                 break
             log.warning(
@@ -147,20 +172,56 @@ class SlackChat:
         log.error("slack %s failed %d times (%s)", method, self.attempts, last, extra=_CONTEXT)
         raise SlackUnavailable(method, self.attempts, last)
 
+    async def _landed_or_unknown(
+        self, method: str, attempt: int, last: str, landed: Callable[[], Awaitable[dict | None]]
+    ) -> dict | None:
+        """What ``landed`` found; not being able to look is a failure for now (a blind retry
+        could post twice)."""
+        try:
+            return await landed()
+        except ChatError as error:
+            raise SlackUnavailable(
+                method, attempt, f"{last}, then unable to check: {error}"
+            ) from None
+
     # -- the Chat port -------------------------------------------------------
 
     async def post(
-        self, community_id: str, channel_id: str, message: Message, thread_id: str | None = None
+        self,
+        community_id: str,
+        channel_id: str,
+        message: Message,
+        thread_id: str | None = None,
+        *,
+        key: str | None = None,
     ) -> str:
         """Post in a channel or a thread; what does not fit follows in the thread."""
         thread_ts = None
         if thread_id:
             channel_id, thread_ts = split_message_id(thread_id)
         rendered = to_slack(message, await self._permalink(message.refers_to), thread_follows=True)
-        posted = await self._post_message(channel_id, rendered, thread_ts)
+        posted = await self._post_message(channel_id, rendered, thread_ts, key)
         channel_id, ts = posted["channel"], posted["ts"]
-        await self._post_overflow(channel_id, thread_ts or ts, rendered)
+        await self._post_overflow(channel_id, thread_ts or ts, rendered, key)
         return message_id(channel_id, ts)
+
+    async def find_post(
+        self,
+        community_id: str,
+        channel_id: str | None,
+        key: str,
+        since: datetime,
+        thread_id: str | None = None,
+        member_id: str | None = None,
+        message: Message | None = None,
+    ) -> str | None:
+        thread_ts = None
+        if thread_id:
+            channel_id, thread_ts = split_message_id(thread_id)
+        elif member_id:
+            channel_id = await self._direct_channel(member_id)
+        found = await self._with_key(channel_id or "", key, thread_ts, since)
+        return message_id(found["channel"], found["ts"]) if found else None
 
     async def edit(
         self, community_id: str, channel_id: str, message_id: str, message: Message
@@ -181,12 +242,18 @@ class SlackChat:
             if error.code != "already_reacted":
                 raise
 
-    async def send_private(self, community_id: str, member_id: str, message: Message) -> None:
+    async def send_private(
+        self, community_id: str, member_id: str, message: Message, *, key: str | None = None
+    ) -> str | None:
+        channel_id = await self._direct_channel(member_id)
+        return await self.post(community_id, channel_id, message, key=key)
+
+    async def _direct_channel(self, member_id: str) -> str:
         channel_id = self._dm_channels.get(member_id)
         if channel_id is None:
             opened = await self.call("conversations.open", users=member_id)
             channel_id = self._dm_channels[member_id] = opened["channel"]["id"]
-        await self.post(community_id, channel_id, message)
+        return channel_id
 
     async def fetch_message(
         self, community_id: str, channel_id: str, message_id: str
@@ -243,13 +310,25 @@ class SlackChat:
     # -- helpers -------------------------------------------------------------
 
     async def _post_message(
-        self, channel_id: str, rendered: SlackMessage, thread_ts: str | None
+        self,
+        channel_id: str,
+        rendered: SlackMessage,
+        thread_ts: str | None,
+        key: str | None = None,
     ) -> dict:
         params = {"channel": channel_id, **rendered.payload()}
         if thread_ts:
             params["thread_ts"] = thread_ts
+        landed = None
+        if key:
+            params["metadata"] = {"event_type": METADATA_TYPE, "event_payload": {"key": key}}
+            since = datetime.now(UTC)
+
+            async def landed() -> dict | None:
+                return await self._with_key(channel_id, key, thread_ts, since)
+
         try:
-            return await self.call("chat.postMessage", **params)
+            return await self.call("chat.postMessage", landed=landed, **params)
         except SlackChatError as error:
             if error.code != "not_in_channel":
                 raise
@@ -258,19 +337,46 @@ class SlackChat:
                 await self.call("conversations.join", channel=channel_id)
             except SlackChatError:
                 raise error from None
-            return await self.call("chat.postMessage", **params)
+            return await self.call("chat.postMessage", landed=landed, **params)
 
-    async def _post_overflow(self, channel_id: str, thread_ts: str, rendered: SlackMessage) -> None:
+    async def _with_key(
+        self, channel_id: str, key: str, thread_ts: str | None, since: datetime
+    ) -> dict | None:
+        """The bot's message carrying ``key`` among the channel's (or thread's) recent ones."""
+        window = {
+            "channel": channel_id,
+            "oldest": f"{(since - CLOCK_SKEW).timestamp():.6f}",
+            "include_all_metadata": True,
+            "limit": LOOKBACK,
+        }
+        if thread_ts:
+            found = await self.call("conversations.replies", ts=thread_ts, **window)
+        else:
+            found = await self.call("conversations.history", **window)
+        for candidate in found.get("messages") or []:
+            metadata = candidate.get("metadata") or {}
+            if (
+                metadata.get("event_type") == METADATA_TYPE
+                and (metadata.get("event_payload") or {}).get("key") == key
+            ):
+                return {"channel": channel_id, "ts": candidate["ts"]}
+        return None
+
+    async def _post_overflow(
+        self, channel_id: str, thread_ts: str, rendered: SlackMessage, key: str | None = None
+    ) -> None:
         """The rest of a message too long for one, as replies in its thread.
 
         Best effort: the message itself is posted, and that is what the core records.
         """
         try:
-            for _ in range(OVERFLOW_POSTS_MAX):
+            for part in range(2, OVERFLOW_POSTS_MAX + 2):
                 if not rendered.overflow:
                     return
                 rendered = continuation(rendered.overflow)
-                await self._post_message(channel_id, rendered, thread_ts)
+                await self._post_message(
+                    channel_id, rendered, thread_ts, f"{key}.{part}" if key else None
+                )
         except ChatError as error:
             log.warning("the rest of a long message in %s was not posted: %s", channel_id, error)
             return

@@ -216,7 +216,7 @@ class Deliverer:
                 return 0
             message, target = prepared
             if delivery.uncertain and delivery.action in _CREATES:
-                found = await self._find(delivery)
+                found = await self._find(delivery, message)
                 if found is not None:
                     log.info("delivery %s had landed already, as %s", delivery.key, found)
                     return await self._finish(flight, found, subject)
@@ -344,7 +344,7 @@ class Deliverer:
                 return None
         raise ValueError(f"unknown delivery action {delivery.action!r}")
 
-    async def _find(self, delivery: Delivery) -> str | None:
+    async def _find(self, delivery: Delivery, message: Message | None) -> str | None:
         """Whether an earlier attempt landed; a platform that cannot be reached to tell
         raises ChatUnavailable, and the delivery waits rather than risk a second post."""
         return await self.core.chat.find_post(
@@ -354,6 +354,7 @@ class Deliverer:
             delivery.created_at,
             thread_id=delivery.thread_id,
             member_id=delivery.member_id,
+            message=message,
         )
 
     async def _finish(

@@ -132,11 +132,18 @@ class MeteredChat:
         since: datetime,
         thread_id: str | None = None,
         member_id: str | None = None,
+        message: Message | None = None,
     ) -> str | None:
         return await self._counted(
             community_id,
             self.chat.find_post(
-                community_id, channel_id, key, since, thread_id=thread_id, member_id=member_id
+                community_id,
+                channel_id,
+                key,
+                since,
+                thread_id=thread_id,
+                member_id=member_id,
+                message=message,
             ),
         )
 

@@ -47,9 +47,16 @@ class RoutingChat:
         since: datetime,
         thread_id: str | None = None,
         member_id: str | None = None,
+        message: Message | None = None,
     ) -> str | None:
         return await self._chat(community_id).find_post(
-            community_id, channel_id, key, since, thread_id=thread_id, member_id=member_id
+            community_id,
+            channel_id,
+            key,
+            since,
+            thread_id=thread_id,
+            member_id=member_id,
+            message=message,
         )
 
     async def edit(

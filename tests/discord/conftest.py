@@ -59,9 +59,11 @@ class Bot:
     store: Store
 
     async def feed(self, event: str, data: dict[str, Any]) -> None:
-        """Deliver one gateway event the way the websocket does, and wait for its effects."""
+        """Deliver one gateway event the way the websocket does, and wait for its effects,
+        the posts it queued included."""
         self.adapter.client._connection.parsers[event](data)
         await settle(self.adapter)
+        await self.adapter.entraide.deliver_due()
 
     async def ask(self, question: str = "How do I keep learners engaged?", **options: Any) -> str:
         """Ask with /ask and return the question card's message id."""
@@ -81,6 +83,7 @@ class Bot:
     async def run_due(self) -> None:
         """Whatever the scheduler would do now (reminders, prompts), posted through the adapter."""
         await self.adapter.entraide.run_due(self.core.clock.now())
+        await self.adapter.entraide.deliver_due()
 
     async def question(self, number: int = 1) -> Question | None:
         async with self.store.transaction() as tx:

@@ -172,6 +172,7 @@ class FakeDiscord:
             ("GET", r"/channels/(?P<channel>\d+)", self._get_channel),
             ("PATCH", r"/channels/(?P<channel>\d+)", self._edit_channel),
             ("GET", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)", self._get_message),
+            ("GET", r"/channels/(?P<channel>\d+)/messages", self._list_messages),
             ("PATCH", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)", self._edit_message),
             (
                 "PUT",
@@ -246,6 +247,10 @@ class FakeDiscord:
         """A reaction someone added (``emoji`` as Discord's path has it: ``✅`` or ``name:id``)."""
         user = payloads.user(member_id) | ({"bot": True} if bot else {})
         self.reactors.setdefault((channel_id, message_id, emoji), []).append(user)
+
+    def forget_nonces(self) -> None:
+        """Discord remembers nonces for a few minutes only: this much time has passed."""
+        self._nonces.clear()
 
     @staticmethod
     def dm_channel(member_id: str) -> str:
@@ -369,6 +374,17 @@ class FakeDiscord:
     def _edit_channel(self, call: Call, channel: str) -> web.Response:
         self.channels[channel].update(call.json)
         return _json(self.channels[channel])
+
+    def _list_messages(self, call: Call, channel: str) -> web.Response:
+        """Newest first, after a snowflake; as Discord's REST gives them, without their nonce."""
+        if channel not in self.channels:
+            return _error(404, 10003)
+        after = int(call.query.get("after", 0))
+        found = [
+            m for m in self.messages.values() if m["channel_id"] == channel and int(m["id"]) > after
+        ]
+        found.sort(key=lambda m: int(m["id"]), reverse=True)
+        return _json(found[: int(call.query.get("limit", 50))])
 
     def _get_message(self, call: Call, channel: str, message: str) -> web.Response:
         found = self.messages.get(message)

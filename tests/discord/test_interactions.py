@@ -32,7 +32,9 @@ async def test_ask_is_deferred_before_anything_else_then_posted_with_its_thread(
     assert "#remote" in card["embeds"][0]["description"]
     assert card["id"] in bot.fake.channels  # the thread answers go in, named after the card
     assert bot.fake.channels[card["id"]]["name"] == card["embeds"][0]["title"]
-    assert f"Your question Q1 is posted in <#{payloads.HELP}>" in reply_text(bot.reply_to(event))
+    assert f"Your question Q1 is on its way to <#{payloads.HELP}>" in reply_text(
+        bot.reply_to(event)
+    )
     question = await bot.question()
     assert question.tags == ("engagement", "remote") and question.message_id == card["id"]
 
@@ -152,7 +154,7 @@ async def test_private_replies_follow_the_members_locale(bot):
     """A member whose Discord is in French gets French replies."""
     event = payloads.slash("ask", question="Par où commencer ?", locale="fr")
     await bot.feed("INTERACTION_CREATE", event)
-    assert "Votre question Q1 est publiée" in reply_text(bot.reply_to(event))
+    assert "Votre question Q1 part dans" in reply_text(bot.reply_to(event))
 
 
 async def test_save_resource_menu_shares_the_messages_first_link(bot):

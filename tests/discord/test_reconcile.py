@@ -38,6 +38,7 @@ async def restart(bot: Bot) -> AsyncIterator[Callable[[], Awaitable[Bot]]]:
         assert task is not None
         await task
         await settle(adapter)
+        await adapter.entraide.deliver_due()
         return started[-1]
 
     try:
@@ -99,6 +100,28 @@ async def test_reactions_added_while_offline_are_counted_on_start_and_only_once(
     assert [a.helpful_count for a in await restarted.answers(2)] == [1]
     assert await marks(restarted, card2, MarkKind.ME_TOO) == 1
     assert (await restarted.question(1)).status is QuestionStatus.RESOLVED
+
+
+async def test_a_reopened_question_stays_open_after_a_restart(bot, restart):
+    """The asker accepted, then reopened: their ✅ is still on the answer, and reading it back
+    at the next start neither resolves the question again nor posts a second note."""
+    from bot.help import REOPEN
+
+    card, answer = await asked_and_answered(bot)
+    bot.fake.add_reaction(card, answer, "✅", payloads.ALICE)
+    await bot.feed("MESSAGE_REACTION_ADD", payloads.reaction(answer, card, payloads.ALICE))
+    assert (await bot.question()).status is QuestionStatus.RESOLVED
+    notes = len(bot.fake.posted_in(card))
+    await bot.feed(
+        "INTERACTION_CREATE", payloads.button(f"entraide|{payloads.GUILD}|{REOPEN}|1")
+    )
+    assert (await bot.question()).status is QuestionStatus.ANSWERED
+
+    restarted = await restart()
+
+    question = await restarted.question()
+    assert question.status is QuestionStatus.ANSWERED and question.accepted_answer_id is None
+    assert len(restarted.fake.posted_in(card)) == notes
 
 
 async def test_an_organisers_reaction_while_offline_accepts_like_a_live_one(bot, restart):

@@ -93,6 +93,20 @@ async def occurrence_statuses(url: str) -> list[str]:
     return statuses
 
 
+async def delivery_statuses(url: str) -> list[str]:
+    engine = create_engine(url)
+    async with engine.connect() as conn:
+        statuses = list(
+            (await conn.execute(text("SELECT status FROM deliveries ORDER BY id"))).scalars()
+        )
+    await engine.dispose()
+    return statuses
+
+
+async def deliveries_are(url: str, expected: list[str]) -> bool:
+    return await delivery_statuses(url) == expected
+
+
 class Instance:
     """One `entraide run` process posting to the recorder at ``posts``."""
 
@@ -178,7 +192,7 @@ async def test_an_instance_killed_between_claim_and_post_is_taken_over_once(fres
     record = tmp_path / "posts.jsonl"
     await schedule_due(fresh_url, ["practice"], timedelta(minutes=1))
     slow = Instance(fresh_url, record, delay=30)  # claims, then hangs in the platform call
-    assert await eventually(lambda: occurrence_statuses(fresh_url)) == ["claimed"]
+    await eventually(lambda: deliveries_are(fresh_url, ["sending"]))
     slow.kill()
     assert posts(record) == []
     rescuer = Instance(fresh_url, record, lease=2)

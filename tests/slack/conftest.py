@@ -87,8 +87,10 @@ class Workspace:
     sleeps: list[float] = field(default_factory=list)
 
     async def settle(self) -> None:
-        """Wait for the work the adapter acknowledged (never a fixed sleep)."""
+        """Wait for the work the adapter acknowledged, and for what it queued to be delivered
+        (never a fixed sleep)."""
         await asyncio.wait_for(self.adapter.drain(), SETTLE_SECONDS)
+        await asyncio.wait_for(self.adapter.entraide.deliver_due(), SETTLE_SECONDS)
 
     async def command(self, user: str, command: str, text: str = "", channel: str = GENERAL):
         """Run a slash command; return the private reply the member got (from response_url)."""

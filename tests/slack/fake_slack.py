@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
@@ -42,6 +43,7 @@ class Failure:
     retry_after: int | None = None
     reset: bool = False  # drop the connection without an answer
     hang: bool = False  # never answer (the client times out)
+    applied: bool = False  # do what was asked first: only the answer is lost
 
 
 @dataclass
@@ -64,7 +66,7 @@ class FakeSlack:
         self.acks: dict[str, asyncio.Future] = {}
         self.socket_connected = asyncio.Event()
         self._failures: dict[str, deque[Failure]] = defaultdict(deque)
-        self._ts = itertools.count(1)
+        self._last_ts = 0.0
         self._hook_ids = itertools.count(1)
         self._changed = asyncio.Condition()
         self._socket: web.WebSocketResponse | None = None
@@ -177,6 +179,8 @@ class FakeSlack:
         call = Call(method, params)
         failure = self._failures[method].popleft() if self._failures[method] else None
         if failure is not None:
+            if failure.applied:
+                getattr(self, "_" + method.replace(".", "_"))(params)
             call.ok = False
             await self._record(call)
             if failure.reset:
@@ -233,8 +237,9 @@ class FakeSlack:
     # -- Web API methods -------------------------------------------------------
 
     def _new_ts(self) -> str:
-        number = next(self._ts)
-        return f"{1_700_000_000 + number}.{number:06d}"
+        """Like Slack's: the time of the post, unique in the workspace, always increasing."""
+        self._last_ts = max(time.time(), self._last_ts + 0.000001)
+        return f"{self._last_ts:.6f}"
 
     def _channel(self, channel_id: str, writing: bool = False) -> Channel:
         channel = self.channels.get(channel_id)
@@ -271,6 +276,9 @@ class FakeSlack:
         }
         if params.get("thread_ts"):
             message["thread_ts"] = params["thread_ts"]
+        if params.get("metadata"):
+            metadata = params["metadata"]
+            message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
         channel.messages.append(message)
         return {"channel": channel.id, "ts": message["ts"], "message": message}
 
@@ -323,13 +331,14 @@ class FakeSlack:
     def _conversations_history(self, params: dict) -> dict:
         channel = self._channel(params["channel"])
         latest = float(params.get("latest") or "inf")
+        oldest = float(params.get("oldest") or 0)
         top_level = [
             m
             for m in channel.messages
-            if m.get("thread_ts") in (None, m["ts"]) and float(m["ts"]) <= latest
+            if m.get("thread_ts") in (None, m["ts"]) and oldest <= float(m["ts"]) <= latest
         ]
         limit = int(params.get("limit") or 100)
-        return {"messages": list(reversed(top_level))[:limit]}
+        return {"messages": [_shown(m, params) for m in reversed(top_level)][:limit]}
 
     def _conversations_replies(self, params: dict) -> dict:
         channel = self._channel(params["channel"])
@@ -340,13 +349,21 @@ class FakeSlack:
         thread = [m for m in channel.messages if m["ts"] == root or m.get("thread_ts") == root]
         oldest = float(params.get("oldest") or 0)
         parent, replies = thread[0], [m for m in thread[1:] if float(m["ts"]) >= oldest]
-        return {"messages": [parent, *replies][: int(params.get("limit") or 1000)]}
+        shown = [_shown(m, params) for m in (parent, *replies)]
+        return {"messages": shown[: int(params.get("limit") or 1000)]}
 
     def _views_open(self, params: dict) -> dict:
         view = params["view"]
         if len(view["title"]["text"]) > 24 or len(view.get("private_metadata", "")) > 3000:
             raise SlackError("invalid_arguments")
         return {"view": {"id": "V0VIEW", **view}}
+
+
+def _shown(message: dict, params: dict) -> dict:
+    """A message as the history methods return it: metadata only when asked for."""
+    if str(params.get("include_all_metadata")).lower() in ("true", "1"):
+        return message
+    return {k: v for k, v in message.items() if k != "metadata"}
 
 
 class SlackError(Exception):

@@ -155,3 +155,48 @@ async def test_every_call_carries_the_bot_token_to_the_configured_api_url(chat, 
     assert [call.method for call in fake.calls] == ["chat.postMessage"]
     assert all(call.ok for call in fake.calls)  # FakeSlack refuses any other token
     assert text_of(fake.posts(HELP)[0]["blocks"]) == "Hello"
+
+
+@pytest.mark.parametrize("lost", ["reset", "hang"])
+async def test_a_post_whose_answer_was_lost_is_found_by_its_key_not_made_twice(
+    chat, fake, sleeps, lost
+):
+    """Slack applied chat.postMessage but the answer never came (a reset, or later than the
+    client's time-out): the key in the message's metadata finds it, no second card."""
+    fake.fail("chat.postMessage", applied=True, **{lost: True})
+    message_id = await chat.post(COMMUNITY, HELP, HELLO, key="k1")
+    [posted] = fake.channels[HELP].messages
+    assert message_id == f"{HELP}:{posted['ts']}"
+    assert posted["metadata"] == {"event_type": "entraide_delivery", "event_payload": {"key": "k1"}}
+    assert len(fake.called("chat.postMessage", ok=None)) == 1
+
+
+async def test_a_post_that_did_not_land_is_made_again_after_the_look(chat, fake, sleeps):
+    """A 503 that applied nothing: the history shows no such key, so the retry posts once."""
+    fake.fail("chat.postMessage", status=503)
+    await chat.post(COMMUNITY, HELP, HELLO, key="k1")
+    assert len(fake.channels[HELP].messages) == 1
+    assert fake.called("conversations.history")[0]["include_all_metadata"] in (True, "true", "1")
+
+
+async def test_when_the_history_cannot_be_read_the_post_waits_rather_than_risk_a_second(
+    chat, fake, sleeps
+):
+    fake.fail("chat.postMessage", applied=True, reset=True)
+    fake.fail("conversations.history", status=503, times=5)
+    with pytest.raises(ChatUnavailable):
+        await chat.post(COMMUNITY, HELP, HELLO, key="k1")
+    assert len(fake.channels[HELP].messages) == 1
+
+
+async def test_find_post_looks_in_a_thread_and_in_direct_messages(chat, fake):
+    from datetime import UTC, datetime, timedelta
+
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    root = await chat.post(COMMUNITY, HELP, HELLO, key="card")
+    note = await chat.post(COMMUNITY, HELP, HELLO, thread_id=root, key="note")
+    await chat.send_private(COMMUNITY, ALICE, HELLO, key="dm")
+    assert await chat.find_post(COMMUNITY, HELP, "card", since) == root
+    assert await chat.find_post(COMMUNITY, HELP, "note", since, thread_id=root) == note
+    assert await chat.find_post(COMMUNITY, None, "dm", since, member_id=ALICE)
+    assert await chat.find_post(COMMUNITY, HELP, "other", since) is None

@@ -165,8 +165,9 @@ async def test_an_anonymous_asker_accepts_through_a_private_button(workspace):
 async def test_a_question_slack_refuses_is_kept_and_the_asker_told_in_plain_words(workspace):
     """channel_not_found reaches the asker as words, and the question stays stored."""
     await workspace.command(OLGA, "/entraide", "config help-channel <#C0GONE|gone>")
-    reply = await workspace.command(ALICE, "/ask", "Question?")
-    assert "the channel does not exist, or the bot cannot see it" in reply["text"]
+    await workspace.command(ALICE, "/ask", "Question?")
+    [told] = workspace.fake.posts(f"D{ALICE}")  # a direct message to the asker
+    assert "the channel does not exist, or the bot cannot see it" in told["text"]
     assert (await workspace.question()).message_id is None
 
 

@@ -169,6 +169,7 @@ async def test_a_question_left_unanswered_is_raised_again_with_a_link_to_it(work
     card = workspace.last_card()
     workspace.clock.advance(timedelta(hours=25))
     await workspace.adapter.entraide.run_due(workspace.clock.now())
+    await workspace.settle()
     reminder = workspace.fake.posts(HELP)[-1]
     link = reminder["blocks"][-1]["elements"][0]["text"]
     assert link == f"→ <https://fake.slack.com/archives/{HELP}/p{card.replace('.', '')}>"
@@ -181,6 +182,7 @@ async def test_a_scheduled_prompt_is_posted_and_replies_in_its_thread_are_shares
     )
     workspace.clock.advance(timedelta(hours=2))  # Monday 10:00
     assert await workspace.adapter.entraide.run_due(workspace.clock.now()) == 1
+    await workspace.settle()
     prompt = workspace.last_card(RESOURCES)
     await workspace.say(BOB, RESOURCES, "I tried silent brainstorming", thread_ts=prompt)
     async with workspace.store.transaction() as tx:
