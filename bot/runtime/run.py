@@ -32,10 +32,6 @@ from storage.migrate import schema_status
 
 log = logging.getLogger(__name__)
 
-# A statement or a connection attempt taking longer than this fails, and is retried later:
-# a database that stops answering must not hold the scheduler or the deliverer forever.
-STATEMENT_TIMEOUT = 30.0
-
 
 def make_adapters(settings: Settings, entraide: MeteredEntraide) -> list[Adapter]:
     adapters: list[Adapter] = []
@@ -114,7 +110,7 @@ async def run(settings: Settings) -> int:
         MeteredChat(router, metrics),
         clock,
         pacer_for=lambda community_id: pacers.get(platform_of(community_id)),
-        statement_timeout=STATEMENT_TIMEOUT,
+        statement_timeout=settings.database_timeout_seconds,
     )
     try:
         try:
@@ -178,8 +174,9 @@ async def run(settings: Settings) -> int:
         await stop.wait()
 
         log.info("stopping")
-        scheduler.shutdown(wait=False)
+        scheduler.pause()  # no new tick; the one running completes (shutdown would cancel it)
         await ticker.finish()
+        scheduler.shutdown(wait=False)
         # Posts under way finish; those claimed but not started are given back at once.
         await app.entraide.deliveries.drain(settings.scheduling.drain_seconds)
         await asyncio.gather(delivering, return_exceptions=True)

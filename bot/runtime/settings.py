@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     )
 
     database_url: str = "sqlite:///entraide.db"
+    # entraide run: a statement or a connection attempt taking longer fails (PostgreSQL), so
+    # that a database that stops answering holds neither the scheduler nor the deliverer.
+    database_timeout_seconds: float = Field(30, gt=0, le=3600)
     organisers: list[str] = []  # member ids that organise every community, on every platform
     community: CommunityDefaults = CommunityDefaults()
     reminders: Reminders = Reminders()

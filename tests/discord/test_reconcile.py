@@ -112,9 +112,7 @@ async def test_a_reopened_question_stays_open_after_a_restart(bot, restart):
     await bot.feed("MESSAGE_REACTION_ADD", payloads.reaction(answer, card, payloads.ALICE))
     assert (await bot.question()).status is QuestionStatus.RESOLVED
     notes = len(bot.fake.posted_in(card))
-    await bot.feed(
-        "INTERACTION_CREATE", payloads.button(f"entraide|{payloads.GUILD}|{REOPEN}|1")
-    )
+    await bot.feed("INTERACTION_CREATE", payloads.button(f"entraide|{payloads.GUILD}|{REOPEN}|1"))
     assert (await bot.question()).status is QuestionStatus.ANSWERED
 
     restarted = await restart()
