@@ -307,3 +307,46 @@ async def test_an_undone_acceptance_stays_undone_when_the_reaction_is_read_back(
         await community.react("alice", first, "white_check_mark")
         async with community.store.transaction() as tx:
             assert (await tx.question(community.id, 1)).accepted_answer_id is not None
+
+
+@pytest.mark.parametrize("command", ["ask", "answer"])
+async def test_a_crash_between_an_events_claim_and_its_effect_leaves_both_undone(
+    community, monkeypatch, command
+):
+    """The claim and the effect are one unit of work: the platform's redelivery of an event
+    whose handling crashed is handled in full, once."""
+    from bot.commands import MessagePosted
+    from storage.store import Transaction
+
+    card = await community.ask("bob", "Where do I start?")
+    if command == "ask":
+        event = SlashCommand(
+            community.actor("alice"), "general", "ask", "Question?", event_key="E1"
+        )
+        method = "add_question"
+    else:
+        event = MessagePosted(
+            community.actor("carol"), "help", "m-reply", "Try this", thread_id=card, event_key="E1"
+        )
+        method = "add_answer"
+    real = getattr(Transaction, method)
+
+    async def crash(*args, **kwargs):
+        await real(*args, **kwargs)
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(Transaction, method, crash)
+    with pytest.raises(RuntimeError):
+        await community.entraide.handle(event)
+    monkeypatch.setattr(Transaction, method, real)
+    await community.entraide.handle(event)  # the platform delivers it again
+    await community.entraide.handle(event)  # and once more: a duplicate now
+    async with community.store.transaction() as tx:
+        if command == "ask":
+            assert [q.title for q in await tx.all_questions(community.id)] == [
+                "Where do I start?",
+                "Question?",
+            ]
+            assert len(community.chat.posts_in("help")) == 2
+        else:
+            assert [a.text for a in await tx.answers(community.id, 1)] == ["Try this"]

@@ -1,0 +1,87 @@
+"""Posts go out by the one delivery path, apart from members' commands, paced to Slack's limits."""
+
+from __future__ import annotations
+
+import asyncio
+
+from adapters.slack import SlackAdapter
+from bot.delivery.deliverer import Deliverer
+from bot.delivery.pacing import Pacer
+from bot.service import SUBJECTS
+from tests.slack import payloads
+from tests.slack.conftest import ALICE, CAROL, COMMUNITY, GENERAL, HELP, open_workspace
+
+BURST = 60
+
+
+class HeldTime:
+    """The pacer's clock, moved only by the test: paced posts wait for their slot meanwhile."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._moved = asyncio.Event()
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        until = self.now + seconds
+        while self.now < until:
+            self._moved.clear()
+            await self._moved.wait()
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+        self._moved.set()
+
+
+async def until(condition, tries: int = 500) -> None:
+    for _ in range(tries):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the condition did not hold")
+
+
+async def test_a_burst_of_questions_in_one_channel_never_delays_anyone_and_each_card_comes_once(
+    db, fake
+):
+    """60 /ask in one help channel: Slack allows a post a second there. Every question is
+    stored and every member answered while the cards wait for their slots, an unrelated
+    /search is answered at once, then the cards go out, paced, each once."""
+    workspace = await open_workspace(db, fake)
+    time = HeldTime()
+    pacer = Pacer(SlackAdapter.rate_limits, time.monotonic, time.sleep)
+    entraide = workspace.adapter.entraide
+    entraide.deliveries = Deliverer(entraide.core, SUBJECTS, pacer_for=lambda _community: pacer)
+    delivering = asyncio.create_task(entraide.deliveries.run(poll_seconds=60))
+    try:
+        asks = [
+            payloads.slash_command("/ask", f"Question {n}?", ALICE, GENERAL, fake.hook_url())
+            for n in range(BURST)
+        ]
+        statuses = await asyncio.gather(*(workspace.requests.command(ask) for ask in asks))
+        await workspace.adapter.drain()
+        assert {status for status, _ in statuses} == {200}
+        async with workspace.store.transaction() as tx:
+            assert len(await tx.all_questions(COMMUNITY)) == BURST  # stored, not waiting in memory
+        assert len(fake.hooks) == BURST and len(fake.posts(HELP)) <= 1  # told, cards held back
+
+        search = payloads.slash_command("/search", "polls", CAROL, GENERAL, fake.hook_url())
+        status, _ = await workspace.requests.command(search)
+        await workspace.adapter.drain()
+        assert status == 200 and len(fake.hooks) == BURST + 1  # answered with the cards held
+        assert len(fake.posts(HELP)) <= 1
+
+        for second in range(1, BURST + 1):
+            time.advance(1)
+            await until(lambda second=second: len(fake.posts(HELP)) >= second)
+        await entraide.deliveries.drain(timeout=5)
+        titles = [post["text"] for post in fake.posts(HELP)]
+        assert sorted(titles) == sorted({*titles}) and len(titles) == BURST
+        posted_at = [float(p["ts"]) for p in fake.channels[HELP].messages]
+        assert posted_at == sorted(posted_at)
+    finally:
+        await entraide.deliveries.drain(timeout=5)
+        await asyncio.gather(delivering, return_exceptions=True)
+        await workspace.close()
