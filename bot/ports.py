@@ -240,11 +240,23 @@ class Transaction(Protocol):
         self, community_id: str, member_ids: Iterable[str]
     ) -> dict[str, str]: ...
 
+    async def receive_event(
+        self, community_id: str, event_key: str, platform: str, payload: dict, now: datetime
+    ) -> bool:
+        """Keep an event as the platform sent it, before acknowledging it; False when it was
+        received already (a redelivery)."""
+
     async def claim_event(self, community_id: str, event_key: str, now: datetime) -> bool:
-        """True the first time a platform event is seen; False for every redelivery."""
+        """True the first time an event is handled (received or not); False for every redelivery."""
+
+    async def unhandled_events(self, received_before: datetime, limit: int = 100) -> list[tuple]:
+        """(platform, community, key, payload) of events received and never handled."""
+
+    async def unhandled_count(self) -> int:
+        """How many events were received and not yet handled."""
 
     async def forget_events(self, before: datetime) -> int:
-        """Drop the keys of events processed before ``before``: no platform redelivers that late."""
+        """Drop the events received before ``before``: no platform redelivers that late."""
 
     async def add_topics(
         self, community_id: str, member_id: str, topics: Sequence[str]
@@ -513,4 +525,9 @@ class Adapter(Protocol):
         """Connect and begin delivering events; return once connected."""
 
     async def stop(self) -> None:
-        """Stop taking events, let in-flight work finish, disconnect."""
+        """Stop taking events, let in-flight work finish, disconnect.
+
+        An adapter that keeps events before acknowledging them (``Entraide.receive``) MAY
+        have a ``replay(payload)`` method: the runtime calls it for events kept and never
+        handled, whatever instance received them.
+        """

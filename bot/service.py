@@ -145,6 +145,10 @@ class Entraide:
             forget_unsaved_settings()  # what was read in the failed unit of work may not exist
             async with self.core.store.transaction() as tx:
                 settings = await self.core.settings(tx, actor.community_id)
+                # Refused, and nothing stored: only the event is, so that a redelivery is
+                # not refused a second time.
+                if command.event_key:
+                    await tx.claim_event(actor.community_id, command.event_key, now)
             return error_message(self.core.private_language(settings, actor), error)
 
     async def _bookmarked_message(self, command: Command) -> FetchedMessage | None:
@@ -156,6 +160,28 @@ class Entraide:
         if not _is_bookmark(command, settings):
             return None
         return await resources.read_bookmarked(self.core, command)
+
+    async def receive(
+        self, platform: str, community_id: str, event_key: str, payload: dict
+    ) -> bool:
+        """Keep an event as the platform sent it, before the platform is acknowledged; False
+        for a redelivery. If this process dies before handling it, another one replays it."""
+        async with self.core.store.transaction() as tx:
+            await self.core.settings(tx, community_id)  # a new community is created
+            return await tx.receive_event(
+                community_id, event_key, platform, payload, self.core.clock.now()
+            )
+
+    async def handled(self, community_id: str, event_key: str) -> None:
+        """A received event that asked nothing of the core (a message outside any thread) is done."""
+        async with self.core.store.transaction() as tx:
+            await tx.claim_event(community_id, event_key, self.core.clock.now())
+
+    async def unhandled(self, received_before: datetime, limit: int = 100) -> list[tuple]:
+        """(platform, community, key, payload) of events received before ``received_before``
+        and never handled: the adapter of their platform replays them."""
+        async with self.core.store.transaction() as tx:
+            return await tx.unhandled_events(received_before, limit)
 
     async def reactions_to_reconcile(
         self, community_id: str, limit: int = 200

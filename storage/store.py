@@ -53,6 +53,7 @@ from storage.tables import (
 )
 
 _INSERT_NEW: dict[tuple, object] = {}
+_CLAIM_EVENT: dict[str, object] = {}
 
 
 class Store:
@@ -185,16 +186,76 @@ class Transaction:
         )
         return {member_id: name for member_id, name in rows}
 
-    async def claim_event(self, community_id: str, event_key: str, now: datetime) -> bool:
-        """True the first time a platform event is seen; False for every redelivery."""
+    async def receive_event(
+        self, community_id: str, event_key: str, platform: str, payload: dict, now: datetime
+    ) -> bool:
+        """Keep an event as the platform sent it, before acknowledging it; False when it was
+        received already (a redelivery: its first copy is, or will be, handled)."""
         return await self._insert_new(
             processed_events,
             ("community_id", "event_key"),
-            {"community_id": community_id, "event_key": event_key[:200], "created_at": now},
+            {
+                "community_id": community_id,
+                "event_key": event_key[:200],
+                "created_at": now,
+                "platform": platform,
+                "payload": payload,
+                "processed_at": None,
+            },
         )
 
+    async def claim_event(self, community_id: str, event_key: str, now: datetime) -> bool:
+        """True the first time an event is handled (received or not); False for every redelivery.
+
+        One statement, on the path every event takes: inserted as processed, or marked
+        processed if it was only received.
+        """
+        dialect = self.conn.dialect.name
+        stmt = _CLAIM_EVENT.get(dialect)
+        if stmt is None:
+            insert_ = (postgresql if dialect == "postgresql" else sqlite).insert(processed_events)
+            stmt = _CLAIM_EVENT[dialect] = insert_.on_conflict_do_update(
+                index_elements=["community_id", "event_key"],
+                set_={"processed_at": insert_.excluded.processed_at},
+                where=processed_events.c.processed_at.is_(None),
+            )
+        values = {
+            "community_id": community_id,
+            "event_key": event_key[:200],
+            "created_at": now,
+            "processed_at": now,
+        }
+        return (await self.conn.execute(stmt, values)).rowcount == 1
+
+    async def unhandled_events(self, received_before: datetime, limit: int = 100) -> list[tuple]:
+        """(platform, community, key, payload) of events received before ``received_before``
+        and never handled: their instance died, or had too many waiting."""
+        rows = await self.conn.execute(
+            select(
+                processed_events.c.platform,
+                processed_events.c.community_id,
+                processed_events.c.event_key,
+                processed_events.c.payload,
+            )
+            .where(
+                processed_events.c.processed_at.is_(None),
+                processed_events.c.created_at < received_before,
+            )
+            .order_by(processed_events.c.created_at)
+            .limit(limit)
+        )
+        return [tuple(row) for row in rows]
+
+    async def unhandled_count(self) -> int:
+        """How many events were received and not yet handled."""
+        found = await self.conn.execute(
+            select(func.count()).where(processed_events.c.processed_at.is_(None))
+        )
+        return found.scalar_one()
+
     async def forget_events(self, before: datetime) -> int:
-        """Drop the keys of events processed before ``before``: no platform redelivers that late."""
+        """Drop the events received before ``before``: no platform redelivers that late, and
+        one left unhandled for a week will not be."""
         result = await self.conn.execute(
             delete(processed_events).where(processed_events.c.created_at < before)
         )

@@ -95,14 +95,21 @@ member_topics = Table(
     UniqueConstraint("community_id", "member_id", "topic", name="uq_member_topics_key"),
 )
 
+# Platform events: received (stored before the platform is acknowledged, with what it sent,
+# so that an instance that dies before handling one leaves it to another) and processed
+# (claimed in the same unit of work as the event's effect, so that a redelivery has none).
 processed_events = Table(
     "processed_events",
     metadata,
     _community(),
     Column("event_key", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("platform", String(16)),
+    Column("payload", JSON),
+    Column("processed_at", UTCDateTime),
     UniqueConstraint("community_id", "event_key", name="uq_processed_events_key"),
     Index("ix_processed_events_created", "created_at"),
+    Index("ix_processed_events_pending", "processed_at", "created_at"),
 )
 
 questions = Table(

@@ -1,8 +1,11 @@
 """SlackAdapter: bolt's AsyncApp wired to the core, over Socket Mode or HTTP.
 
-Every listener acknowledges first (Slack gives up after 3 s and retries events)
-and hands the real work to a task the adapter tracks, so that ``stop()`` lets
-in-flight work finish. The adapter translates and delivers; the core decides.
+Every listener keeps the request in the database, then acknowledges it (Slack gives
+up after 3 s and retries events), then hands the real work to a task the adapter
+tracks, so that ``stop()`` lets in-flight work finish. What Slack was told it
+received is never lost: a request whose instance died before handling it, or that
+found too many already waiting, is replayed by a scheduler tick. The adapter
+translates and delivers; the core decides.
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ EVENTS_PATH = "/slack/events"
 # Handlers running at once. The database takes one writer at a time (SQLite) or
 # a pool of connections (PostgreSQL): more in flight only delays the acks.
 WORKERS = 8
+# Acknowledged requests waiting for a handler, at most: beyond, a request waits in the
+# database only (kept, not handled) until a scheduler tick replays it. Memory stays bounded.
+WAITING_MAX = 1000
 
 
 def context(community_id: str, what: str | None) -> dict[str, str]:
@@ -50,6 +56,12 @@ def context(community_id: str, what: str | None) -> dict[str, str]:
 
 class Handler(Protocol):
     async def handle(self, command: Command) -> Message | None: ...
+
+    async def receive(
+        self, platform: str, community_id: str, event_key: str, payload: dict
+    ) -> bool: ...
+
+    async def handled(self, community_id: str, event_key: str) -> None: ...
 
 
 def required_secrets(settings: SlackSettings) -> dict[str, str]:
@@ -198,7 +210,9 @@ class SlackAdapter:
             authorize=authorize,
             # Socket Mode messages come over an authenticated WebSocket: nothing to sign.
             request_verification_enabled=self.settings.mode == "http",
-            process_before_response=False,
+            # Our listeners return as soon as the request is kept: bolt answers right after,
+            # with no polling for the acknowledgement.
+            process_before_response=True,
             logger=log,
         )
         for command in COMMANDS:
@@ -206,26 +220,67 @@ class SlackAdapter:
         app.view(modal.CALLBACK_ID)(self._acked(self._ask_form))
         app.action(re.compile(".+"))(self._acked(self._buttons))
         for event in ("message", "reaction_added", "reaction_removed"):
-            # Bolt acknowledges events itself; event_id makes Slack's retries no-ops.
+            # event_id makes Slack's retries no-ops.
             app.event(event)(self._acked(self._event))
         return app
 
     def _acked(self, work: Callable[[dict], Coroutine[Any, Any, None]]):
-        """A listener that acknowledges at once, then does ``work`` in a task the adapter tracks."""
+        """A listener that keeps the request, acknowledges it, then does ``work`` in a task."""
 
         async def listener(ack: AsyncAck, body: dict) -> None:
+            # Kept before the acknowledgement: if this fails (the database is away), Slack is
+            # not told it was received, and retries.
+            fresh = await self._receive(body)
             await ack()  # Slack retries, or shows an error, after 3 s without it
-            task = asyncio.create_task(self._guarded(work(body), body))
-            self._work.add(task)
-            task.add_done_callback(self._work.discard)
+            if fresh:
+                self._start(work, body)
 
         return listener
 
-    async def _guarded(self, work: Coroutine[Any, Any, None], body: dict) -> None:
-        """Run ``work`` when a slot is free; log, never raise, what goes wrong."""
+    async def _receive(self, body: dict) -> bool:
+        """Keep the request; False for a redelivery of one already kept."""
+        key = translate.receipt_key(body)
+        if key is None:
+            return True
+        kept = {name: value for name, value in body.items() if name != "token"}  # a legacy secret
+        return await self.entraide.receive("slack", translate.community_id(body), key, kept)
+
+    def _start(self, work: Callable[[dict], Coroutine[Any, Any, None]], body: dict) -> None:
+        if len(self._work) >= WAITING_MAX:
+            log.warning(
+                "slack: %d requests waiting; this one waits in the database for the next tick",
+                len(self._work),
+                extra=context(translate.community_id(body), body.get("type")),
+            )
+            return
+        task = asyncio.create_task(self._guarded(work, body))
+        self._work.add(task)
+        task.add_done_callback(self._work.discard)
+
+    async def replay(self, body: dict) -> None:
+        """Handle a request kept earlier and never handled (its instance died, or was full)."""
+        work = self._work_for(body)
+        if work is not None:
+            await self._guarded(work, body)
+
+    def _work_for(self, body: dict) -> Callable[[dict], Coroutine[Any, Any, None]] | None:
+        if body.get("command"):
+            return self._command
+        return {
+            "view_submission": self._ask_form,
+            "block_actions": self._buttons,
+            "event_callback": self._event,
+        }.get(body.get("type") or "")
+
+    async def _guarded(self, work: Callable[[dict], Coroutine[Any, Any, None]], body: dict) -> None:
+        """Run ``work`` when a slot is free, then mark the request handled; log, never raise,
+        what goes wrong (the request stays kept, and a tick replays it)."""
         try:
             async with self._slots:
-                await work
+                await work(body)
+            key = translate.receipt_key(body)
+            if key is not None:  # most are marked by the core with their effect; the rest here
+                await self.entraide.handled(translate.community_id(body), key)
         except Exception:
             what = body.get("command") or (body.get("event") or {}).get("type") or body.get("type")
             community_id = translate.community_id(body)

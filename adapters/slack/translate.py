@@ -124,6 +124,19 @@ def mentioned_ids(text: str) -> set[str]:
     }
 
 
+def receipt_key(body: Mapping) -> str | None:
+    """The key a request is kept under when it arrives: the key of the command it becomes,
+    so that handling it marks it handled."""
+    if body.get("command"):
+        return body.get("trigger_id")
+    if body.get("type") == "view_submission":
+        return body.get("trigger_id") or (body.get("view") or {}).get("id")
+    if body.get("type") == "block_actions":
+        actions, user = body.get("actions") or [], (body.get("user") or {}).get("id")
+        return f"{actions[0].get('action_ts')}:{user}" if actions and user else None
+    return body.get("event_id")
+
+
 def opens_modal(body: Mapping) -> bool:
     """``/ask`` with no text opens the form instead of asking."""
     return body.get("command") == "/ask" and not (body.get("text") or "").strip()

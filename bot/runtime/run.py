@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -56,16 +57,44 @@ def make_adapters(settings: Settings, entraide: MeteredEntraide) -> list[Adapter
     return adapters
 
 
+# A request kept this long and still not handled lost its instance (or waited in the
+# database only): a tick hands it to its platform's adapter again.
+REPLAY_AFTER = timedelta(minutes=1)
+
+
+async def replay_unhandled(entraide: Entraide, adapters: Sequence[Adapter], now: datetime) -> int:
+    """Hand each event kept and never handled to its platform's adapter; return how many.
+
+    Handling one twice has one effect: the event's claim commits with its effect.
+    """
+    by_platform = {a.platform: a for a in adapters if hasattr(a, "replay")}
+    replayed = 0
+    for platform, community_id, key, payload in await entraide.unhandled(now - REPLAY_AFTER):
+        adapter = by_platform.get(platform)
+        if adapter is None or payload is None:
+            continue
+        log.info("replaying %s event %s of %s", platform, key, community_id)
+        await adapter.replay(payload)
+        replayed += 1
+    return replayed
+
+
 class Ticker:
     """One `run_due` at a time; remembers how late each tick started (the scheduler's lag)."""
 
     def __init__(
-        self, entraide: Entraide, metrics: Metrics, clock: Clock, interval: timedelta
+        self,
+        entraide: Entraide,
+        metrics: Metrics,
+        clock: Clock,
+        interval: timedelta,
+        adapters: Sequence[Adapter] = (),
     ) -> None:
         self.entraide = entraide
         self.metrics = metrics
         self.clock = clock
         self.interval = interval
+        self.adapters = adapters
         self.expected = None
         self.running: asyncio.Task | None = None
 
@@ -78,6 +107,7 @@ class Ticker:
         try:
             queued = await self.entraide.run_due(now)
             self.metrics.scheduled.inc(queued)
+            await replay_unhandled(self.entraide, self.adapters, now)
         except Exception as error:
             # The database away, say: what is due stays due, and the next tick tries again.
             # One line, not a traceback per tick for the length of an outage.
@@ -155,7 +185,7 @@ async def run(settings: Settings) -> int:
         for adapter in adapters:
             await adapter.start()
         interval = timedelta(seconds=settings.scheduling.tick_seconds)
-        ticker = Ticker(app.entraide, metrics, clock, interval)
+        ticker = Ticker(app.entraide, metrics, clock, interval, adapters)
         scheduler = AsyncIOScheduler(timezone="UTC")
         scheduler.add_job(
             ticker.tick,

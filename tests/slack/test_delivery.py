@@ -85,3 +85,41 @@ async def test_a_burst_of_questions_in_one_channel_never_delays_anyone_and_each_
         await entraide.deliveries.drain(timeout=5)
         await asyncio.gather(delivering, return_exceptions=True)
         await workspace.close()
+
+
+async def test_a_request_acknowledged_by_an_instance_that_died_is_handled_by_another(
+    db, fake, monkeypatch
+):
+    """Kept before the ack, never handled (its instance died, or had too many waiting): the next
+    tick of any instance replays it, once."""
+    from datetime import timedelta
+
+    from adapters.slack import app as slack_app
+    from bot.runtime.run import replay_unhandled
+
+    dying = await open_workspace(db, fake)
+    survivor = await open_workspace(db, fake)
+    try:
+        monkeypatch.setattr(slack_app, "WAITING_MAX", 0)  # full: the request only waits in the db
+        ask = payloads.slash_command("/ask", "Anyone?", ALICE, GENERAL, fake.hook_url())
+        status, _ = await dying.requests.command(ask)
+        monkeypatch.undo()
+        assert status == 200
+        async with dying.store.transaction() as tx:
+            assert await tx.all_questions(COMMUNITY) == []  # acknowledged, not yet handled
+        now = survivor.clock.now()
+        assert await replay_unhandled(survivor.adapter.entraide, [survivor.adapter], now) == 0
+        later = now + timedelta(minutes=2)
+        assert await replay_unhandled(survivor.adapter.entraide, [survivor.adapter], later) == 1
+        assert await replay_unhandled(survivor.adapter.entraide, [survivor.adapter], later) == 0
+        await survivor.settle()
+        assert [q.title for q in await _questions(survivor)] == ["Anyone?"]
+        assert len(fake.posts(HELP)) == 1 and "Q1" in fake.hooks[-1]["text"]
+    finally:
+        await dying.close()
+        await survivor.close()
+
+
+async def _questions(workspace):
+    async with workspace.store.transaction() as tx:
+        return await tx.all_questions(COMMUNITY)

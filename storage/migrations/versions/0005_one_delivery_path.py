@@ -3,6 +3,7 @@
 Questions, resources, occurrences and reminders no longer carry their own claims:
 what is still to be posted becomes a delivery. Marks the core undid on purpose are
 kept as tombstones (``revoked_at``), so that a reaction read back later does not count again.
+Platform events are stored when they are received, before the platform is acknowledged.
 
 Revision ID: 0005
 Revises: 0004
@@ -65,6 +66,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("marks") as batch:
         batch.add_column(sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("processed_events") as batch:
+        batch.add_column(sa.Column("platform", sa.String(16), nullable=True))
+        batch.add_column(sa.Column("payload", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True))
+    op.execute("UPDATE processed_events SET processed_at = created_at")  # all were handled
+    op.create_index(
+        "ix_processed_events_pending", "processed_events", ["processed_at", "created_at"]
+    )
 
     _move_pending_posts_to_deliveries()
 
@@ -185,6 +194,11 @@ def downgrade() -> None:
     for table in ("resources", "questions"):
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column("post_due_at", sa.DateTime(timezone=True), nullable=True))
+    op.drop_index("ix_processed_events_pending", table_name="processed_events")
+    with op.batch_alter_table("processed_events") as batch:
+        batch.drop_column("processed_at")
+        batch.drop_column("payload")
+        batch.drop_column("platform")
     op.execute("DELETE FROM marks WHERE revoked_at IS NOT NULL")  # the old schema would count them
     with op.batch_alter_table("marks") as batch:
         batch.drop_column("revoked_at")
