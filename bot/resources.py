@@ -25,7 +25,8 @@ LIST_LIMIT = 10
 async def share(core: Core, actor: Actor, text: str) -> Message:
     """``/share <url> [#tag …] [note]``."""
     url, _, rest = (text or "").strip().partition(" ")
-    note, tags = split_tags(rest)
+    note, tags = split_tags(rest, leading=True)
+    note = " ".join(note.split())  # a note is shown on one line
     return await save(
         core, actor, url, tags, note, shared_by=actor.member_id, source_message_id=None
     )
@@ -166,7 +167,7 @@ async def upvote(core: Core, actor: Actor, resource: Resource, added: bool) -> N
 
 async def list_resources(core: Core, actor: Actor, text: str) -> Message:
     """``/resources [words] [#tag]``: best matches first, or the latest when nothing is asked."""
-    words_text, tags = split_tags(text or "")
+    words_text, tags = split_tags(text or "", leading=True)
     if len(tags) > 1:
         raise UserError("error.one_tag_only")
     tag = tags[0] if tags else None

@@ -6,6 +6,7 @@ Adapters call nothing else for member actions; timers call :meth:`Entraide.run_d
 from __future__ import annotations
 
 import logging
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,11 +32,12 @@ from bot.i18n import spans, t
 from bot.replies import Message, private
 from bot.schedule import zone
 from bot.stats import community_health, health_message
-from bot.text import clean_reply, split_tags
+from bot.text import clean_reply, split_ask
 
 log = logging.getLogger(__name__)
 
-ANONYMOUS_FLAGS = ("--anonymous", "--anon", "--anonyme")
+_BUTTON_ID = re.compile(r"[1-9][0-9]{0,9}")
+ID_MAX = 2**31 - 1  # the databases' integer ids
 
 
 def error_message(language: str, error: UserError) -> Message:
@@ -202,22 +204,9 @@ class Entraide:
 
     async def _ask_text(self, command: SlashCommand) -> Message:
         """``/ask [--anonymous] <question> [| details] [#tag …]``."""
-        text = command.text.strip()
-        anonymous = False
-        for flag in ANONYMOUS_FLAGS:
-            if text.lower().startswith(flag):
-                anonymous, text = True, text[len(flag) :]
-        title, _, details = text.partition(" | ")
-        title, tags = split_tags(title)
-        details, more_tags = split_tags(details)
+        title, details, tags, anonymous = split_ask(command.text)
         return await help.ask(
-            self.core,
-            command.actor,
-            command.channel_id,
-            title,
-            details,
-            tags + more_tags,
-            anonymous,
+            self.core, command.actor, command.channel_id, title, details, tags, anonymous
         )
 
     async def _entraide(self, actor: Actor, text: str) -> Message:
@@ -338,10 +327,10 @@ class Entraide:
             if command.value != actor.member_id:
                 raise UserError("error.not_yours")
             return await privacy.forget(core, actor)
-        try:
-            target = int(command.value)
-        except ValueError:
-            raise UserError("error.unknown_button") from None
+        # Buttons carry the ids the bot gave them; anything else (forged, huge) names nothing.
+        if not _BUTTON_ID.fullmatch(command.value) or int(command.value) > ID_MAX:
+            raise UserError("error.unknown_button")
+        target = int(command.value)
         match command.action:
             case help.CLOSE | help.REOPEN:
                 return await help.close_or_reopen(
