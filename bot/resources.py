@@ -12,10 +12,10 @@ from bot.domain import CommunitySettings, MarkKind, Resource
 from bot.errors import UserError
 from bot.i18n import spans, t
 from bot.ports import ChatError, ChatUnavailable, Transaction
-from bot.replies import Line, Message, bold, code, link, mention, plain, private
+from bot.replies import Line, Message, Span, bold, code, link, mention, plain, private
 from bot.search import Kind, parse_query
 from bot.text import NOTE_MAX, clean, clean_tags, fold, split_tags
-from bot.urls import first_url, normalise_url
+from bot.urls import display_url, first_url, normalise_url
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,9 @@ async def save(
     if is_new:
         if settings.resources_channel:
             await announce(core, settings, resource, names.get(shared_by, ""))
-        return private(spans(language, "share.saved", url=link(resource.url), number=resource.id))
+        return private(
+            spans(language, "share.saved", url=resource_link(resource), number=resource.id)
+        )
     first = (
         mention(resource.shared_by, names.get(resource.shared_by, ""))
         if resource.shared_by
@@ -91,7 +93,7 @@ async def save(
         spans(
             language,
             "share.duplicate",
-            url=link(resource.url),
+            url=resource_link(resource),
             who=first,
             date=resource.created_at.date().isoformat(),
         )
@@ -106,7 +108,7 @@ async def save(
 
 
 async def index_resource(tx: Transaction, resource: Resource) -> None:
-    url_words = re.sub(r"[^\w]+", " ", resource.url.split("://", 1)[-1])
+    url_words = re.sub(r"[^\w]+", " ", display_url(resource.url).split("://", 1)[-1])
     await tx.index(
         resource.community_id,
         Kind.RESOURCE,
@@ -137,8 +139,13 @@ async def announce(
         await tx.set_resource_post(resource, message_id, retry)
 
 
+def resource_link(resource: Resource) -> Span:
+    """The stored (ASCII) link, shown as members read it."""
+    return link(resource.url, display_url(resource.url))
+
+
 def resource_card(language: str, resource: Resource, sharer_name: str) -> Message:
-    lines: list[Line] = [(link(resource.url),)]
+    lines: list[Line] = [(resource_link(resource),)]
     lines += [(plain("“"), plain(note), plain("”")) for note in resource.notes]
     if resource.tags:
         lines.append((code(" ".join(f"#{tag}" for tag in resource.tags)),))
@@ -195,7 +202,7 @@ async def list_resources(core: Core, actor: Actor, text: str) -> Message:
 
 
 def resource_line(language: str, resource: Resource, names: dict[str, str]) -> Line:
-    line: list = [bold(f"R{resource.id}"), plain(" "), link(resource.url)]
+    line: list = [bold(f"R{resource.id}"), plain(" "), resource_link(resource)]
     if resource.tags:
         line += [plain(" "), code(" ".join(f"#{tag}" for tag in resource.tags))]
     if resource.upvotes:
