@@ -14,7 +14,7 @@ from bot.i18n import spans, t
 from bot.ports import ChatError, ChatUnavailable, Transaction
 from bot.replies import Line, Message, Span, bold, code, link, mention, plain, private
 from bot.search import Kind, parse_query
-from bot.text import NOTE_MAX, clean, clean_tags, fold, split_tags
+from bot.text import NOTE_MAX, NOTES_MAX, TAGS_MAX, clean, clean_tags, fold, split_tags
 from bot.urls import display_url, first_url, normalise_url
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,7 @@ async def save(
         )
         is_new = resource is not None
         resource = resource or await tx.resource_by_url(actor.community_id, url)
+        _check_room(resource, tags, note)
         new_tags, new_note = await tx.add_resource_details(
             resource, tags, note, actor.member_id, now
         )
@@ -105,6 +106,14 @@ async def save(
     if new_note:
         lines.append(spans(language, "share.note_added"))
     return private(*lines)
+
+
+def _check_room(resource: Resource, tags: tuple[str, ...], note: str) -> None:
+    """Each share of a known link may add to it: its tags and notes stay within bounds."""
+    if len(set(resource.tags) | set(tags)) > TAGS_MAX:
+        raise UserError("error.resource_tags_full", count=len(resource.tags), limit=TAGS_MAX)
+    if note and note not in resource.notes and len(resource.notes) >= NOTES_MAX:
+        raise UserError("error.resource_notes_full", limit=NOTES_MAX)
 
 
 async def index_resource(tx: Transaction, resource: Resource) -> None:
