@@ -364,7 +364,7 @@ class Transaction(Protocol):
     async def occurrence_by_message(
         self, community_id: str, message_id: str
     ) -> tuple[int, str | None] | None:
-        """The (occurrence id, prompt id) whose post is ``message_id``."""
+        """The (occurrence id, prompt id) whose prompt post is ``message_id``; a digest is none."""
 
     async def add_custom_prompt(
         self,

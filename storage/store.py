@@ -955,12 +955,15 @@ class Transaction:
     async def occurrence_by_message(
         self, community_id: str, message_id: str
     ) -> tuple[int, str | None] | None:
-        """The (occurrence id, prompt id) whose post is ``message_id``."""
+        """The (occurrence id, prompt id) whose prompt post is ``message_id``; a digest is none."""
         row = (
             await self.conn.execute(
-                select(occurrences.c.id, occurrences.c.prompt_id).where(
+                select(occurrences.c.id, occurrences.c.prompt_id)
+                .join(schedules, schedules.c.id == occurrences.c.schedule_id)
+                .where(
                     occurrences.c.community_id == community_id,
                     occurrences.c.message_id == message_id,
+                    schedules.c.kind == ScheduleKind.PROMPT.value,
                 )
             )
         ).first()
