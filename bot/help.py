@@ -241,6 +241,7 @@ def question_card(language: str, question: Question, asker_name: str, me_too: in
         buttons=(button,),
         opens_thread=True,
         status=question.status.value,
+        tags=question.tags,
     )
 
 

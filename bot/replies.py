@@ -90,6 +90,7 @@ class Message:
     refers_to: str | None = None  # a message this one points at; renderers add a link to it
     opens_thread: bool = False  # members answer it in its thread (question cards, prompts)
     status: str | None = None  # a question card's lifecycle state ("open", "resolved", …)
+    tags: tuple[str, ...] = ()  # a question card's tags: a forum shows its own tags of that name
 
     def plain_text(self) -> str:
         """Everything the message says, as plain text: for logs, tests and fallbacks."""
