@@ -119,3 +119,12 @@ async def test_a_homograph_host_is_shown_in_its_ascii_form(community, url, shown
     reply = await community.command("alice", "share", url)
     [(text, _target)] = links(reply)
     assert text == shown
+
+
+async def test_a_bookmarked_link_with_a_nul_is_refused_with_the_control_characters_error(
+    community,
+):
+    message = community.chat.member_message("general", "bob", "See https://example.com/a\x00b")
+    reply = await community.react("alice", message, "bookmark")
+    assert reply.private and "link contains invisible or control" in reply.plain_text()
+    assert await all_resources(community) == []
