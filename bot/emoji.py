@@ -35,8 +35,9 @@ def canonical(emoji: str) -> str:
     return _NAMES.get(name, name)
 
 
-_NAME = re.compile(r"[\w+\-']{1,64}")
-_CUSTOM = re.compile(r"<a?:(\w{1,32}):\d{1,20}>")  # how Discord writes a server's emoji
+# Slack and Discord emoji names are ASCII; a Unicode "letter" here could be an invisible one.
+_NAME = re.compile(r"[A-Za-z0-9_+\-']{1,64}")
+_CUSTOM = re.compile(r"<a?:([A-Za-z0-9_]{1,32}):\d{1,20}>")  # how Discord writes a server's emoji
 
 
 def setting(value: str) -> str | None:

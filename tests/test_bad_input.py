@@ -121,6 +121,7 @@ INVISIBLE = "invisible or control characters"
         "Arabic\u061cletter mark",
         "Invisible\u2062times",
         "Grapheme\u034fjoiner",
+        "pay\u200cpal between Latin letters",
         "Hidden \U000e0068\U000e0069 tag characters",
         "Many selectors 👍\ufe0f\ufe0f\ufe0f",
         "Selector smuggling 😀\U000e0100\U000e0101",
@@ -148,6 +149,7 @@ async def test_a_title_that_only_looks_blank_is_empty(community, text):
         "Keycap 1️⃣ and heart ❤️ and family 👨‍👩‍👧",
         "England 🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f flag",
         "Korean 한국어 and Hindi हिन्दी",
+        "Persian \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 needs its non-joiner",
     ],
 )
 async def test_emoji_sequences_and_scripts_that_need_joiners_are_welcome(community, text):

@@ -125,7 +125,16 @@ async def test_a_setting_changed_on_another_instance_applies_here_within_thirty_
 
 @pytest.mark.parametrize(
     "value",
-    ["@everyone", "<!channel>", "\u202eeyes", "eyes\u200b", "two words", "<@&123>", "x" * 65],
+    [
+        "@everyone",
+        "<!channel>",
+        "\u202eeyes",
+        "eyes\u200b",
+        "\u3164",
+        "two words",
+        "<@&123>",
+        "x" * 65,
+    ],
 )
 async def test_an_emoji_setting_must_be_an_emoji(community, value):
     reply = await community.command("olga", "entraide", f"config helpful-emoji {value}")
