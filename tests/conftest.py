@@ -47,7 +47,7 @@ _HYPOTHESIS = {
     "deadline": None,
     "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 }
-settings.register_profile("ci", max_examples=25, **_HYPOTHESIS)
+settings.register_profile("ci", max_examples=50, **_HYPOTHESIS)
 settings.register_profile("thorough", max_examples=1000, **_HYPOTHESIS)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
