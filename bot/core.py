@@ -99,6 +99,15 @@ class Core:
         if memo is not None:
             memo[settings.community_id] = settings
 
+    async def member_language(
+        self, tx: Transaction, settings: CommunitySettings, member_id: str
+    ) -> str:
+        """A member's language for what the bot tells them later, not in reply to them:
+        the locale their platform last gave, else the community's language."""
+        return language_for(
+            settings.language, await tx.member_locale(settings.community_id, member_id)
+        )
+
     @staticmethod
     def private_language(settings: CommunitySettings, actor: Actor) -> str:
         """Private replies follow the member's locale; public posts the community's language."""

@@ -120,8 +120,7 @@ async def _render_occurrence(core: Core, tx: Transaction, queued: Delivery) -> M
 async def _occurrence_refused(
     core: Core, tx: Transaction, refused: Delivery, error: ChatError
 ) -> None:
-    settings = await core.settings(tx, refused.community_id)
-    await delivery.report_failure(core, tx, refused, settings.language, error)
+    await delivery.report_failure(core, tx, refused, error)
 
 
 OCCURRENCE_POST = Subject(render=_render_occurrence, refused=_occurrence_refused)

@@ -29,6 +29,17 @@ CSV_COLUMNS = (
 )
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(…), DDE);
+# a leading ' makes it show the text instead. JSON is not opened that way: it keeps the text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _time(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -106,10 +117,15 @@ def to_json(communities: list[dict], exported_at: datetime) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
+class _NeutralisingWriter(csv.DictWriter):
+    def writerow(self, rowdict):
+        return super().writerow({key: _csv_cell(value) for key, value in rowdict.items()})
+
+
 def to_csv(communities: list[dict]) -> str:
     """One row per record; ``record`` says which (question, answer, resource, practice_share)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer = _NeutralisingWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for community in communities:
         base = {"community": community["id"]}

@@ -156,21 +156,18 @@ async def _render_card(core: Core, tx: Transaction, queued: Delivery) -> Message
 
 
 async def _tell_asker(
-    core: Core, tx: Transaction, queued: Delivery, key: str, **values: object
+    core: Core, tx: Transaction, queued: Delivery, key: str, error: ChatError | None = None
 ) -> None:
-    """A private word to the asker about their question's card (anonymous askers too)."""
+    """A private word to the asker about their question's card (anonymous askers too), in
+    the asker's language."""
     question = await tx.question(queued.community_id, queued.subject_id or 0)
     if queued.action is not DeliveryAction.POST or question is None or not question.asker_id:
         return
     settings = await core.settings(tx, question.community_id)
+    language = await core.member_language(tx, settings, question.asker_id)
+    values = {"reason": error.reason(language)} if error is not None else {}
     notice = private(
-        spans(
-            settings.language,
-            key,
-            number=question.id,
-            channel=channel(question.channel_id),
-            **values,
-        )
+        spans(language, key, number=question.id, channel=channel(question.channel_id), **values)
     )
     await delivery.private(
         core, tx, question.community_id, question.asker_id, f"{key}:{question.id}", notice
@@ -187,8 +184,7 @@ async def _card_delayed(core: Core, tx: Transaction, queued: Delivery) -> None:
 
 
 async def _card_refused(core: Core, tx: Transaction, queued: Delivery, error: ChatError) -> None:
-    settings = await core.settings(tx, queued.community_id)
-    await _tell_asker(core, tx, queued, "error.post_failed", reason=error.reason(settings.language))
+    await _tell_asker(core, tx, queued, "error.post_failed", error)
 
 
 QUESTION_CARD = Subject(
@@ -282,6 +278,7 @@ def question_card(language: str, question: Question, asker_name: str, me_too: in
         buttons=(button,),
         opens_thread=True,
         status=question.status.value,
+        tags=question.tags,
     )
 
 
@@ -332,7 +329,7 @@ async def _offer_private_accept(
     core: Core, tx: Transaction, settings: CommunitySettings, question: Question, answer: Answer
 ) -> None:
     """Anonymous askers accept by a private button, so that nobody sees who asked."""
-    language = settings.language
+    language = await core.member_language(tx, settings, question.asker_id or "")
     message = private(
         spans(language, "answer.new_for_anonymous", number=question.id, title=question.title),
         (italic(excerpt(answer.text)),),

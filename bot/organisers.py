@@ -9,7 +9,7 @@ from datetime import timedelta
 from bot.commands import Actor
 from bot.core import Core
 from bot.domain import CommunitySettings, ScheduleKind
-from bot.emoji import canonical
+from bot.emoji import setting as emoji_setting
 from bot.errors import UserError
 from bot.i18n import LANGUAGES, spans, t
 from bot.ports import Transaction
@@ -28,7 +28,7 @@ SETTINGS = {
     "reminder-delay": "reminder_delay",
 }
 _DURATION = re.compile(r"^(\d{1,4})\s*(m|min|h|d|j)$")
-_CHANNEL = re.compile(r"^<#([^>|]+)(?:\|[^>]*)?>$|^#?([\w-]{1,80})$")
+_CHANNEL = re.compile(r"^<#([\w-]{1,80})(?:\|[^>]*)?>$|^#?([\w-]{1,80})$")
 
 
 def parse_channel(text: str) -> str:
@@ -97,8 +97,8 @@ def _parse_setting(name: str, value: str):
         return value
     if name == "reminder-delay":
         return parse_duration(value)
-    emoji = canonical(value)
-    if not emoji or len(emoji) > 64 or " " in emoji:
+    emoji = emoji_setting(value)
+    if emoji is None:
         raise UserError("error.bad_emoji", emoji=value[:20])
     return emoji
 
@@ -146,6 +146,7 @@ async def schedule(core: Core, actor: Actor, args: list[str]) -> Message:
         if channel_id is None:
             raise UserError("error.schedule_needs_channel")
         if rest and rest[0].lower() in ("off", "stop", "arrêt", "arret"):
+            _no_more_words(rest[1:])
             removed = await tx.remove_schedule(actor.community_id, kind, channel_id)
             return private(
                 spans(
@@ -158,6 +159,7 @@ async def schedule(core: Core, actor: Actor, args: list[str]) -> Message:
         weekday = parse_weekday(rest.pop(0)) if rest else default_day
         local_time = parse_time(rest.pop(0)) if rest else default_time
         timezone = rest.pop(0) if rest else settings.timezone
+        _no_more_words(rest)
         zone(timezone)
         await tx.set_schedule(
             actor.community_id, kind, channel_id, weekday, local_time, timezone, core.clock.now()
@@ -172,6 +174,12 @@ async def schedule(core: Core, actor: Actor, args: list[str]) -> Message:
             zone=timezone,
         )
     )
+
+
+def _no_more_words(rest: list[str]) -> None:
+    """Words left over were meant for something: say so rather than guess."""
+    if rest:
+        raise UserError("error.schedule_extra", words=" ".join(rest)[:60])
 
 
 async def _schedule_lines(tx: Transaction, language: str, community_id: str) -> list[Line]:

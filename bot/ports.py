@@ -233,8 +233,18 @@ class Transaction(Protocol):
 
     async def community_ids(self) -> list[str]: ...
 
-    async def see_member(self, community_id: str, member_id: str, name: str, now: datetime) -> None:
-        """Remember a member's display name and last activity (for thanks by name, active members)."""
+    async def see_member(
+        self,
+        community_id: str,
+        member_id: str,
+        name: str,
+        now: datetime,
+        locale: str | None = None,
+    ) -> None:
+        """Remember a member's display name, locale and last activity."""
+
+    async def member_locale(self, community_id: str, member_id: str) -> str | None:
+        """The locale the platform last gave for a member, if any."""
 
     async def member_names(
         self, community_id: str, member_ids: Iterable[str]
@@ -435,7 +445,7 @@ class Transaction(Protocol):
     async def occurrence_by_message(
         self, community_id: str, message_id: str
     ) -> tuple[int, str | None] | None:
-        """The (occurrence id, prompt id) whose post is ``message_id``."""
+        """The (occurrence id, prompt id) whose prompt post is ``message_id``; a digest is none."""
 
     async def add_custom_prompt(
         self,

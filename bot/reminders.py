@@ -93,8 +93,14 @@ async def queue_reminder(core: Core, reminder: DueReminder, now: datetime) -> in
             subject_id=question.id,
         )
         for member_id in reminder.recipients:
+            language = await core.member_language(tx, settings, member_id)
             await delivery.private(
-                core, tx, question.community_id, member_id, f"{key}:{member_id}", message
+                core,
+                tx,
+                question.community_id,
+                member_id,
+                f"{key}:{member_id}",
+                reminder_message(language, reminder, now),
             )
     return 1
 
@@ -102,8 +108,7 @@ async def queue_reminder(core: Core, reminder: DueReminder, now: datetime) -> in
 async def _reminder_refused(
     core: Core, tx: Transaction, refused: Delivery, error: ChatError
 ) -> None:
-    settings = await core.settings(tx, refused.community_id)
-    await delivery.report_failure(core, tx, refused, settings.language, error)
+    await delivery.report_failure(core, tx, refused, error)
 
 
 REMINDER_POST = Subject(refused=_reminder_refused)

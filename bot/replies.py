@@ -90,6 +90,7 @@ class Message:
     refers_to: str | None = None  # a message this one points at; renderers add a link to it
     opens_thread: bool = False  # members answer it in its thread (question cards, prompts)
     status: str | None = None  # a question card's lifecycle state ("open", "resolved", …)
+    tags: tuple[str, ...] = ()  # a question card's tags: a forum shows its own tags of that name
 
     def plain_text(self) -> str:
         """Everything the message says, as plain text: for logs, tests and fallbacks."""
@@ -116,6 +117,7 @@ def to_json(message: Message) -> dict:
         "refers_to": message.refers_to,
         "opens_thread": message.opens_thread,
         "status": message.status,
+        "tags": list(message.tags),
     }
 
 
@@ -136,4 +138,5 @@ def from_json(data: dict) -> Message:
         refers_to=data["refers_to"],
         opens_thread=data["opens_thread"],
         status=data["status"],
+        tags=tuple(data.get("tags") or ()),
     )

@@ -13,10 +13,10 @@ from bot.domain import Delivery, MarkKind, Resource
 from bot.errors import UserError
 from bot.i18n import spans, t
 from bot.ports import ChatError, FetchedMessage, Transaction
-from bot.replies import Line, Message, bold, code, link, mention, plain, private
+from bot.replies import Line, Message, Span, bold, code, link, mention, plain, private
 from bot.search import Kind, parse_query
-from bot.text import NOTE_MAX, clean, clean_tags, fold, split_tags
-from bot.urls import first_url, normalise_url
+from bot.text import NOTE_MAX, NOTES_MAX, TAGS_MAX, clean, clean_tags, fold, split_tags
+from bot.urls import display_url, first_url, normalise_url
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,8 @@ LIST_LIMIT = 10
 async def share(core: Core, actor: Actor, text: str) -> Message:
     """``/share <url> [#tag …] [note]``."""
     url, _, rest = (text or "").strip().partition(" ")
-    note, tags = split_tags(rest)
+    note, tags = split_tags(rest, leading=True)
+    note = " ".join(note.split())  # a note is shown on one line
     return await save(
         core, actor, url, tags, note, shared_by=actor.member_id, source_message_id=None
     )
@@ -87,6 +88,7 @@ async def save(
                 subject_id=resource.id,
             )
         resource = resource or await tx.resource_by_url(actor.community_id, url)
+        _check_room(resource, tags, note)
         new_tags, new_note = await tx.add_resource_details(
             resource, tags, note, actor.member_id, now
         )
@@ -94,7 +96,9 @@ async def save(
         await index_resource(tx, resource)
         names = await tx.member_names(actor.community_id, [resource.shared_by or ""])
     if is_new:
-        return private(spans(language, "share.saved", url=link(resource.url), number=resource.id))
+        return private(
+            spans(language, "share.saved", url=resource_link(resource), number=resource.id)
+        )
     first = (
         mention(resource.shared_by, names.get(resource.shared_by, ""))
         if resource.shared_by
@@ -104,7 +108,7 @@ async def save(
         spans(
             language,
             "share.duplicate",
-            url=link(resource.url),
+            url=resource_link(resource),
             who=first,
             date=resource.created_at.date().isoformat(),
         )
@@ -118,8 +122,16 @@ async def save(
     return private(*lines)
 
 
+def _check_room(resource: Resource, tags: tuple[str, ...], note: str) -> None:
+    """Each share of a known link may add to it: its tags and notes stay within bounds."""
+    if len(set(resource.tags) | set(tags)) > TAGS_MAX:
+        raise UserError("error.resource_tags_full", count=len(resource.tags), limit=TAGS_MAX)
+    if note and note not in resource.notes and len(resource.notes) >= NOTES_MAX:
+        raise UserError("error.resource_notes_full", limit=NOTES_MAX)
+
+
 async def index_resource(tx: Transaction, resource: Resource) -> None:
-    url_words = re.sub(r"[^\w]+", " ", resource.url.split("://", 1)[-1])
+    url_words = re.sub(r"[^\w]+", " ", display_url(resource.url).split("://", 1)[-1])
     await tx.index(
         resource.community_id,
         Kind.RESOURCE,
@@ -129,8 +141,13 @@ async def index_resource(tx: Transaction, resource: Resource) -> None:
     )
 
 
+def resource_link(resource: Resource) -> Span:
+    """The stored (ASCII) link, shown as members read it."""
+    return link(resource.url, display_url(resource.url))
+
+
 def resource_card(language: str, resource: Resource, sharer_name: str) -> Message:
-    lines: list[Line] = [(link(resource.url),)]
+    lines: list[Line] = [(resource_link(resource),)]
     lines += [(plain("“"), plain(note), plain("”")) for note in resource.notes]
     if resource.tags:
         lines.append((code(" ".join(f"#{tag}" for tag in resource.tags)),))
@@ -171,7 +188,7 @@ async def upvote(core: Core, actor: Actor, resource: Resource, added: bool) -> N
 
 async def list_resources(core: Core, actor: Actor, text: str) -> Message:
     """``/resources [words] [#tag]``: best matches first, or the latest when nothing is asked."""
-    words_text, tags = split_tags(text or "")
+    words_text, tags = split_tags(text or "", leading=True)
     if len(tags) > 1:
         raise UserError("error.one_tag_only")
     tag = tags[0] if tags else None
@@ -199,7 +216,7 @@ async def list_resources(core: Core, actor: Actor, text: str) -> Message:
 
 
 def resource_line(language: str, resource: Resource, names: dict[str, str]) -> Line:
-    line: list = [bold(f"R{resource.id}"), plain(" "), link(resource.url)]
+    line: list = [bold(f"R{resource.id}"), plain(" "), resource_link(resource)]
     if resource.tags:
         line += [plain(" "), code(" ".join(f"#{tag}" for tag in resource.tags))]
     if resource.upvotes:

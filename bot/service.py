@@ -6,6 +6,7 @@ Adapters call nothing else for member actions; timers call :meth:`Entraide.run_d
 from __future__ import annotations
 
 import logging
+import re
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,11 +37,12 @@ from bot.ports import FetchedMessage
 from bot.replies import Message, private
 from bot.schedule import zone
 from bot.stats import community_health, health_message
-from bot.text import clean_reply, split_tags
+from bot.text import clean_reply, split_ask
 
 log = logging.getLogger(__name__)
 
-ANONYMOUS_FLAGS = ("--anonymous", "--anon", "--anonyme")
+_BUTTON_ID = re.compile(r"[1-9][0-9]{0,9}")
+ID_MAX = 2**31 - 1  # the databases' integer ids
 
 
 def error_message(language: str, error: UserError) -> Message:
@@ -86,7 +88,7 @@ class Entraide:
         self.core = core
         # Everything the core posts goes through it, apart from the members' commands.
         self.deliveries = Deliverer(core, SUBJECTS, pacer_for=pacer_for)
-        self._seen: OrderedDict[tuple[str, str], tuple[str, datetime]] = OrderedDict()
+        self._seen: OrderedDict[tuple[str, str], tuple[tuple, datetime]] = OrderedDict()
         # (community, answer's message) → (its author, its question's asker)
         self._authors: OrderedDict[tuple[str, str], tuple[str | None, str | None]] = OrderedDict()
 
@@ -99,12 +101,13 @@ class Entraide:
             self._authors.popitem(last=False)
 
     def _seen_lately(self, actor: Actor, now: datetime) -> bool:
-        """Whether this process recorded the member, with this name, a few minutes ago."""
+        """Whether this process recorded the member, with this name and locale, a few minutes ago."""
         key = (actor.community_id, actor.member_id)
         seen = self._seen.get(key)
-        if seen is not None and seen[0] == actor.name and now - seen[1] < SEEN_AGAIN_AFTER:
+        who = (actor.name, actor.locale)
+        if seen is not None and seen[0] == who and now - seen[1] < SEEN_AGAIN_AFTER:
             return True
-        self._seen[key] = (actor.name, now)
+        self._seen[key] = (who, now)
         self._seen.move_to_end(key)
         if len(self._seen) > SEEN_REMEMBERED:
             self._seen.popitem(last=False)
@@ -139,7 +142,9 @@ class Entraide:
                     )
                     return None
                 if not self._seen_lately(actor, now):
-                    await tx.see_member(actor.community_id, actor.member_id, actor.name, now)
+                    await tx.see_member(
+                        actor.community_id, actor.member_id, actor.name, now, actor.locale
+                    )
                 return await self._dispatch(command, fetched)
         except UserError as error:
             forget_unsaved_settings()  # what was read in the failed unit of work may not exist
@@ -259,22 +264,9 @@ class Entraide:
 
     async def _ask_text(self, command: SlashCommand) -> Message:
         """``/ask [--anonymous] <question> [| details] [#tag …]``."""
-        text = command.text.strip()
-        anonymous = False
-        for flag in ANONYMOUS_FLAGS:
-            if text.lower().startswith(flag):
-                anonymous, text = True, text[len(flag) :]
-        title, _, details = text.partition(" | ")
-        title, tags = split_tags(title)
-        details, more_tags = split_tags(details)
+        title, details, tags, anonymous = split_ask(command.text)
         return await help.ask(
-            self.core,
-            command.actor,
-            command.channel_id,
-            title,
-            details,
-            tags + more_tags,
-            anonymous,
+            self.core, command.actor, command.channel_id, title, details, tags, anonymous
         )
 
     async def _entraide(self, actor: Actor, text: str) -> Message:
@@ -395,10 +387,10 @@ class Entraide:
             if command.value != actor.member_id:
                 raise UserError("error.not_yours")
             return await privacy.forget(core, actor)
-        try:
-            target = int(command.value)
-        except ValueError:
-            raise UserError("error.unknown_button") from None
+        # Buttons carry the ids the bot gave them; anything else (forged, huge) names nothing.
+        if not _BUTTON_ID.fullmatch(command.value) or int(command.value) > ID_MAX:
+            raise UserError("error.unknown_button")
+        target = int(command.value)
         match command.action:
             case help.CLOSE | help.REOPEN:
                 return await help.close_or_reopen(

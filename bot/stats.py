@@ -11,6 +11,7 @@ from bot.help import excerpt
 from bot.i18n import spans, t
 from bot.ports import Transaction
 from bot.replies import Line, Message, Span, bold, italic, link, mention, plain
+from bot.urls import display_url
 
 ACTIVE_DAYS = 30
 TOP_HELPERS = 5
@@ -138,7 +139,7 @@ def digest_message(language: str, digest: Digest) -> Message:
     if digest.resources:
         lines.append(spans(language, "digest.resources", count=len(digest.resources)))
         lines += [
-            (plain("• "), link(r.url), plain(" — "), who(r.shared_by))
+            (plain("• "), link(r.url, display_url(r.url)), plain(" — "), who(r.shared_by))
             for r in digest.resources[:10]
         ]
     if digest.shares:

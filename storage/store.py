@@ -153,27 +153,53 @@ class Transaction:
             (await self.conn.execute(select(communities.c.id).order_by(communities.c.id))).scalars()
         )
 
-    async def see_member(self, community_id: str, member_id: str, name: str, now: datetime) -> None:
-        """Remember a member's display name and last activity (for thanks by name, active members).
+    async def see_member(
+        self,
+        community_id: str,
+        member_id: str,
+        name: str,
+        now: datetime,
+        locale: str | None = None,
+    ) -> None:
+        """Remember a member's display name, locale and last activity (for thanks by name,
+        private notices in their language, active members).
 
-        One statement, which writes only when the name changed or the last write is an hour old:
-        it runs at every command and event.
+        One statement, which writes only when the name or locale changed or the last write is
+        an hour old: it runs at every command and event.
         """
         dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
         insert_ = dialect.insert(members).values(
-            community_id=community_id, member_id=member_id, name=name or member_id, last_seen_at=now
+            community_id=community_id,
+            member_id=member_id,
+            name=name or member_id,
+            locale=locale,
+            last_seen_at=now,
         )
-        # A platform that gives no name this time keeps the one it gave before.
+        # A platform that gives no name (or locale) this time keeps the one it gave before.
         changes = {"last_seen_at": insert_.excluded.last_seen_at}
         stale = members.c.last_seen_at < now - timedelta(hours=1)
         if name:
             changes["name"] = insert_.excluded.name
             stale = stale | (members.c.name != insert_.excluded.name)
+        if locale:
+            changes["locale"] = insert_.excluded.locale
+            stale = (
+                stale | members.c.locale.is_(None) | (members.c.locale != insert_.excluded.locale)
+            )
         await self.conn.execute(
             insert_.on_conflict_do_update(
                 index_elements=["community_id", "member_id"], set_=changes, where=stale
             )
         )
+
+    async def member_locale(self, community_id: str, member_id: str) -> str | None:
+        """The locale the platform last gave for a member, if any."""
+        found = await self.conn.execute(
+            select(members.c.locale).where(
+                members.c.community_id == community_id, members.c.member_id == member_id
+            )
+        )
+        return found.scalar_one_or_none()
 
     async def member_names(self, community_id: str, member_ids: Iterable[str]) -> dict[str, str]:
         ids = list(set(member_ids))
@@ -868,12 +894,15 @@ class Transaction:
     async def occurrence_by_message(
         self, community_id: str, message_id: str
     ) -> tuple[int, str | None] | None:
-        """The (occurrence id, prompt id) whose post is ``message_id``."""
+        """The (occurrence id, prompt id) whose prompt post is ``message_id``; a digest is none."""
         row = (
             await self.conn.execute(
-                select(occurrences.c.id, occurrences.c.prompt_id).where(
+                select(occurrences.c.id, occurrences.c.prompt_id)
+                .join(schedules, schedules.c.id == occurrences.c.schedule_id)
+                .where(
                     occurrences.c.community_id == community_id,
                     occurrences.c.message_id == message_id,
+                    schedules.c.kind == ScheduleKind.PROMPT.value,
                 )
             )
         ).first()

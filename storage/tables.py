@@ -82,6 +82,7 @@ members = Table(
     _community(),
     Column("member_id", String(128), nullable=False),
     Column("name", String(200), nullable=False),
+    Column("locale", String(16)),  # as the platform gave it: private notices follow it
     Column("last_seen_at", UTCDateTime, nullable=False),
     UniqueConstraint("community_id", "member_id", name="uq_members_community_member"),
 )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -40,6 +41,17 @@ from tests.fakes import FakeChat
 
 POSTGRES_URL = os.environ.get("ENTRAIDE_TEST_POSTGRES_URL")
 START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # a Monday
+
+# Property tests (tests/test_any_input.py): few examples by default, to keep the suite
+# quick; HYPOTHESIS_PROFILE=thorough tries many more. Their community fixture is built
+# once per test and shared by its examples on purpose, hence the suppressed health check.
+_HYPOTHESIS = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
+settings.register_profile("ci", max_examples=50, **_HYPOTHESIS)
+settings.register_profile("thorough", max_examples=1000, **_HYPOTHESIS)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")

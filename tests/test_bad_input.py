@@ -108,3 +108,107 @@ async def test_the_faulty_field_is_named_in_the_members_language(community):
     assert "Le champ note est trop long" in reply.plain_text()
     reply = await community.command("alice", "ask", "Titre | " + "d" * 3001, locale="fr")
     assert "Le champ détails est trop long" in reply.plain_text()
+
+
+INVISIBLE = "invisible or control characters"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Left\u200eto right mark",
+        "Right\u200fto left mark",
+        "Arabic\u061cletter mark",
+        "Invisible\u2062times",
+        "Grapheme\u034fjoiner",
+        "pay\u200cpal between Latin letters",
+        "Hidden \U000e0068\U000e0069 tag characters",
+        "Many selectors 👍\ufe0f\ufe0f\ufe0f",
+        "Selector smuggling 😀\U000e0100\U000e0101",
+    ],
+)
+async def test_invisible_format_characters_are_refused(community, text):
+    reply = await community.command("alice", "ask", text)
+    assert reply.private and INVISIBLE in reply.plain_text()
+    assert await stored_questions(community) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\u3164 \u3164", "\u2800\u2800", "\u0301\u0302", "\u115f\u1160 \uffa0", "\u3164 #remote"],
+)
+async def test_a_title_that_only_looks_blank_is_empty(community, text):
+    reply = await community.command("alice", "ask", text)
+    assert reply.private and "is empty" in reply.plain_text()
+    assert await stored_questions(community) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Keycap 1️⃣ and heart ❤️ and family 👨‍👩‍👧",
+        "England 🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f flag",
+        "Korean 한국어 and Hindi हिन्दी",
+        "Persian \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 needs its non-joiner",
+    ],
+)
+async def test_emoji_sequences_and_scripts_that_need_joiners_are_welcome(community, text):
+    await community.ask("alice", text)
+    assert (await stored_questions(community))[0].title == text
+
+
+async def test_a_huge_number_on_a_button_is_told_plainly(community):
+    for value in ["99999999999999999999999", "2147483648", "-1", "0", "+1", " 1", "١"]:
+        reply = await community.press("alice", "question:close", value)
+        assert reply.private and "no longer works" in reply.plain_text(), value
+
+
+async def test_the_anonymous_flag_is_a_whole_word(community):
+    await community.ask("frank", "--anonyme Comment garder l’attention ?")
+    await community.ask("frank", "--anonymousness is a word?")
+    first, second = await stored_questions(community)
+    assert first.anonymous and first.title == "Comment garder l’attention ?"
+    assert not second.anonymous and second.title == "--anonymousness is a word?"
+
+
+async def test_only_trailing_hash_words_are_tags(community):
+    await community.ask("alice", "What does #1 mean in #!/bin/bash scripts? #shell #linux")
+    [question] = await stored_questions(community)
+    assert question.title == "What does #1 mean in #!/bin/bash scripts?"
+    assert question.tags == ("shell", "linux")
+
+
+async def test_details_keep_their_line_breaks(community):
+    await community.ask("alice", "A title | line one\nline two\n\n  indented #tag")
+    [question] = await stored_questions(community)
+    assert question.title == "A title"
+    assert question.details == "line one\nline two\n\n  indented"
+    assert question.tags == ("tag",)
+
+
+async def test_details_without_a_title_are_refused(community):
+    reply = await community.command("alice", "ask", " | details only")
+    assert reply.private and "question is empty" in reply.plain_text()
+    assert await stored_questions(community) == []
+
+
+async def test_a_bar_inside_a_word_is_part_of_the_title(community):
+    await community.ask("alice", "What is a|b in a shell?")
+    assert (await stored_questions(community))[0].title == "What is a|b in a shell?"
+
+
+async def test_the_bad_tag_message_names_every_allowed_character(community):
+    english = (await community.command("alice", "ask", "Title #a/b")).plain_text()
+    french = (await community.command("alice", "ask", "Title #a/b", locale="fr")).plain_text()
+    assert "letters, digits, -, _, + and . only" in english
+    assert "lettres, chiffres, -, _, + et . seulement" in french
+    await community.ask("alice", "Title #c++ #node.js")
+    assert (await stored_questions(community))[0].tags == ("c++", "node.js")
+
+
+async def test_characters_a_database_cannot_hold_are_removed_from_recorded_replies(community):
+    card = await community.ask("alice", "How to start?")
+    await community.reply("bob", card, "With\x00 a story\ud800")
+    async with community.store.transaction() as tx:
+        [answer] = await tx.answers(community.id, 1)
+    assert answer.text == "With a story"

@@ -350,3 +350,19 @@ async def test_a_crash_between_an_events_claim_and_its_effect_leaves_both_undone
             assert len(community.chat.posts_in("help")) == 2
         else:
             assert [a.text for a in await tx.answers(community.id, 1)] == ["Try this"]
+
+
+def test_a_message_kept_for_delivery_comes_back_as_it_was():
+    from bot.replies import Button, ButtonStyle, bold, from_json, link, mention, plain, to_json
+
+    message = Message(
+        lines=((plain("a "), mention("U1", "Ann"), link("https://x.org", "x")),),
+        title=(bold("T"),),
+        buttons=(Button("Go", "question:close", "7", ButtonStyle.DANGER),),
+        private=True,
+        refers_to="m1",
+        opens_thread=True,
+        status="open",
+        tags=("onboarding",),
+    )
+    assert from_json(to_json(message)) == message

@@ -277,3 +277,16 @@ async def test_event_keys_are_forgotten_after_a_week(community):
     await community.entraide.run_due(START + timedelta(days=8))
     community.advance(days=8)
     assert await community.entraide.handle(ask) is not None  # a week later, a new event
+
+
+async def test_a_reply_to_the_weekly_digest_is_no_practice_share(community):
+    await community.command(
+        "olga", "entraide", "schedule digest #general friday 16:00 UTC", organiser=True
+    )
+    await run_until(community, datetime(2026, 11, 27, 16, 0, tzinfo=UTC))
+    [digest] = community.chat.posts_in("general")
+    await community.reply("erin", digest.message_id, "Great week, thanks all", channel="general")
+    async with community.store.transaction() as tx:
+        assert await tx.all_shares(community.id) == []
+    found = await community.command("carol", "search", "great week")
+    assert "Great week" not in found.plain_text()

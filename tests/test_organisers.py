@@ -121,3 +121,62 @@ async def test_a_setting_changed_on_another_instance_applies_here_within_thirty_
     )  # at once there
     here.advance(seconds=31)
     assert "Commande inconnue" in (await here.command("bob", "dance")).plain_text()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "@everyone",
+        "<!channel>",
+        "\u202eeyes",
+        "eyes\u200b",
+        "\u3164",
+        "two words",
+        "<@&123>",
+        "x" * 65,
+    ],
+)
+async def test_an_emoji_setting_must_be_an_emoji(community, value):
+    reply = await community.command("olga", "entraide", f"config helpful-emoji {value}")
+    assert reply.private and "is not an emoji" in reply.plain_text(), reply.plain_text()
+    shown = (await community.command("olga", "entraide", "config")).plain_text()
+    assert "helpful-emoji: white_check_mark" in shown
+
+
+@pytest.mark.parametrize(
+    "value, stored",
+    [
+        (":tada:", "tada"),
+        ("👩‍🏫", "👩‍🏫"),
+        ("1️⃣", "1\u20e3"),
+        ("<:partyparrot:1180000000000000030>", "partyparrot"),
+        ("+1", "+1"),
+    ],
+)
+async def test_emoji_names_characters_and_custom_emoji_are_accepted(community, value, stored):
+    await community.command("olga", "entraide", f"config me-too-emoji {value}")
+    shown = (await community.command("olga", "entraide", "config")).plain_text()
+    assert f"me-too-emoji: {stored}" in shown
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        "schedule prompts #practice monday 09:30 Europe/Paris and more",
+        "schedule prompts #practice off now",
+        "schedule digest #general friday 16:00 UTC extra",
+    ],
+)
+async def test_extra_words_in_a_schedule_are_refused_not_ignored(community, args):
+    reply = await community.command("olga", "entraide", args)
+    french = await community.command("olga", "entraide", args, locale="fr")
+    assert reply.private and "Too many words" in reply.plain_text(), reply.plain_text()
+    assert "Trop de mots" in french.plain_text()
+    listed = (await community.command("olga", "entraide", "schedule")).plain_text()
+    assert "No schedule" in listed
+
+
+@pytest.mark.parametrize("value", ["<#C01\x00>", "<#\u202e123>", "<#a b>"])
+async def test_a_channel_setting_must_name_a_channel(community, value):
+    reply = await community.command("olga", "entraide", f"config help-channel {value}")
+    assert reply.private and "is not a channel" in reply.plain_text()

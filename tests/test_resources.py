@@ -114,3 +114,28 @@ async def test_resources_finds_by_words_tags_notes_and_url_accent_insensitively(
     assert (
         "No resource found" in (await community.command("carol", "resources", "zzz")).plain_text()
     )
+
+
+async def test_repeated_shares_never_push_a_resource_past_ten_tags(community):
+    url = "https://example.com/guide"
+    await community.command("alice", "share", f"{url} #t1 #t2 #t3 #t4 #t5 #t6 #t7 #t8")
+    refused = await community.command("bob", "share", f"{url} #t9 #t10 #t11 Nice")
+    assert refused.private and "already has 8 tags" in refused.plain_text()
+    french = await community.command("bob", "share", f"{url} #t9 #t10 #t11", locale="fr")
+    assert "a déjà 8 étiquettes" in french.plain_text()
+    [resource] = await all_resources(community)
+    assert len(resource.tags) == 8 and resource.notes == ()
+    await community.command("bob", "share", f"{url} #t1 #t9 #t10")
+    assert len((await all_resources(community))[0].tags) == 10
+
+
+async def test_a_resource_keeps_at_most_twenty_notes(community):
+    url = "https://example.com/guide"
+    for number in range(20):
+        await community.command(f"m{number}", "share", f"{url} Note {number}")
+    refused = await community.command("bob", "share", f"{url} #extra One note too many")
+    assert refused.private and "already has 20 notes" in refused.plain_text()
+    [resource] = await all_resources(community)
+    assert len(resource.notes) == 20 and resource.tags == ()
+    again = await community.command("bob", "share", f"{url} #extra")
+    assert "#extra" in again.plain_text()

@@ -32,11 +32,15 @@ from bot.commands import (
 )
 from bot.service import Entraide
 
-_SPEAKER = re.compile(r"^([\w.\-]{1,64}):\s?(.*)$", re.DOTALL)
+_NAME = r"[\w.\-]{1,64}"
+_SPEAKER = re.compile(rf"^({_NAME}):\s?(.*)$", re.DOTALL)
+_CHANNEL = re.compile(r"^#?([\w\-]{1,80})$")
 _REACTION = re.compile(r"^([+-]):?([^\s:]+?):?\s+#(\d+)$")
 _THREAD_REPLY = re.compile(r"^#(\d+)\s+(.+)$", re.DOTALL)
-_ADVANCE = re.compile(r"^(\d+)\s*(m|h|d)$")
+_ADVANCE = re.compile(r"^(\d{1,12})\s*(m|h|d)$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+_MINUTES = {"m": 1, "h": 60, "d": 24 * 60}
+ADVANCE_MAX_DAYS = 366  # a year of weeks at once; beyond, a typo more likely than a wish
 
 
 class ConsoleSession:
@@ -84,11 +88,22 @@ class ConsoleSession:
         name, _, arg = text.partition(" ")
         arg = arg.strip()
         if name == "channel" and arg:
-            self.channel = arg.lstrip("#")
-        elif name == "advance" and _ADVANCE.match(arg):
-            amount, unit = _ADVANCE.match(arg).groups()
+            channel = _CHANNEL.match(arg)
+            if channel is None:
+                self.write(f"? '{arg[:80]}' is not a channel's name (letters, digits, - and _)")
+                return
+            self.channel = channel.group(1)
+        elif name == "advance" and (advance := _ADVANCE.match(arg)):
+            amount, unit = advance.groups()
+            # Compared as a number first: a huge one would overflow timedelta or the clock.
+            if int(amount) * _MINUTES[unit] > ADVANCE_MAX_DAYS * _MINUTES["d"]:
+                self.write(f"? :advance moves the clock at most {ADVANCE_MAX_DAYS} days at a time")
+                return
             await self.advance(timedelta(**{_UNITS[unit]: int(amount)}))
         elif name == "as" and arg:
+            if not re.fullmatch(_NAME, arg):
+                self.write(f"? '{arg[:64]}' is not a member's name (letters, digits, ., - and _)")
+                return
             self.speaker = arg
         elif name == "now":
             self.write(f"🕒 {self.clock.now().isoformat(timespec='minutes')}")
@@ -130,10 +145,10 @@ class ConsoleSession:
             reply = await self._reaction(actor, *reaction.groups())
         else:
             thread = _THREAD_REPLY.match(said)
-            root_number, text = (int(thread.group(1)), thread.group(2)) if thread else (None, said)
-            root = self.chat.messages.get(root_number) if root_number else None
-            if root_number and root is None:
-                self.write(f"? there is no message #{root_number}")
+            text = thread.group(2) if thread else said
+            root = self.chat.messages.get(_number(thread.group(1))) if thread else None
+            if thread and root is None:
+                self.write(f"? there is no message #{thread.group(1)[:20]}")
                 return
             if root and root.thread_root:
                 root = self.chat.messages[
@@ -164,9 +179,9 @@ class ConsoleSession:
             )
 
     async def _reaction(self, actor: Actor, sign: str, emoji: str, number: str):
-        target = self.chat.messages.get(int(number))
+        target = self.chat.messages.get(_number(number))
         if target is None:
-            self.write(f"? there is no message #{number}")
+            self.write(f"? there is no message #{number[:20]}")
             return None
         self.write(
             f"  {actor.member_id} {'reacted' if sign == '+' else 'removed'} :{emoji}: {'to' if sign == '+' else 'from'} #{number}"
@@ -181,6 +196,11 @@ class ConsoleSession:
                 message_author_id=target.author,
             )
         )
+
+
+def _number(digits: str) -> int | None:
+    """A message number as typed; None when no message could have it (int() refuses 4,300 digits)."""
+    return int(digits) if len(digits) <= 9 else None
 
 
 def session_id() -> str:

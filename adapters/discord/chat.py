@@ -42,6 +42,9 @@ CLOCK_SKEW = timedelta(minutes=2)  # Discord's clock and ours may differ: look a
 REMEMBERED_MESSAGES = 50_000
 _FORUMS = (discord.ChannelType.forum, discord.ChannelType.media)
 _SOLVED_TAG_NAMES = {"solved", "resolved", "resolu"}
+# A new question's tag when the forum requires one and none is named like the question's.
+_OPEN_TAG_NAMES = {"open", "open question", "question", "questions", "ouvert", "ouverte"}
+_TAGS_PER_POST = 5  # Discord's limit
 # Discord's error codes, as the reasons members and organisers read (``refusal.*`` messages).
 _REFUSALS = {
     50001: "channel_not_found",
@@ -51,6 +54,7 @@ _REFUSALS = {
     10008: "gone",
     50083: "thread_archived",
     160005: "locked",
+    40067: "forum_needs_tag",
 }
 _TRANSIENT = (discord.DiscordServerError, TimeoutError, aiohttp.ClientConnectionError)
 
@@ -124,7 +128,10 @@ class DiscordChat:
                 if message.refers_to:
                     # A forum has no messages of its own: a note about a post goes in that post.
                     return await self._post_in_thread(channel_id, message.refers_to, rendered, key)
-                return await self._forum_post(guild, channel_id, thread_name(message), rendered)
+                tags = await self._post_tags(channel_id, message.tags)
+                return await self._forum_post(
+                    guild, channel_id, thread_name(message), rendered, tags
+                )
             message_id = await self._send(channel_id, rendered, key)
         except discord.HTTPException as error:
             raise _failure(error) from None
@@ -372,7 +379,9 @@ class DiscordChat:
         text = embeds[0].get("title") or data.get("content") or ""
         return thread_name(Message(lines=(), title=(plain(text),)))
 
-    async def _forum_post(self, guild: str, forum_id: str, name: str, rendered: Rendered) -> str:
+    async def _forum_post(
+        self, guild: str, forum_id: str, name: str, rendered: Rendered, tags: list[str]
+    ) -> str:
         """A forum post: a thread and its first message in one call, which takes no nonce."""
         since = discord.utils.utcnow()
 
@@ -380,7 +389,7 @@ class DiscordChat:
             return await self._forum_post_named(guild, forum_id, name, since)
 
         route = Route("POST", "/channels/{channel_id}/threads", channel_id=_checked(forum_id))
-        body = {"name": name, "message": rendered.payload()}
+        body = {"name": name, "message": rendered.payload(), "applied_tags": tags}
         data = await self._call(route, json=body, took_effect=already_posted)
         post_id = str(data["id"])  # the post's first message has the thread's id
         self.remember(post_id, post_id)
@@ -440,13 +449,32 @@ class DiscordChat:
             )
 
     async def _solved_tag(self, forum_id: str) -> str | None:
+        tags, _ = await self._forum_tags(forum_id)
+        return next((tag_id for tag_id, name in tags if fold(name) in _SOLVED_TAG_NAMES), None)
+
+    async def _post_tags(self, forum_id: str, question_tags: Sequence[str]) -> list[str]:
+        """The forum's tags for a new question: those named like its tags (``Getting started``
+        for #getting-started). A forum that requires a tag gets its "open"/"question" tag, or
+        else its first one, when none is named so. Never the solved tag."""
+        tags, required = await self._forum_tags(forum_id)
+        tags = [
+            (tag_id, fold(name)) for tag_id, name in tags if fold(name) not in _SOLVED_TAG_NAMES
+        ]
+        wanted = {fold(tag) for tag in question_tags}
+        chosen = [tag_id for tag_id, name in tags if name.replace(" ", "-") in wanted]
+        if chosen or not required or not tags:
+            return chosen[:_TAGS_PER_POST]
+        return [next((tag_id for tag_id, name in tags if name in _OPEN_TAG_NAMES), tags[0][0])]
+
+    async def _forum_tags(self, forum_id: str) -> tuple[list[tuple[str, str]], bool]:
+        """A forum's (tag id, name) list, and whether each post must have a tag."""
         forum = self.client.get_channel(int(forum_id))
         if isinstance(forum, discord.ForumChannel):
             tags = [(str(tag.id), tag.name) for tag in forum.available_tags]
-        else:
-            data = await self._call(Route("GET", "/channels/{channel_id}", channel_id=forum_id))
-            tags = [(str(tag["id"]), tag["name"]) for tag in data.get("available_tags", [])]
-        return next((tag_id for tag_id, name in tags if fold(name) in _SOLVED_TAG_NAMES), None)
+            return tags, forum.flags.require_tag
+        data = await self._call(Route("GET", "/channels/{channel_id}", channel_id=forum_id))
+        tags = [(str(tag["id"]), tag["name"]) for tag in data.get("available_tags", [])]
+        return tags, bool(data.get("flags", 0) & discord.ChannelFlags.require_tag.flag)
 
 
 def _recognisable(message: dict[str, Any]) -> tuple:

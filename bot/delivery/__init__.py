@@ -171,23 +171,20 @@ async def react(
         _queued(core, tx)
 
 
-async def report_failure(
-    core: Core,
-    tx: Transaction,
-    delivery: Delivery,
-    language: str,
-    error: ChatError,
-) -> None:
-    """Tell the configured organisers that a scheduled post could not be made, and why."""
-    notice = replies.private(
-        spans(
-            language,
-            "failure.scheduled_post",
-            channel=channel(delivery.channel_id or ""),
-            reason=error.reason(language),
-        )
-    )
+async def report_failure(core: Core, tx: Transaction, failed: Delivery, error: ChatError) -> None:
+    """Tell the configured organisers, each in their language, that a scheduled post could
+    not be made, and why."""
+    settings = await core.settings(tx, failed.community_id)
     for organiser in sorted(core.organisers):
+        language = await core.member_language(tx, settings, organiser)
+        notice = replies.private(
+            spans(
+                language,
+                "failure.scheduled_post",
+                channel=channel(failed.channel_id or ""),
+                reason=error.reason(language),
+            )
+        )
         await private(
-            core, tx, delivery.community_id, organiser, f"failure:{delivery.id}:{organiser}", notice
+            core, tx, failed.community_id, organiser, f"failure:{failed.id}:{organiser}", notice
         )

@@ -34,7 +34,9 @@ ERRORS = {
     50013: "Missing Permissions",
     50007: "Cannot send messages to this user",
     160004: "A thread has already been created for this message",
+    40067: "A tag is required to create a forum post in this channel",
 }
+REQUIRE_TAG = 1 << 4  # a forum channel's flag: every post needs a tag
 
 
 @dataclass
@@ -356,10 +358,16 @@ class FakeDiscord:
         return _json(self.channels[message])
 
     def _forum_post(self, call: Call, channel: str) -> web.Response:
-        if self.channels.get(channel, {}).get("type") not in (15, 16):
+        forum = self.channels.get(channel, {})
+        if forum.get("type") not in (15, 16):
             return _error(400, 0)
+        applied = [str(tag) for tag in call.json.get("applied_tags", [])]
+        if forum.get("flags", 0) & REQUIRE_TAG and not applied:
+            return _error(400, 40067)
         post_id = self._snowflake()
-        self.channels[post_id] = _thread(post_id, channel, call.json["name"], payloads.BOT)
+        self.channels[post_id] = _thread(post_id, channel, call.json["name"], payloads.BOT) | {
+            "applied_tags": applied
+        }
         first = _message(
             post_id, post_id, call.json["message"].get("content", ""), call.json["message"]
         )

@@ -8,6 +8,7 @@ from bot.domain import QuestionStatus
 from bot.help import REOPEN
 from tests.discord import payloads
 from tests.discord.conftest import COMMUNITY, reply_text
+from tests.discord.fake_discord import REQUIRE_TAG
 
 
 async def use_forum(bot) -> None:
@@ -121,3 +122,52 @@ async def test_questions_are_kept_apart_per_server(bot):
     await bot.ask()
     async with bot.store.transaction() as tx:
         assert [q.community_id for q in await tx.all_questions(COMMUNITY)] == [COMMUNITY]
+
+
+async def forum_with(bot, *, tags: list[tuple[str, str, bool]], require_tag: bool) -> None:
+    """The help forum, changed by a moderator (CHANNEL_UPDATE): its tags, and whether posts need one."""
+    forum = bot.fake.channels[payloads.FORUM]
+    forum["flags"] = REQUIRE_TAG if require_tag else 0
+    forum["available_tags"] = [
+        {"id": tag_id, "name": name, "moderated": moderated, "emoji_id": None, "emoji_name": None}
+        for tag_id, name, moderated in tags
+    ]
+    await bot.feed("CHANNEL_UPDATE", forum)
+    await use_forum(bot)
+
+
+ONBOARDING = ("1180000000000000015", "Onboarding", False)
+SOLVED = (payloads.SOLVED_TAG, "Solved", True)
+OPEN = ("1180000000000000016", "Open question", False)
+
+
+async def test_a_forum_post_gets_the_forum_tags_named_like_the_questions_tags(bot):
+    """A question tagged #onboarding gets the forum's Onboarding tag, required or not."""
+    await forum_with(bot, tags=[SOLVED, ONBOARDING], require_tag=False)
+    await bot.feed(
+        "INTERACTION_CREATE", payloads.slash("ask", question="First day?", tags="onboarding")
+    )
+    card = (await bot.question()).message_id
+    assert bot.fake.channels[card]["applied_tags"] == [ONBOARDING[0]]
+
+
+async def test_a_forum_that_requires_a_tag_gets_its_open_tag_else_its_first(bot):
+    """No tag of the question matches: "Open question" if the forum has it, else its first tag."""
+    await forum_with(bot, tags=[SOLVED, ONBOARDING, OPEN], require_tag=True)
+    await bot.feed("INTERACTION_CREATE", payloads.slash("ask", question="Which LMS?"))
+    assert bot.fake.channels[(await bot.question(1)).message_id]["applied_tags"] == [OPEN[0]]
+    await forum_with(bot, tags=[SOLVED, ONBOARDING], require_tag=True)
+    await bot.feed("INTERACTION_CREATE", payloads.slash("ask", question="Which camera?"))
+    assert bot.fake.channels[(await bot.question(2)).message_id]["applied_tags"] == [ONBOARDING[0]]
+
+
+async def test_a_forum_that_requires_a_tag_it_lacks_is_explained_in_the_members_language(bot):
+    """Only the Solved tag exists: Discord refuses the post, and the asker is told why, privately
+    and in French, the language their Discord is in."""
+    await forum_with(bot, tags=[SOLVED], require_tag=True)
+    event = payloads.slash("ask", question="Quel LMS ?", locale="fr")
+    await bot.feed("INTERACTION_CREATE", event)
+    told = " ".join(reply_text(m) for m in bot.fake.posted_in(bot.fake.dm_channel(payloads.ALICE)))
+    assert "ce forum exige une étiquette" in told
+    assert "A tag is required" not in told and "40067" not in told
+    assert (await bot.question()).message_id is None

@@ -3,7 +3,8 @@
 Questions, resources, occurrences and reminders no longer carry their own claims:
 what is still to be posted becomes a delivery. Marks the core undid on purpose are
 kept as tombstones (``revoked_at``), so that a reaction read back later does not count again.
-Platform events are stored when they are received, before the platform is acknowledged.
+Platform events are stored when they are received, before the platform is acknowledged,
+and a member's locale is kept so that private notices sent later follow it.
 
 Revision ID: 0005
 Revises: 0004
@@ -66,6 +67,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("marks") as batch:
         batch.add_column(sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("members") as batch:
+        batch.add_column(sa.Column("locale", sa.String(16), nullable=True))
     with op.batch_alter_table("processed_events") as batch:
         batch.add_column(sa.Column("platform", sa.String(16), nullable=True))
         batch.add_column(sa.Column("payload", sa.JSON(), nullable=True))
@@ -199,6 +202,8 @@ def downgrade() -> None:
         batch.drop_column("processed_at")
         batch.drop_column("payload")
         batch.drop_column("platform")
+    with op.batch_alter_table("members") as batch:
+        batch.drop_column("locale")
     op.execute("DELETE FROM marks WHERE revoked_at IS NOT NULL")  # the old schema would count them
     with op.batch_alter_table("marks") as batch:
         batch.drop_column("revoked_at")
