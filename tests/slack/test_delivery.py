@@ -123,3 +123,21 @@ async def test_a_request_acknowledged_by_an_instance_that_died_is_handled_by_ano
 async def _questions(workspace):
     async with workspace.store.transaction() as tx:
         return await tx.all_questions(COMMUNITY)
+
+
+async def test_a_card_whose_answer_slack_lost_is_posted_once_and_its_thread_works(workspace):
+    """chat.postMessage applied, then the connection reset: the retry finds the card by the key
+    in its metadata instead of posting a second one, and the card's thread is the one tracked:
+    a reply there is an answer, and the asker's ✅ resolves the question."""
+    from bot.domain import QuestionStatus
+
+    workspace.fake.fail("chat.postMessage", applied=True, reset=True)
+    await workspace.command(ALICE, "/ask", "Which LMS for a small team?")
+    [card] = workspace.fake.channels[HELP].messages
+    assert card["metadata"]["event_type"] == "entraide_delivery"
+    reply = await workspace.say(CAROL, HELP, "Moodle works well", thread_ts=card["ts"])
+    await workspace.react(ALICE, HELP, reply, "white_check_mark")
+    question = await workspace.question()
+    assert question.message_id == f"{HELP}:{card['ts']}"
+    assert question.status is QuestionStatus.RESOLVED
+    assert len([m for m in workspace.fake.channels[HELP].messages if not m.get("thread_ts")]) == 1
