@@ -250,11 +250,11 @@ class Transaction(Protocol):
         self, community_id: str, member_ids: Iterable[str]
     ) -> dict[str, str]: ...
 
-    async def receive_event(
-        self, community_id: str, event_key: str, platform: str, payload: dict, now: datetime
-    ) -> bool:
-        """Keep an event as the platform sent it, before acknowledging it; False when it was
-        received already (a redelivery)."""
+    async def receive_events(
+        self, events: Sequence[tuple[str, str, str, dict]], now: datetime
+    ) -> set[tuple[str, str]]:
+        """Keep events as platforms sent them, before acknowledging them: (community, key,
+        platform, payload) each; return the (community, key) that were new."""
 
     async def claim_event(self, community_id: str, event_key: str, now: datetime) -> bool:
         """True the first time an event is handled (received or not); False for every redelivery."""
@@ -513,8 +513,12 @@ class Transaction(Protocol):
 
 
 class Store(Protocol):
-    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
-        """``async with store.transaction() as tx``: commit on success, roll back on error."""
+    def transaction(self, priority: bool = False) -> AbstractAsyncContextManager[Transaction]:
+        """``async with store.transaction() as tx``: commit on success, roll back on error.
+
+        A ``priority`` unit of work (keeping events a platform waits to be acknowledged)
+        MAY be given its turn before the others this process has waiting.
+        """
 
 
 class Adapter(Protocol):

@@ -34,6 +34,7 @@ from bot.emoji import canonical
 from bot.errors import UserError
 from bot.i18n import spans, t
 from bot.ports import FetchedMessage
+from bot.receiving import Receiver
 from bot.replies import Message, private
 from bot.schedule import zone
 from bot.stats import community_health, health_message
@@ -88,6 +89,7 @@ class Entraide:
         self.core = core
         # Everything the core posts goes through it, apart from the members' commands.
         self.deliveries = Deliverer(core, SUBJECTS, pacer_for=pacer_for)
+        self._receiver = Receiver(core)
         self._seen: OrderedDict[tuple[str, str], tuple[tuple, datetime]] = OrderedDict()
         # (community, answer's message) → (its author, its question's asker)
         self._authors: OrderedDict[tuple[str, str], tuple[str | None, str | None]] = OrderedDict()
@@ -171,11 +173,7 @@ class Entraide:
     ) -> bool:
         """Keep an event as the platform sent it, before the platform is acknowledged; False
         for a redelivery. If this process dies before handling it, another one replays it."""
-        async with self.core.store.transaction() as tx:
-            await self.core.settings(tx, community_id)  # a new community is created
-            return await tx.receive_event(
-                community_id, event_key, platform, payload, self.core.clock.now()
-            )
+        return await self._receiver.keep(platform, community_id, event_key, payload)
 
     async def handled(self, community_id: str, event_key: str) -> None:
         """A received event that asked nothing of the core (a message outside any thread) is done."""

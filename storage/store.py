@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -70,15 +71,17 @@ class Store:
         # again (up to 100 ms a sleep): under load, most of the time goes to those sleeps. This
         # process's units of work take turns here instead, and SQLite only arbitrates between
         # processes. PostgreSQL locks rows, not the database: no turns there.
-        self._turn = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._turns = Turns() if engine.dialect.name == "sqlite" else None
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
+    async def transaction(self, priority: bool = False) -> AsyncIterator[Transaction]:
+        """A unit of work; ``priority`` ones (keeping events a platform waits to be
+        acknowledged) take their turn before the others waiting."""
         current = self._current.get()
         if current is not None:
             yield current
             return
-        async with self._turn or contextlib.nullcontext():
+        async with self._turns.turn(priority) if self._turns else contextlib.nullcontext():
             async with self.engine.begin() as conn:
                 tx = Transaction(conn)
                 token = self._current.set(tx)
@@ -89,6 +92,43 @@ class Store:
         # Committed: now the platform may be told, without holding the database meanwhile.
         for action in tx.committed_actions:
             await action()
+
+
+class Turns:
+    """One unit of work at a time in this process; priority ones go before the others."""
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._waiting: tuple[deque[asyncio.Future], deque[asyncio.Future]] = (deque(), deque())
+
+    @asynccontextmanager
+    async def turn(self, priority: bool) -> AsyncIterator[None]:
+        if self._busy:
+            waiting = asyncio.get_running_loop().create_future()
+            self._waiting[0 if priority else 1].append(waiting)
+            try:
+                await waiting
+            except asyncio.CancelledError:
+                if waiting.done() and not waiting.cancelled():
+                    self._pass_on()  # the turn was handed over just as this was cancelled
+                else:
+                    self._waiting[0 if priority else 1].remove(waiting)
+                raise
+        else:
+            self._busy = True
+        try:
+            yield
+        finally:
+            self._pass_on()
+
+    def _pass_on(self) -> None:
+        for queue in self._waiting:
+            while queue:
+                waiting = queue.popleft()
+                if not waiting.done():
+                    waiting.set_result(None)  # still busy: the turn is theirs now
+                    return
+        self._busy = False
 
 
 class Transaction:
@@ -220,23 +260,34 @@ class Transaction:
         )
         return {member_id: name for member_id, name in rows}
 
-    async def receive_event(
-        self, community_id: str, event_key: str, platform: str, payload: dict, now: datetime
-    ) -> bool:
-        """Keep an event as the platform sent it, before acknowledging it; False when it was
-        received already (a redelivery: its first copy is, or will be, handled)."""
-        return await self._insert_new(
-            processed_events,
-            ("community_id", "event_key"),
-            {
-                "community_id": community_id,
-                "event_key": event_key[:200],
-                "created_at": now,
-                "platform": platform,
-                "payload": payload,
-                "processed_at": None,
-            },
+    async def receive_events(
+        self, events: Sequence[tuple[str, str, str, dict]], now: datetime
+    ) -> set[tuple[str, str]]:
+        """Keep events as platforms sent them, before acknowledging them: (community, key,
+        platform, payload) each. Return the (community, key) that were new; the others were
+        received already (redeliveries: their first copy is, or will be, handled)."""
+        if not events:
+            return set()
+        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
+        stmt = (
+            dialect.insert(processed_events)
+            .values(
+                [
+                    {
+                        "community_id": community_id,
+                        "event_key": event_key[:200],
+                        "created_at": now,
+                        "platform": platform,
+                        "payload": payload,
+                        "processed_at": None,
+                    }
+                    for community_id, event_key, platform, payload in events
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["community_id", "event_key"])
+            .returning(processed_events.c.community_id, processed_events.c.event_key)
         )
+        return {(row.community_id, row.event_key) for row in await self.conn.execute(stmt)}
 
     async def claim_event(self, community_id: str, event_key: str, now: datetime) -> bool:
         """True the first time an event is handled (received or not); False for every redelivery.
