@@ -34,11 +34,11 @@ from pydantic import SecretStr
 from sqlalchemy import text
 
 from adapters.discord.client import DiscordAdapter
+from adapters.discord.settings import DiscordSettings as Discord
 from bot.clock import SystemClock
 from bot.core import Core
 from bot.domain import CommunitySettings, QuestionStatus
 from bot.prompts import load_library
-from bot.runtime.settings import Discord
 from bot.service import Entraide
 from storage.engine import create_engine
 from storage.migrate import upgrade
@@ -100,7 +100,7 @@ async def answered_questions(store: Store, core: Core, count: int) -> list[tuple
         await core.settings(tx, COMMUNITY)
         for n in range(count):
             card, answer = FIRST_ID + 2 * n, FIRST_ID + 2 * n + 1
-            question = await tx.add_question(
+            question = await tx.questions.add(
                 COMMUNITY,
                 str(HELP),
                 str(ASKER),
@@ -111,8 +111,10 @@ async def answered_questions(store: Store, core: Core, count: int) -> list[tuple
                 QuestionStatus.OPEN,
                 now,
             )
-            await tx.update_question(replace(question, message_id=str(card)))
-            await tx.add_answer(COMMUNITY, question.id, str(AUTHOR), "An answer", str(answer), now)
+            await tx.questions.update(replace(question, message_id=str(card)))
+            await tx.questions.add_answer(
+                COMMUNITY, question.id, str(AUTHOR), "An answer", str(answer), now
+            )
             pairs.append((answer, card))
     return pairs
 
@@ -189,7 +191,7 @@ async def run(answers: int, members: int, database: Path) -> int:
             counts = [
                 answer.helpful_count
                 for question_id in range(1, answers + 1)
-                for answer in await tx.answers(COMMUNITY, question_id)
+                for answer in await tx.questions.answers(COMMUNITY, question_id)
             ]
     finally:
         await adapter.stop()

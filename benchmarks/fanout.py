@@ -105,9 +105,11 @@ async def entraide_fanout(channels: list[str], folder: Path) -> tuple[float, Fak
     store = Store(engine)
     created = DUE - timedelta(days=8)
     async with store.transaction() as tx:
-        await tx.community(CommunitySettings(community_id="bench"), created)
+        await tx.communities.settings(CommunitySettings(community_id="bench"), created)
         for channel in channels:
-            await tx.set_schedule("bench", ScheduleKind.PROMPT, channel, 0, "09:30", "UTC", created)
+            await tx.practice.set_schedule(
+                "bench", ScheduleKind.PROMPT, channel, 0, "09:30", "UTC", created
+            )
     platform = FakePlatform()
     clock = ManualClock(DUE + timedelta(seconds=1))
     core = Core(

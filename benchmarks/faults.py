@@ -132,9 +132,11 @@ async def prepare(url: str, posts: int) -> None:
     now = datetime.now(UTC)
     due = now - timedelta(minutes=1)
     async with Store(engine).transaction() as tx:
-        await tx.community(CommunitySettings(community_id="bench"), now - timedelta(days=8))
+        await tx.communities.settings(
+            CommunitySettings(community_id="bench"), now - timedelta(days=8)
+        )
         for n in range(posts):
-            await tx.set_schedule(
+            await tx.practice.set_schedule(
                 "bench",
                 ScheduleKind.PROMPT,
                 f"practice-{n:04d}",

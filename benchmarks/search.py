@@ -222,7 +222,7 @@ def documents(
             "community_id": COMMUNITY,
             "kind": kind.value,
             "ref_id": ref_id,
-            # Folded exactly as the core does before tx.index().
+            # Folded exactly as the core does before tx.search.index().
             "title": fold(title),
             "body": fold(_sentences(rng, words[title_length:])),
         }
@@ -329,7 +329,7 @@ async def measure(engine: AsyncEngine, probes: list[Probe]) -> list[Timing]:
         start = time.perf_counter()
         query = parse_query(q)
         async with store.transaction() as tx:
-            await tx.search(COMMUNITY, query, kinds, limit=10)
+            await tx.search.find(COMMUNITY, query, kinds, limit=10)
         return (time.perf_counter() - start) * 1000
 
     async def bare(q: str) -> float:

@@ -115,11 +115,11 @@ def serve_bare(pipe: Connection) -> None:
 
 def serve_entraide(pipe: Connection, database: str, api_url: str) -> None:
     from adapters.slack import SlackAdapter
+    from adapters.slack.settings import SlackSettings as Slack
     from bot.clock import SystemClock
     from bot.core import Core
     from bot.domain import CommunitySettings
     from bot.prompts import load_library
-    from bot.runtime.settings import Slack
     from bot.service import Entraide
     from storage.engine import create_engine
     from storage.migrate import upgrade

@@ -7,6 +7,7 @@ processed keys so that an event delivered twice has one effect.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -22,13 +23,16 @@ class Actor:
 
 @dataclass(frozen=True)
 class SlashCommand:
-    """``/ask``, ``/share``, ``/resources``, ``/search`` or ``/entraide`` with its free text."""
+    """``/ask``, ``/share``, ``/resources``, ``/search`` or ``/entraide``: with its free text
+    (Slack, the console), or with the options a platform typed (Discord), named as the
+    command's spec names them (``bot.specs``)."""
 
     actor: Actor
     channel_id: str
     name: str
     text: str = ""
     event_key: str | None = None
+    options: Mapping[str, object] | None = None
 
 
 @dataclass(frozen=True)

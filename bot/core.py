@@ -5,9 +5,7 @@ Built once by the composition root (:mod:`bot.runtime.bootstrap`); no globals.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -18,31 +16,9 @@ from bot.i18n import language_for
 from bot.ports import Chat, Store, Transaction
 from bot.prompts import PromptLibrary
 
-# Settings read once per command: a command asks for them at every step.
-_settings_memo: ContextVar[dict[str, CommunitySettings] | None] = ContextVar(
-    "settings_memo", default=None
-)
 # How long this process trusts settings it read; a change made on another instance
 # shows here after at most this long (changes made here show at once).
 SETTINGS_TTL = timedelta(seconds=30)
-
-
-@contextmanager
-def settings_memo() -> Iterator[dict[str, CommunitySettings]]:
-    """Within this block (one command), a community's settings are read from the database once."""
-    memo: dict[str, CommunitySettings] = {}
-    token = _settings_memo.set(memo)
-    try:
-        yield memo
-    finally:
-        _settings_memo.reset(token)
-
-
-def forget_unsaved_settings() -> None:
-    """After a unit of work rolled back: the command's settings are read again."""
-    memo = _settings_memo.get()
-    if memo is not None:
-        memo.clear()
 
 
 @dataclass
@@ -68,47 +44,40 @@ class Core:
         return actor.is_organiser or actor.member_id in self.organisers
 
     async def settings(self, tx: Transaction, community_id: str) -> CommunitySettings:
-        memo = _settings_memo.get()
-        if memo is not None and community_id in memo:
-            return memo[community_id]
+        """The community's settings, created the first time it is seen.
+
+        Events come in storms: once read, they are trusted for ``SETTINGS_TTL``; only once
+        the unit of work commits, so that a community whose creation rolled back is never
+        remembered.
+        """
         now = self.clock.now()
         read = self._settings_read.get(community_id)
         if read is not None and now - read[1] < SETTINGS_TTL:
-            settings = read[0]
-        else:
-            settings = await tx.community(replace(self.defaults, community_id=community_id), now)
-        if memo is not None:
-            memo[community_id] = settings
+            return read[0]
+        settings = await tx.communities.settings(
+            replace(self.defaults, community_id=community_id), now
+        )
+
+        async def trust() -> None:
+            self._settings_read[community_id] = (settings, now)
+
+        tx.after_commit(trust)
         return settings
 
-    def keep_settings(self, memo: dict[str, CommunitySettings]) -> None:
-        """Trust a command's settings for a while: only once the command went through, so
-        that a community created by a transaction that rolled back is never remembered."""
-        now = self.clock.now()
-        for community_id, settings in memo.items():
-            if (
-                community_id not in self._settings_read
-                or now - self._settings_read[community_id][1] >= SETTINGS_TTL
-            ):
-                self._settings_read[community_id] = (settings, now)
-
     async def save_settings(self, tx: Transaction, settings: CommunitySettings) -> None:
-        await tx.save_settings(settings)
+        """Change the settings; this process reads them afresh once the change is saved."""
+        await tx.communities.save_settings(settings)
+
+        async def forget() -> None:  # runs after the read's ``trust``, which it undoes
+            self._settings_read.pop(settings.community_id, None)
+
         self._settings_read.pop(settings.community_id, None)
-        memo = _settings_memo.get()
-        if memo is not None:
-            memo[settings.community_id] = settings
+        tx.after_commit(forget)
 
     async def member_language(
         self, tx: Transaction, settings: CommunitySettings, member_id: str
     ) -> str:
         """A member's language for what the bot tells them later, not in reply to them:
         the locale their platform last gave, else the community's language."""
-        return language_for(
-            settings.language, await tx.member_locale(settings.community_id, member_id)
-        )
-
-    @staticmethod
-    def private_language(settings: CommunitySettings, actor: Actor) -> str:
-        """Private replies follow the member's locale; public posts the community's language."""
-        return language_for(settings.language, actor.locale)
+        locale = await tx.communities.member_locale(settings.community_id, member_id)
+        return language_for(settings.language, locale)

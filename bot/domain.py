@@ -193,3 +193,14 @@ class PracticeShare:
     text: str
     created_at: datetime
     prompt_id: str | None = None  # the prompt whose thread it was shared in
+
+
+@dataclass(frozen=True)
+class ReactionTarget:
+    """A message whose reactions count, with the emoji that counts there: what an adapter
+    that was offline reads back at start."""
+
+    channel_id: str
+    message_id: str
+    emoji: str
+    thread_id: str | None = None  # an answer's: the question's message, whose thread it is in

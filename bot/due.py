@@ -33,13 +33,13 @@ EVENT_MEMORY = timedelta(days=7)
 async def run_due(core: Core, now: datetime) -> int:
     """Queue everything due at ``now``, oldest first; return how many posts were queued."""
     async with core.store.transaction() as tx:
-        await tx.forget_events(now - EVENT_MEMORY)
+        await tx.events.forget(now - EVENT_MEMORY)
         latest = {}
-        for s in await tx.schedules():
+        for s in await tx.practice.schedules():
             week, due = latest_occurrence(s.weekday, s.local_time, s.timezone, now)
             if due >= s.created_at:  # an occurrence before the schedule existed was never owed
                 latest[(s.id, week)] = (s, week, due)
-        known = await tx.known_weeks(
+        known = await tx.practice.known_weeks(
             [s.id for s, _, _ in latest.values()], [w for _, w, _ in latest.values()]
         )
         reminders = await due_reminders(core, tx, now)
@@ -58,7 +58,7 @@ async def _queue_occurrence(
 ) -> int:
     async with core.store.transaction() as tx:
         if now - due > core.catch_up_grace:
-            if await tx.add_occurrence(schedule, week, due, now, OccurrenceStatus.SKIPPED):
+            if await tx.practice.add_occurrence(schedule, week, due, now, OccurrenceStatus.SKIPPED):
                 log.warning(
                     "skipped %s of schedule %s in %s: due %s, beyond the catch-up window",
                     week,
@@ -74,7 +74,7 @@ async def _queue_occurrence(
             if prompt is None:
                 return 0
             prompt_id = prompt.id
-        occurrence_id = await tx.add_occurrence(
+        occurrence_id = await tx.practice.add_occurrence(
             schedule, week, due, now, OccurrenceStatus.QUEUED, prompt_id
         )
         if occurrence_id is None:
@@ -93,7 +93,7 @@ async def _queue_occurrence(
 
 async def _render_occurrence(core: Core, tx: Transaction, queued: Delivery) -> Message | None:
     """The prompt or the digest of an occurrence, unless it is too late to post it."""
-    occurrence = await tx.occurrence(queued.community_id, queued.subject_id or 0)
+    occurrence = await tx.practice.occurrence(queued.community_id, queued.subject_id or 0)
     if occurrence is None:
         return None  # its schedule was removed
     if core.clock.now() - occurrence.due_at > core.catch_up_grace:
@@ -130,9 +130,9 @@ async def next_due(core: Core, now: datetime) -> datetime | None:
     """The first instant after ``now`` when something may become due."""
     candidates: list[datetime] = []
     async with core.store.transaction() as tx:
-        for s in await tx.schedules():
+        for s in await tx.practice.schedules():
             candidates.append(next_occurrence(s.weekday, s.local_time, s.timezone, now)[1])
-        for question in await tx.unanswered_questions(
+        for question in await tx.questions.unanswered(
             datetime.max.replace(tzinfo=now.tzinfo), core.max_reminders
         ):
             settings = await core.settings(tx, question.community_id)

@@ -1,4 +1,5 @@
-"""The one error type members ever see: it carries a message key, translated on the way out."""
+"""Errors: the one type members ever see (:class:`UserError`, a message key translated on the
+way out), and the one operators see at start (:class:`ConfigError`)."""
 
 from __future__ import annotations
 
@@ -10,3 +11,7 @@ class UserError(Exception):
         super().__init__(key)
         self.key = key
         self.values = values
+
+
+class ConfigError(Exception):
+    """The configuration is invalid or incomplete; the message names each faulty setting."""

@@ -47,8 +47,8 @@ def _time(value: datetime | None) -> str | None:
 async def community_knowledge(tx: Transaction, community_id: str) -> dict:
     """Questions with their answers, resources, practice shares; anonymous askers stay anonymous."""
     questions = []
-    for question in await tx.all_questions(community_id):
-        answers = await tx.answers(community_id, question.id)
+    for question in await tx.questions.all(community_id):
+        answers = await tx.questions.answers(community_id, question.id)
         questions.append(
             {
                 "id": question.id,
@@ -87,10 +87,10 @@ async def community_knowledge(tx: Transaction, community_id: str) -> dict:
             "created_at": _time(r.created_at),
             "upvotes": r.upvotes,
         }
-        for r in await tx.all_resources(community_id)
+        for r in await tx.resources.all(community_id)
     ]
     shares = []
-    for share in await tx.all_shares(community_id):
+    for share in await tx.practice.all_shares(community_id):
         shares.append(
             {
                 "id": share.id,

@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-from bot.commands import Actor
-from bot.core import Core
-from bot.help import excerpt
+from bot.context import Context
 from bot.i18n import spans
 from bot.replies import Line, Message, bold, italic, mention, plain, private
 from bot.resources import resource_line
 from bot.search import Hit, Kind, parse_query
+from bot.text import excerpt
 
 RESULTS = 8
 
 
-async def search(core: Core, actor: Actor, text: str) -> Message:
-    query = parse_query(text)
-    async with core.store.transaction() as tx:
-        settings = await core.settings(tx, actor.community_id)
-        language = core.private_language(settings, actor)
-        if query.empty:
-            return private(spans(language, "search.how"))
-        hits = await tx.search(actor.community_id, query, list(Kind), limit=RESULTS)
-        found, lines = await _result_lines(tx, language, actor.community_id, hits)
+async def search(ctx: Context, query: str = "") -> Message:
+    """``/search <words>``."""
+    parsed = parse_query(query)
+    if parsed.empty:
+        return private(spans(ctx.language, "search.how"))
+    hits = await ctx.tx.search.find(ctx.community_id, parsed, list(Kind), limit=RESULTS)
+    found, lines = await _result_lines(ctx.tx, ctx.language, ctx.community_id, hits)
     if not found:
-        return private(spans(language, "search.none"))
-    return private(spans(language, "search.found", count=found), *lines)
+        return private(spans(ctx.language, "search.none"))
+    return private(spans(ctx.language, "search.found", count=found), *lines)
 
 
 async def _result_lines(
@@ -35,10 +32,10 @@ async def _result_lines(
     def ids(kind: Kind) -> list[int]:
         return [h.ref_id for h in hits if h.kind is kind]
 
-    questions = await tx.questions_by_ids(community_id, ids(Kind.QUESTION))
-    shares = await tx.shares_by_ids(community_id, ids(Kind.SHARE))
-    resources = await tx.resources_by_ids(community_id, ids(Kind.RESOURCE))
-    names = await tx.member_names(
+    questions = await tx.questions.by_ids(community_id, ids(Kind.QUESTION))
+    shares = await tx.practice.shares_by_ids(community_id, ids(Kind.SHARE))
+    resources = await tx.resources.by_ids(community_id, ids(Kind.RESOURCE))
+    names = await tx.communities.member_names(
         community_id,
         [
             *(s.author_id for s in shares.values() if s.author_id),
@@ -53,7 +50,7 @@ async def _result_lines(
                 (*spans(language, "search.question", number=question.id), bold(question.title))
             ]
             if question.accepted_answer_id:
-                answer = await tx.answer(community_id, question.accepted_answer_id)
+                answer = await tx.questions.answer(community_id, question.accepted_answer_id)
                 result.append((plain("   ↳ "), italic(excerpt(answer.text, 200))))
             results.append(result)
         elif hit.kind is Kind.SHARE and hit.ref_id in shares:

@@ -1,4 +1,5 @@
-"""``/entraide config`` and ``/entraide schedule``: organisers' settings, stored per community."""
+"""``/entraide config``, ``schedule`` and ``topics``: settings stored per community, changed by
+organisers, and the topics members follow."""
 
 from __future__ import annotations
 
@@ -6,12 +7,11 @@ import re
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.commands import Actor
-from bot.core import Core
+from bot.context import Context
 from bot.domain import CommunitySettings, ScheduleKind
 from bot.emoji import setting as emoji_setting
 from bot.errors import UserError
-from bot.i18n import LANGUAGES, spans, t
+from bot.i18n import LANGUAGES, language_for, spans, t
 from bot.ports import Transaction
 from bot.replies import Line, Message, bold, channel, code, plain, private
 from bot.schedule import WEEKDAYS, parse_time, parse_weekday, zone
@@ -55,32 +55,18 @@ def parse_duration(text: str) -> timedelta:
     return delay
 
 
-def require_organiser(core: Core, actor: Actor) -> None:
-    if not core.is_organiser(actor):
-        raise UserError("error.organisers_only")
-
-
-async def configure(core: Core, actor: Actor, args: list[str]) -> Message:
+async def configure(ctx: Context, args: list[str]) -> Message:
     """``/entraide config`` shows the settings; ``/entraide config <name> <value>`` changes one."""
-    async with core.store.transaction() as tx:
-        settings = await core.settings(tx, actor.community_id)
-        language = core.private_language(settings, actor)
-        if not args:
-            return private(*_settings_lines(language, settings))
-        require_organiser(core, actor)
-        name, value = args[0].lower(), " ".join(args[1:]).strip()
-        if name not in SETTINGS:
-            raise UserError("error.unknown_setting", name=name[:40], names=", ".join(SETTINGS))
-        settings = replace(settings, **{SETTINGS[name]: _parse_setting(name, value)})
-        await core.save_settings(tx, settings)
-    return private(
-        spans(
-            core.private_language(settings, actor),
-            "config.changed",
-            name=name,
-            value=_shown(settings, name),
-        )
-    )
+    if not args:
+        return private(*_settings_lines(ctx.language, ctx.settings))
+    ctx.require_organiser()
+    name, value = args[0].lower(), " ".join(args[1:]).strip()
+    if name not in SETTINGS:
+        raise UserError("error.unknown_setting", name=name[:40], names=", ".join(SETTINGS))
+    settings = replace(ctx.settings, **{SETTINGS[name]: _parse_setting(name, value)})
+    await ctx.core.save_settings(ctx.tx, settings)
+    language = language_for(settings.language, ctx.actor.locale)  # a new language shows at once
+    return private(spans(language, "config.changed", name=name, value=_shown(settings, name)))
 
 
 def _parse_setting(name: str, value: str):
@@ -119,51 +105,47 @@ def _settings_lines(language: str, settings: CommunitySettings) -> list[Line]:
     return lines
 
 
-async def schedule(core: Core, actor: Actor, args: list[str]) -> Message:
+async def schedule(ctx: Context, args: list[str]) -> Message:
     """``/entraide schedule [prompts|digest] [#channel] [day] [HH:MM] [zone]`` or ``… off``.
 
     With no arguments, lists the schedules. Missing parts take the defaults:
     the current channel, Monday 09:30 for prompts (Friday 16:00 for the digest),
     the community's zone.
     """
-    async with core.store.transaction() as tx:
-        settings = await core.settings(tx, actor.community_id)
-        language = core.private_language(settings, actor)
-        if not args:
-            return private(*await _schedule_lines(tx, language, actor.community_id))
-        require_organiser(core, actor)
-        kind = {
-            "prompts": ScheduleKind.PROMPT,
-            "prompt": ScheduleKind.PROMPT,
-            "digest": ScheduleKind.DIGEST,
-        }.get(args[0].lower())
-        if kind is None:
-            raise UserError("error.bad_schedule_kind")
-        rest = args[1:]
-        channel_id = (
-            parse_channel(rest.pop(0)) if rest and rest[0].startswith(("#", "<#")) else None
-        )
-        if channel_id is None:
-            raise UserError("error.schedule_needs_channel")
-        if rest and rest[0].lower() in ("off", "stop", "arrêt", "arret"):
-            _no_more_words(rest[1:])
-            removed = await tx.remove_schedule(actor.community_id, kind, channel_id)
-            return private(
-                spans(
-                    language,
-                    "schedule.removed" if removed else "schedule.none_to_remove",
-                    channel=channel(channel_id),
-                )
+    tx, language = ctx.tx, ctx.language
+    if not args:
+        return private(*await _schedule_lines(tx, language, ctx.community_id))
+    ctx.require_organiser()
+    kind = {
+        "prompts": ScheduleKind.PROMPT,
+        "prompt": ScheduleKind.PROMPT,
+        "digest": ScheduleKind.DIGEST,
+    }.get(args[0].lower())
+    if kind is None:
+        raise UserError("error.bad_schedule_kind")
+    rest = args[1:]
+    channel_id = parse_channel(rest.pop(0)) if rest and rest[0].startswith(("#", "<#")) else None
+    if channel_id is None:
+        raise UserError("error.schedule_needs_channel")
+    if rest and rest[0].lower() in ("off", "stop", "arrêt", "arret"):
+        _no_more_words(rest[1:])
+        removed = await tx.practice.remove_schedule(ctx.community_id, kind, channel_id)
+        return private(
+            spans(
+                language,
+                "schedule.removed" if removed else "schedule.none_to_remove",
+                channel=channel(channel_id),
             )
-        default_day, default_time = (0, "09:30") if kind is ScheduleKind.PROMPT else (4, "16:00")
-        weekday = parse_weekday(rest.pop(0)) if rest else default_day
-        local_time = parse_time(rest.pop(0)) if rest else default_time
-        timezone = rest.pop(0) if rest else settings.timezone
-        _no_more_words(rest)
-        zone(timezone)
-        await tx.set_schedule(
-            actor.community_id, kind, channel_id, weekday, local_time, timezone, core.clock.now()
         )
+    default_day, default_time = (0, "09:30") if kind is ScheduleKind.PROMPT else (4, "16:00")
+    weekday = parse_weekday(rest.pop(0)) if rest else default_day
+    local_time = parse_time(rest.pop(0)) if rest else default_time
+    timezone = rest.pop(0) if rest else ctx.settings.timezone
+    _no_more_words(rest)
+    zone(timezone)
+    await tx.practice.set_schedule(
+        ctx.community_id, kind, channel_id, weekday, local_time, timezone, ctx.now
+    )
     return private(
         spans(
             language,
@@ -183,7 +165,7 @@ def _no_more_words(rest: list[str]) -> None:
 
 
 async def _schedule_lines(tx: Transaction, language: str, community_id: str) -> list[Line]:
-    found = await tx.schedules(community_id)
+    found = await tx.practice.schedules(community_id)
     if not found:
         return [spans(language, "schedule.none")]
     return [
@@ -199,25 +181,23 @@ async def _schedule_lines(tx: Transaction, language: str, community_id: str) -> 
     ]
 
 
-async def topics(core: Core, actor: Actor, args: list[str]) -> Message:
+async def topics(ctx: Context, args: list[str]) -> Message:
     """``/entraide topics [add|remove] tag …``: what a member wants to be told about."""
-    async with core.store.transaction() as tx:
-        settings = await core.settings(tx, actor.community_id)
-        language = core.private_language(settings, actor)
-        action = args[0].lower() if args else "list"
-        if action in ("add", "ajouter", "remove", "retirer"):
-            chosen = clean_tags(args[1:])
-            if not chosen:
-                raise UserError("error.no_topics")
-            if action in ("add", "ajouter"):
-                await tx.add_topics(actor.community_id, actor.member_id, chosen)
-            else:
-                await tx.remove_topics(actor.community_id, actor.member_id, chosen)
-        elif action not in ("list", "liste"):
-            raise UserError("error.bad_topics_command")
-        current = await tx.topics(actor.community_id, actor.member_id)
+    communities, member = ctx.tx.communities, ctx.actor.member_id
+    action = args[0].lower() if args else "list"
+    if action in ("add", "ajouter", "remove", "retirer"):
+        chosen = clean_tags(args[1:])
+        if not chosen:
+            raise UserError("error.no_topics")
+        if action in ("add", "ajouter"):
+            await communities.add_topics(ctx.community_id, member, chosen)
+        else:
+            await communities.remove_topics(ctx.community_id, member, chosen)
+    elif action not in ("list", "liste"):
+        raise UserError("error.bad_topics_command")
+    current = await communities.topics(ctx.community_id, member)
     if not current:
-        return private(spans(language, "topics.none"))
+        return private(spans(ctx.language, "topics.none"))
     return private(
-        spans(language, "topics.current", topics=" ".join(f"#{topic}" for topic in current))
+        spans(ctx.language, "topics.current", topics=" ".join(f"#{topic}" for topic in current))
     )

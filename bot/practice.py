@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from bot.commands import Actor
+from bot.context import Context
 from bot.core import Core
 from bot.domain import CommunitySettings, Prompt
 from bot.i18n import spans, t
@@ -22,7 +22,7 @@ CUSTOM_THEME = "community"
 async def _own_prompts(tx: Transaction, community_id: str) -> list[Prompt]:
     return [
         Prompt(prompt_id, theme, {language: text})
-        for prompt_id, theme, language, text in await tx.custom_prompts(community_id)
+        for prompt_id, theme, language, text in await tx.practice.custom_prompts(community_id)
     ]
 
 
@@ -38,7 +38,7 @@ async def choose_prompt(
     core: Core, tx: Transaction, community_id: str, channel_id: str
 ) -> Prompt | None:
     """The next prompt for a channel: never one it had, until the library is exhausted."""
-    used = await tx.used_prompt_ids(community_id, channel_id)
+    used = await tx.practice.used_prompt_ids(community_id, channel_id)
     return core.library.next_prompt(used, extra=await _own_prompts(tx, community_id))
 
 
@@ -58,43 +58,34 @@ def prompt_message(core: Core, settings: CommunitySettings, prompt: Prompt) -> M
     )
 
 
-async def record_share(
-    core: Core, actor: Actor, occurrence_id: int, message_id: str, text: str
-) -> None:
-    async with core.store.transaction() as tx:
-        share = await tx.add_share(
-            actor.community_id,
-            occurrence_id,
-            actor.member_id,
-            clean_reply(text),
-            message_id,
-            core.clock.now(),
-        )
-        if share is None:
-            return
-        prompt = core.library.get(share.prompt_id or "")
-        title = " ".join(prompt.texts.values()) if prompt else ""
-        await tx.index(actor.community_id, Kind.SHARE, share.id, fold(title), fold(share.text))
+async def record_share(ctx: Context, occurrence_id: int, message_id: str, text: str) -> None:
+    """A reply in a prompt's thread is a practice share, findable with its prompt's words."""
+    share = await ctx.tx.practice.add_share(
+        ctx.community_id, occurrence_id, ctx.actor.member_id, clean_reply(text), message_id, ctx.now
+    )
+    if share is None:
+        return
+    prompt = ctx.core.library.get(share.prompt_id or "")
+    title = " ".join(prompt.texts.values()) if prompt else ""
+    await ctx.tx.search.index(ctx.community_id, Kind.SHARE, share.id, fold(title), fold(share.text))
 
 
-async def add_prompt(core: Core, actor: Actor, text: str) -> Message:
+async def add_prompt(ctx: Context, text: str) -> Message:
     """``/entraide prompt add <text>``: a prompt of the community's own, in its language."""
+    ctx.require_organiser()
     text = clean(text, field="prompt", limit=PROMPT_MAX)
     # A stable id from the text: adding the same prompt twice is refused by the unique key.
     prompt_id = "own-" + hashlib.sha1(fold(text).encode()).hexdigest()[:10]
-    async with core.store.transaction() as tx:
-        settings = await core.settings(tx, actor.community_id)
-        existing = {row[0] for row in await tx.custom_prompts(actor.community_id)}
-        language = core.private_language(settings, actor)
-        if prompt_id in existing:
-            return private(spans(language, "prompt.already_added"))
-        await tx.add_custom_prompt(
-            actor.community_id,
-            prompt_id,
-            CUSTOM_THEME,
-            settings.language,
-            text,
-            actor.member_id,
-            core.clock.now(),
-        )
-    return private(spans(language, "prompt.added"))
+    existing = {row[0] for row in await ctx.tx.practice.custom_prompts(ctx.community_id)}
+    if prompt_id in existing:
+        return private(spans(ctx.language, "prompt.already_added"))
+    await ctx.tx.practice.add_custom_prompt(
+        ctx.community_id,
+        prompt_id,
+        CUSTOM_THEME,
+        ctx.settings.language,
+        text,
+        ctx.actor.member_id,
+        ctx.now,
+    )
+    return private(spans(ctx.language, "prompt.added"))

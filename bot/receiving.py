@@ -64,6 +64,6 @@ class Receiver:
         async with self.core.store.transaction(priority=True) as tx:
             for community_id in {arrival.community_id for arrival in batch}:
                 await self.core.settings(tx, community_id)  # a new community is created
-            return await tx.receive_events(
+            return await tx.events.receive(
                 [(a.community_id, a.event_key, a.platform, a.payload) for a in batch], now
             )

@@ -38,13 +38,13 @@ def reminder_due_at(question: Question, settings: CommunitySettings) -> datetime
 async def due_reminders(core: Core, tx: Transaction, now: datetime) -> list[DueReminder]:
     """Which questions are due for a reminder at ``now``, and who is told privately."""
     due = []
-    for question in await tx.unanswered_questions(now, core.max_reminders):
+    for question in await tx.questions.unanswered(now, core.max_reminders):
         settings = await core.settings(tx, question.community_id)
         due_at = reminder_due_at(question, settings)
         if due_at > now:
             continue
-        recipients = await tx.members_with_topics(question.community_id, question.tags)
-        me_too = await tx.count_marks(question.community_id, question.message_id, MarkKind.ME_TOO)
+        recipients = await tx.communities.members_with_topics(question.community_id, question.tags)
+        me_too = await tx.marks.count(question.community_id, question.message_id, MarkKind.ME_TOO)
         due.append(
             DueReminder(
                 question,
@@ -77,7 +77,7 @@ async def queue_reminder(core: Core, reminder: DueReminder, now: datetime) -> in
     members told: exactly one instance records a round, and so queues it."""
     question = reminder.question
     async with core.store.transaction() as tx:
-        if not await tx.add_reminder(question, reminder.round, now):
+        if not await tx.questions.add_reminder(question, reminder.round, now):
             return 0
         settings = await core.settings(tx, question.community_id)
         message = reminder_message(settings.language, reminder, now)

@@ -6,7 +6,8 @@ import logging
 import re
 
 from bot import delivery
-from bot.commands import Actor, ReactionAdded
+from bot.commands import ReactionAdded
+from bot.context import Context
 from bot.core import Core
 from bot.delivery import RESOURCE, Subject
 from bot.domain import Delivery, MarkKind, Resource
@@ -23,14 +24,13 @@ log = logging.getLogger(__name__)
 LIST_LIMIT = 10
 
 
-async def share(core: Core, actor: Actor, text: str) -> Message:
-    """``/share <url> [#tag …] [note]``."""
-    url, _, rest = (text or "").strip().partition(" ")
-    note, tags = split_tags(rest, leading=True)
-    note = " ".join(note.split())  # a note is shown on one line
-    return await save(
-        core, actor, url, tags, note, shared_by=actor.member_id, source_message_id=None
-    )
+async def share(
+    ctx: Context, url: str, tags: str | tuple[str, ...] = (), note: str = ""
+) -> Message:
+    """``/share <url> [#tag …] [note]``, or its typed options."""
+    tags = clean_tags((tags,) if isinstance(tags, str) else tags)
+    note = " ".join((note or "").split())  # a note is shown on one line
+    return await save(ctx, url, tags, note, shared_by=ctx.actor.member_id, source_message_id=None)
 
 
 async def read_bookmarked(core: Core, reaction: ReactionAdded) -> FetchedMessage | None:
@@ -48,19 +48,18 @@ async def read_bookmarked(core: Core, reaction: ReactionAdded) -> FetchedMessage
         return None
 
 
-async def bookmark(core: Core, actor: Actor, message: FetchedMessage | None) -> Message | None:
+async def bookmark(ctx: Context, message: FetchedMessage | None) -> Message | None:
     """The bookmark emoji on any message with a link saves it, credited to the message's author."""
     url = first_url(message.text) if message else None
-    if message is None or url is None or message.author_id == actor.member_id:
+    if message is None or url is None or message.author_id == ctx.actor.member_id:
         return None
     return await save(
-        core, actor, url, (), "", shared_by=message.author_id, source_message_id=message.message_id
+        ctx, url, (), "", shared_by=message.author_id, source_message_id=message.message_id
     )
 
 
 async def save(
-    core: Core,
-    actor: Actor,
+    ctx: Context,
     raw_url: str,
     tags: tuple[str, ...],
     note: str,
@@ -70,35 +69,32 @@ async def save(
     url = normalise_url(raw_url)
     tags = clean_tags(tags)
     note = clean(note, field="note", limit=NOTE_MAX, required=False)
-    now = core.clock.now()
-    async with core.store.transaction() as tx:
-        settings = await core.settings(tx, actor.community_id)
-        language = core.private_language(settings, actor)
-        resource = await tx.add_resource(actor.community_id, url, shared_by, source_message_id, now)
-        is_new = resource is not None
-        if is_new and settings.resources_channel:
-            # Announced in the resources channel; reactions on that post are upvotes.
-            await delivery.post(
-                core,
-                tx,
-                actor.community_id,
-                settings.resources_channel,
-                f"resource:{resource.id}",
-                subject=RESOURCE,
-                subject_id=resource.id,
-            )
-        resource = resource or await tx.resource_by_url(actor.community_id, url)
-        _check_room(resource, tags, note)
-        new_tags, new_note = await tx.add_resource_details(
-            resource, tags, note, actor.member_id, now
+    tx, community_id = ctx.tx, ctx.community_id
+    resource = await tx.resources.add(community_id, url, shared_by, source_message_id, ctx.now)
+    is_new = resource is not None
+    if is_new and ctx.settings.resources_channel:
+        # Announced in the resources channel; reactions on that post are upvotes.
+        await delivery.post(
+            ctx.core,
+            tx,
+            community_id,
+            ctx.settings.resources_channel,
+            f"resource:{resource.id}",
+            subject=RESOURCE,
+            subject_id=resource.id,
         )
-        resource = await tx.resource(actor.community_id, resource.id)
-        await index_resource(tx, resource)
-        names = await tx.member_names(actor.community_id, [resource.shared_by or ""])
+    resource = resource or await tx.resources.by_url(community_id, url)
+    _check_room(resource, tags, note)
+    new_tags, new_note = await tx.resources.add_details(
+        resource, tags, note, ctx.actor.member_id, ctx.now
+    )
+    resource = await tx.resources.get(community_id, resource.id)
+    await index_resource(tx, resource)
     if is_new:
         return private(
-            spans(language, "share.saved", url=resource_link(resource), number=resource.id)
+            spans(ctx.language, "share.saved", url=resource_link(resource), number=resource.id)
         )
+    names = await tx.communities.member_names(community_id, [resource.shared_by or ""])
     first = (
         mention(resource.shared_by, names.get(resource.shared_by, ""))
         if resource.shared_by
@@ -106,7 +102,7 @@ async def save(
     )
     lines: list[Line] = [
         spans(
-            language,
+            ctx.language,
             "share.duplicate",
             url=resource_link(resource),
             who=first,
@@ -115,10 +111,10 @@ async def save(
     ]
     if new_tags:
         lines.append(
-            spans(language, "share.tags_added", tags=" ".join(f"#{tag}" for tag in new_tags))
+            spans(ctx.language, "share.tags_added", tags=" ".join(f"#{tag}" for tag in new_tags))
         )
     if new_note:
-        lines.append(spans(language, "share.note_added"))
+        lines.append(spans(ctx.language, "share.note_added"))
     return private(*lines)
 
 
@@ -132,7 +128,7 @@ def _check_room(resource: Resource, tags: tuple[str, ...], note: str) -> None:
 
 async def index_resource(tx: Transaction, resource: Resource) -> None:
     url_words = re.sub(r"[^\w]+", " ", display_url(resource.url).split("://", 1)[-1])
-    await tx.index(
+    await tx.search.index(
         resource.community_id,
         Kind.RESOURCE,
         resource.id,
@@ -161,57 +157,55 @@ def resource_card(language: str, resource: Resource, sharer_name: str) -> Messag
 
 
 async def _render_resource(core: Core, tx: Transaction, queued: Delivery) -> Message | None:
-    resource = await tx.resource(queued.community_id, queued.subject_id or 0)
+    resource = await tx.resources.get(queued.community_id, queued.subject_id or 0)
     if resource is None:
         return None
     settings = await core.settings(tx, queued.community_id)
-    names = await tx.member_names(queued.community_id, [resource.shared_by or ""])
+    names = await tx.communities.member_names(queued.community_id, [resource.shared_by or ""])
     return resource_card(settings.language, resource, names.get(resource.shared_by or "", ""))
 
 
 RESOURCE_CARD = Subject(render=_render_resource)
 
 
-async def upvote(core: Core, actor: Actor, resource: Resource, added: bool) -> None:
-    if actor.member_id == resource.shared_by or resource.post_message_id is None:
+async def upvote(ctx: Context, resource: Resource, added: bool) -> None:
+    """Any reaction on a resource's post is an upvote, but its sharer's own."""
+    if ctx.actor.member_id == resource.shared_by or resource.post_message_id is None:
         return
-    async with core.store.transaction() as tx:
-        await tx.set_mark(
-            actor.community_id,
-            resource.post_message_id,
-            actor.member_id,
-            MarkKind.UPVOTE,
-            added,
-            core.clock.now(),
-        )
+    await ctx.tx.marks.set(
+        ctx.community_id,
+        resource.post_message_id,
+        ctx.actor.member_id,
+        MarkKind.UPVOTE,
+        added,
+        ctx.now,
+    )
 
 
-async def list_resources(core: Core, actor: Actor, text: str) -> Message:
+async def list_resources(ctx: Context, query: str = "") -> Message:
     """``/resources [words] [#tag]``: best matches first, or the latest when nothing is asked."""
-    words_text, tags = split_tags(text or "", leading=True)
+    words_text, tags = split_tags(query or "", leading=True)
     if len(tags) > 1:
         raise UserError("error.one_tag_only")
     tag = tags[0] if tags else None
-    query = parse_query(words_text)
-    async with core.store.transaction() as tx:
-        settings = await core.settings(tx, actor.community_id)
-        if query.empty and tag is None:
-            found = (await tx.all_resources(actor.community_id))[-LIST_LIMIT:][::-1]
-        else:
-            hits = await tx.search(
-                actor.community_id, query, [Kind.RESOURCE], tag=tag, limit=LIST_LIMIT
-            )
-            by_id = await tx.resources_by_ids(actor.community_id, [h.ref_id for h in hits])
-            found = [by_id[h.ref_id] for h in hits if h.ref_id in by_id]
-        names = await tx.member_names(
-            actor.community_id, [r.shared_by for r in found if r.shared_by]
+    parsed = parse_query(words_text)
+    tx, community_id = ctx.tx, ctx.community_id
+    if parsed.empty and tag is None:
+        found = (await tx.resources.all(community_id))[-LIST_LIMIT:][::-1]
+    else:
+        hits = await tx.search.find(
+            community_id, parsed, [Kind.RESOURCE], tag=tag, limit=LIST_LIMIT
         )
-    language = core.private_language(settings, actor)
+        by_id = await tx.resources.by_ids(community_id, [h.ref_id for h in hits])
+        found = [by_id[h.ref_id] for h in hits if h.ref_id in by_id]
     if not found:
-        return private(spans(language, "resources.none"))
-    lines: list[Line] = [spans(language, "resources.found", count=len(found))]
+        return private(spans(ctx.language, "resources.none"))
+    names = await tx.communities.member_names(
+        community_id, [r.shared_by for r in found if r.shared_by]
+    )
+    lines: list[Line] = [spans(ctx.language, "resources.found", count=len(found))]
     for resource in found:
-        lines.append(resource_line(language, resource, names))
+        lines.append(resource_line(ctx.language, resource, names))
     return private(*lines)
 
 

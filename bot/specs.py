@@ -1,13 +1,25 @@
-"""One spec per slash command: the Slack manifest and the Discord command tree are both built from these.
+"""One spec per slash command: the Slack manifest and the Discord command tree are both built
+from these, and the core runs each command's handler with the spec's options.
 
 Names and descriptions exist in English and French; ``usage`` is the free text a
-platform passes as the command's text (Slack) or that a Discord adapter rebuilds
-from its options.
+platform passes as the command's text (Slack, the console), which is parsed once into
+the options a platform with typed options (Discord) gives as they are. Buttons name
+their handler here too.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+from bot import knowledge, organisers, practice, privacy, resources, stats
+from bot.context import Context
+from bot.errors import UserError
+from bot.i18n import spans
+from bot.questions import answers, asking, card, lifecycle
+from bot.replies import Message, private
+from bot.text import split_ask, split_tags
 
 
 @dataclass(frozen=True)
@@ -21,10 +33,67 @@ class Parameter:
 
 @dataclass(frozen=True)
 class CommandSpec:
+    """A command: its texts, its typed options, how its free text becomes those options, and
+    what runs it (``await spec.handler(ctx, **options)``)."""
+
     name: str
     description: dict[str, str]
     usage: dict[str, str]
-    parameters: tuple[Parameter, ...] = ()
+    parameters: tuple[Parameter, ...]
+    parse: Callable[[str], dict[str, object]]
+    handler: Callable[..., Awaitable[Message]]
+
+
+# -- how each command's text becomes its options, and what runs it ------------------------------------------------------------
+# The text a platform gives (Slack's, the console's) is parsed once into the spec's options;
+# a platform with typed options (Discord) gives them as they are. Both reach the same handler.
+
+
+def _parse_ask(text: str) -> dict[str, object]:
+    title, details, tags, anonymous = split_ask(text)
+    return {"question": title, "details": details, "tags": tags, "anonymous": anonymous}
+
+
+def _parse_share(text: str) -> dict[str, object]:
+    url, _, rest = (text or "").strip().partition(" ")
+    note, tags = split_tags(rest, leading=True)
+    return {"url": url, "tags": tags, "note": note}
+
+
+def _parse_query(text: str) -> dict[str, object]:
+    return {"query": text or ""}
+
+
+def _parse_entraide(text: str) -> dict[str, object]:
+    return {"command": text or ""}
+
+
+async def _entraide(ctx: Context, command: str = "") -> Message:
+    """``/entraide <subcommand> …``: each subcommand's handler takes the text after it."""
+    name, *rest = command.strip().split(None, 1) or ["help"]
+    subcommand = SUBCOMMANDS.get(name.lower())
+    if subcommand is None:
+        return private(spans(ctx.language, "help.entraide"))
+    return await subcommand(ctx, rest[0] if rest else "")
+
+
+async def _prompt(ctx: Context, rest: str) -> Message:
+    """``/entraide prompt add <text>``: the prompt's text as typed."""
+    verb, *text = rest.strip().split(None, 1) or [""]
+    if verb.lower() not in ("add", "ajouter"):
+        return private(spans(ctx.language, "help.entraide"))
+    return await practice.add_prompt(ctx, text[0] if text else "")
+
+
+SUBCOMMANDS: dict[str, Callable[[Context, str], Awaitable[Message]]] = {
+    "config": lambda ctx, rest: organisers.configure(ctx, rest.split()),
+    "schedule": lambda ctx, rest: organisers.schedule(ctx, rest.split()),
+    "topics": lambda ctx, rest: organisers.topics(ctx, rest.split()),
+    "stats": lambda ctx, rest: stats.stats(ctx),
+    "prompt": _prompt,
+    "forget-me": lambda ctx, rest: privacy.ask_confirmation(ctx),
+    "oubliez-moi": lambda ctx, rest: privacy.ask_confirmation(ctx),
+}
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
@@ -56,6 +125,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 kind=bool,
             ),
         ),
+        _parse_ask,
+        asking.ask,
     ),
     CommandSpec(
         "share",
@@ -80,6 +151,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 "note", {"en": "Why it is worth reading", "fr": "Pourquoi le lire"}, max_length=500
             ),
         ),
+        _parse_share,
+        resources.share,
     ),
     CommandSpec(
         "resources",
@@ -95,6 +168,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 max_length=200,
             ),
         ),
+        _parse_query,
+        resources.list_resources,
     ),
     CommandSpec(
         "search",
@@ -111,6 +186,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 max_length=200,
             ),
         ),
+        _parse_query,
+        knowledge.search,
     ),
     CommandSpec(
         "entraide",
@@ -132,9 +209,42 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 max_length=600,
             ),
         ),
+        _parse_entraide,
+        _entraide,
     ),
 )
 
 
 def spec(name: str) -> CommandSpec:
     return next(command for command in COMMANDS if command.name == name)
+
+
+# -- what each button does -------------------------------------------------------------
+
+_ID = re.compile(r"[1-9][0-9]{0,9}")
+ID_MAX = 2**31 - 1  # the databases' integer ids
+
+
+def _bot_id(value: str) -> int:
+    """Buttons carry the ids the bot gave them; anything else (forged, huge) names nothing."""
+    if not _ID.fullmatch(value) or int(value) > ID_MAX:
+        raise UserError("error.unknown_button")
+    return int(value)
+
+
+BUTTONS: dict[str, tuple[Callable[[str], object], Callable[..., Awaitable[Message]]]] = {
+    card.CLOSE: (_bot_id, lifecycle.close),
+    card.REOPEN: (_bot_id, lifecycle.reopen),
+    asking.POST_DRAFT: (_bot_id, asking.post_draft),
+    asking.WITHDRAW_DRAFT: (_bot_id, asking.withdraw_draft),
+    answers.ACCEPT: (_bot_id, answers.accept_by_button),
+    privacy.CONFIRM: (str, privacy.forget),
+}
+
+
+async def press(ctx: Context, action: str, value: str) -> Message:
+    """A button: its action names the handler, its value what it acts on."""
+    if action not in BUTTONS:
+        raise UserError("error.unknown_button")
+    parse, run = BUTTONS[action]
+    return await run(ctx, parse(value))

@@ -6,11 +6,13 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.context import Context
 from bot.domain import PracticeShare, Question, Resource
-from bot.help import excerpt
 from bot.i18n import spans, t
 from bot.ports import Transaction
 from bot.replies import Line, Message, Span, bold, italic, link, mention, plain
+from bot.schedule import zone
+from bot.text import excerpt
 from bot.urls import display_url
 
 ACTIVE_DAYS = 30
@@ -42,13 +44,13 @@ class Digest:
 async def weekly_digest(tx: Transaction, community_id: str, end: datetime, days: int = 7) -> Digest:
     """What happened in the ``days`` before ``end``."""
     start = end - timedelta(days=days)
-    asked = await tx.questions_between(community_id, start, end)
-    resolved = await tx.resolved_between(community_id, start, end)
-    credits = await tx.credits(community_id, since=start)
+    asked = await tx.questions.asked_between(community_id, start, end)
+    resolved = await tx.questions.resolved_between(community_id, start, end)
+    credits = await tx.reports.credits(community_id, since=start)
     helper_ids = [m for m, c in credits.items() if c["helpful"] or c["accepted"]]
-    resources = await tx.resources_between(community_id, start, end)
-    shares = await tx.shares_between(community_id, start, end)
-    names = await tx.member_names(
+    resources = await tx.resources.between(community_id, start, end)
+    shares = await tx.practice.shares_between(community_id, start, end)
+    names = await tx.communities.member_names(
         community_id,
         [
             *helper_ids,
@@ -87,8 +89,8 @@ class Health:
 async def community_health(
     tx: Transaction, community_id: str, month_start: datetime, now: datetime
 ) -> Health:
-    asked = await tx.questions_between(community_id, month_start, now + timedelta(seconds=1))
-    credits = await tx.credits(community_id, since=month_start)
+    asked = await tx.questions.asked_between(community_id, month_start, now + timedelta(seconds=1))
+    credits = await tx.reports.credits(community_id, since=month_start)
     scored = sorted(
         (
             (m, c["helpful"] + c["accepted"])
@@ -103,8 +105,10 @@ async def community_health(
         answered=sum(1 for q in asked if q.first_answer_at is not None),
         median_first_answer=median_first_answer(asked),
         top_helpers=tuple(scored),
-        active_members=await tx.active_members(community_id, now - timedelta(days=ACTIVE_DAYS)),
-        names=await tx.member_names(community_id, [m for m, _ in scored]),
+        active_members=await tx.reports.active_members(
+            community_id, now - timedelta(days=ACTIVE_DAYS)
+        ),
+        names=await tx.communities.member_names(community_id, [m for m, _ in scored]),
     )
 
 
@@ -172,3 +176,11 @@ def health_message(language: str, health: Health) -> Message:
             for rank, (member_id, score) in enumerate(health.top_helpers, start=1)
         ]
     return Message(title=(bold(t(language, "stats.title")),), lines=tuple(lines), private=True)
+
+
+async def stats(ctx: Context) -> Message:
+    """``/entraide stats``: this month, in the community's time zone."""
+    local = ctx.now.astimezone(zone(ctx.settings.timezone))
+    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    health = await community_health(ctx.tx, ctx.community_id, month_start, ctx.now)
+    return health_message(ctx.language, health)

@@ -207,3 +207,9 @@ def fold(text: str) -> str:
     """Lower-case and strip accents: what search indexes and compares."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def excerpt(text: str, limit: int = 280) -> str:
+    """A member's text on one line, cut with an ellipsis past ``limit`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -24,7 +24,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot import help, privacy
+from bot import privacy
 from bot.commands import (
     AcceptAnswer,
     Ask,
@@ -36,6 +36,9 @@ from bot.commands import (
 )
 from bot.export import community_knowledge
 from bot.i18n import LANGUAGES, catalogue
+from bot.questions.answers import ACCEPT
+from bot.questions.asking import POST_DRAFT, WITHDRAW_DRAFT
+from bot.questions.card import CLOSE, REOPEN
 from bot.replies import Message
 from tests.conftest import START, Community, make_community
 
@@ -151,7 +154,7 @@ class World:
         community = self.community
         async with community.store.transaction() as tx:
             knowledge = await community_knowledge(tx, community.id)
-            topics = [await tx.topics(community.id, name) for name in MEMBERS]
+            topics = [await tx.communities.topics(community.id, name) for name in MEMBERS]
         config = await community.command("olga", "entraide", "config")
         schedules = await community.command("olga", "entraide", "schedule")
         return knowledge, topics, config.plain_text(), schedules.plain_text()
@@ -266,11 +269,11 @@ async def test_any_text_in_a_reply(world, where, text, who):
     action=st.one_of(
         st.sampled_from(
             [
-                help.CLOSE,
-                help.REOPEN,
-                help.POST_DRAFT,
-                help.WITHDRAW_DRAFT,
-                help.ACCEPT,
+                CLOSE,
+                REOPEN,
+                POST_DRAFT,
+                WITHDRAW_DRAFT,
+                ACCEPT,
                 privacy.CONFIRM,
             ]
         ),
@@ -280,8 +283,8 @@ async def test_any_text_in_a_reply(world, where, text, who):
     who=member,
     is_organiser=organiser,
 )
-@example(action=help.CLOSE, value="99999999999999999999999", who="alice", is_organiser=False)
-@example(action=help.ACCEPT, value="2147483648", who="alice", is_organiser=False)
+@example(action=CLOSE, value="99999999999999999999999", who="alice", is_organiser=False)
+@example(action=ACCEPT, value="2147483648", who="alice", is_organiser=False)
 @example(action=privacy.CONFIRM, value="\x00", who="alice", is_organiser=False)
 async def test_any_button_value(world, action, value, who, is_organiser):
     await world.handle_checked(

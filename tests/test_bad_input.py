@@ -9,7 +9,7 @@ from bot.replies import Style
 
 async def stored_questions(community):
     async with community.store.transaction() as tx:
-        return await tx.all_questions(community.id)
+        return await tx.questions.all(community.id)
 
 
 @pytest.mark.parametrize(
@@ -76,7 +76,7 @@ async def test_a_note_with_a_mass_mention_stores_no_resource(community):
     reply = await community.command("alice", "share", "https://example.com/x Look @channel")
     assert "mentions everyone" in reply.plain_text()
     async with community.store.transaction() as tx:
-        assert await tx.all_resources(community.id) == []
+        assert await tx.resources.all(community.id) == []
 
 
 async def test_mass_mentions_in_recorded_replies_are_shown_as_plain_text_never_as_mentions(
@@ -210,5 +210,5 @@ async def test_characters_a_database_cannot_hold_are_removed_from_recorded_repli
     card = await community.ask("alice", "How to start?")
     await community.reply("bob", card, "With\x00 a story\ud800")
     async with community.store.transaction() as tx:
-        [answer] = await tx.answers(community.id, 1)
+        [answer] = await tx.questions.answers(community.id, 1)
     assert answer.text == "With a story"

@@ -33,7 +33,7 @@ async def queue_question(community, title: str = "Question?", member: str = "ali
 
 async def card_of(community, number: int = 1) -> str | None:
     async with community.store.transaction() as tx:
-        return (await tx.question(community.id, number)).message_id
+        return (await tx.questions.get(community.id, number)).message_id
 
 
 async def statuses(community) -> list[DeliveryStatus]:
@@ -282,7 +282,7 @@ async def test_card_edits_follow_the_card_and_show_the_latest_state(community):
 async def test_an_undone_acceptance_stays_undone_when_the_reaction_is_read_back(
     community, reopen_by
 ):
-    from bot.help import REOPEN
+    from bot.questions.card import REOPEN
 
     card = await community.ask("alice", "Question?")
     first = await community.reply("bob", card, "Try polls")
@@ -294,11 +294,11 @@ async def test_an_undone_acceptance_stays_undone_when_the_reaction_is_read_back(
     else:
         await community.react("alice", second, "white_check_mark")
     async with community.store.transaction() as tx:
-        before = await tx.question(community.id, 1)
+        before = await tx.questions.get(community.id, 1)
     # A restart reads the asker's reaction on the first answer back (no event key).
     await community.react("alice", first, "white_check_mark")
     async with community.store.transaction() as tx:
-        after = await tx.question(community.id, 1)
+        after = await tx.questions.get(community.id, 1)
     assert after.status == before.status and after.accepted_answer_id == before.accepted_answer_id
     if reopen_by == "asker":
         assert len([p for p in community.chat.posts if p.thread_id == card]) == len(notes)
@@ -306,7 +306,7 @@ async def test_an_undone_acceptance_stays_undone_when_the_reaction_is_read_back(
         await community.react("alice", first, "white_check_mark", added=False)
         await community.react("alice", first, "white_check_mark")
         async with community.store.transaction() as tx:
-            assert (await tx.question(community.id, 1)).accepted_answer_id is not None
+            assert (await tx.questions.get(community.id, 1)).accepted_answer_id is not None
 
 
 @pytest.mark.parametrize("command", ["ask", "answer"])
@@ -316,40 +316,40 @@ async def test_a_crash_between_an_events_claim_and_its_effect_leaves_both_undone
     """The claim and the effect are one unit of work: the platform's redelivery of an event
     whose handling crashed is handled in full, once."""
     from bot.commands import MessagePosted
-    from storage.store import Transaction
+    from storage.repositories.questions import Questions
 
     card = await community.ask("bob", "Where do I start?")
     if command == "ask":
         event = SlashCommand(
             community.actor("alice"), "general", "ask", "Question?", event_key="E1"
         )
-        method = "add_question"
+        method = "add"
     else:
         event = MessagePosted(
             community.actor("carol"), "help", "m-reply", "Try this", thread_id=card, event_key="E1"
         )
         method = "add_answer"
-    real = getattr(Transaction, method)
+    real = getattr(Questions, method)
 
     async def crash(*args, **kwargs):
         await real(*args, **kwargs)
         raise RuntimeError("the process died here")
 
-    monkeypatch.setattr(Transaction, method, crash)
+    monkeypatch.setattr(Questions, method, crash)
     with pytest.raises(RuntimeError):
         await community.entraide.handle(event)
-    monkeypatch.setattr(Transaction, method, real)
+    monkeypatch.setattr(Questions, method, real)
     await community.entraide.handle(event)  # the platform delivers it again
     await community.entraide.handle(event)  # and once more: a duplicate now
     async with community.store.transaction() as tx:
         if command == "ask":
-            assert [q.title for q in await tx.all_questions(community.id)] == [
+            assert [q.title for q in await tx.questions.all(community.id)] == [
                 "Where do I start?",
                 "Question?",
             ]
             assert len(community.chat.posts_in("help")) == 2
         else:
-            assert [a.text for a in await tx.answers(community.id, 1)] == ["Try this"]
+            assert [a.text for a in await tx.questions.answers(community.id, 1)] == ["Try this"]
 
 
 def test_a_message_kept_for_delivery_comes_back_as_it_was():

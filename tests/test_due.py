@@ -93,7 +93,7 @@ async def test_replies_in_the_prompts_thread_are_practice_shares_and_searchable(
         "bob", prompt, "I tried a silent brainstorm on a wall", channel="practice"
     )
     async with community.store.transaction() as tx:
-        [share] = await tx.all_shares(community.id)
+        [share] = await tx.practice.all_shares(community.id)
     assert share.author_id == "bob" and "silent brainstorm" in share.text
     assert (
         "silent brainstorm"
@@ -234,7 +234,7 @@ async def test_a_question_asked_while_the_platform_is_down_is_posted_once_it_is_
     [card] = community.chat.posts_in("help")
     assert "Anyone there?" in card.text
     async with community.store.transaction() as tx:
-        assert (await tx.question(community.id, 1)).message_id == card.message_id
+        assert (await tx.questions.get(community.id, 1)).message_id == card.message_id
     [_, (asker, told)] = community.chat.private
     assert asker == "alice" and "Q1 is now posted in help" in told.plain_text()
 
@@ -287,6 +287,6 @@ async def test_a_reply_to_the_weekly_digest_is_no_practice_share(community):
     [digest] = community.chat.posts_in("general")
     await community.reply("erin", digest.message_id, "Great week, thanks all", channel="general")
     async with community.store.transaction() as tx:
-        assert await tx.all_shares(community.id) == []
+        assert await tx.practice.all_shares(community.id) == []
     found = await community.command("carol", "search", "great week")
     assert "Great week" not in found.plain_text()

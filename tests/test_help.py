@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from bot.domain import QuestionStatus
-from bot.help import ACCEPT, CLOSE, POST_DRAFT, REOPEN, WITHDRAW_DRAFT
+from bot.questions.answers import ACCEPT
+from bot.questions.asking import POST_DRAFT, WITHDRAW_DRAFT
+from bot.questions.card import CLOSE, REOPEN
 from bot.replies import Style
 
 
 async def question(community, number: int = 1):
     async with community.store.transaction() as tx:
-        return await tx.question(community.id, number)
+        return await tx.questions.get(community.id, number)
 
 
 async def answers(community, number: int = 1):
     async with community.store.transaction() as tx:
-        return await tx.answers(community.id, number)
+        return await tx.questions.answers(community.id, number)
 
 
 async def test_ask_posts_the_question_in_the_help_channel_and_tells_the_asker(community):
@@ -110,7 +112,7 @@ async def test_accepting_another_answer_moves_the_acceptance(community):
     await community.react("alice", second, "white_check_mark")
     assert (await question(community)).accepted_answer_id == 2
     async with community.store.transaction() as tx:
-        credits = await tx.credits(community.id)
+        credits = await tx.reports.credits(community.id)
     assert credits["carol"]["accepted"] == 1 and credits.get("bob", {}).get("accepted", 0) == 0
 
 

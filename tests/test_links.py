@@ -9,7 +9,7 @@ from bot.replies import Style
 
 async def all_resources(community):
     async with community.store.transaction() as tx:
-        return await tx.all_resources(community.id)
+        return await tx.resources.all(community.id)
 
 
 def links(reply) -> list[tuple[str, str]]:

@@ -22,7 +22,7 @@ async def test_settings_are_shown_to_anyone_and_changed_by_organisers_only(commu
     await community.command("olga", "entraide", "config help-channel <#C0123|entraide-help>")
     await community.command("olga", "entraide", "config helpful-emoji :+1::skin-tone-2:")
     async with community.store.transaction() as tx:
-        settings = await tx.community(
+        settings = await tx.communities.settings(
             CommunitySettings(community_id=community.id), community.clock.now()
         )
     assert (
@@ -93,14 +93,14 @@ async def test_forget_me_asks_first_then_erases_and_says_what_it_did(community):
     assert "Anonymised: 1 question(s)" in done and "1 answer(s)" in done and "1 note(s)" in done
 
     async with community.store.transaction() as tx:
-        bob_question = await tx.question(community.id, 1)
-        [bob_answer] = await tx.answers(community.id, 2)
-        [resource] = await tx.all_resources(community.id)
+        bob_question = await tx.questions.get(community.id, 1)
+        [bob_answer] = await tx.questions.answers(community.id, 2)
+        [resource] = await tx.resources.all(community.id)
         assert bob_question.asker_id is None and bob_question.anonymous
         assert bob_answer.author_id is None and "secret" not in bob_answer.text
         assert resource.shared_by is None and resource.notes == ()
-        assert "bob" not in await tx.credits(community.id)
-        assert await tx.topics(community.id, "bob") == []
+        assert "bob" not in await tx.reports.credits(community.id)
+        assert await tx.communities.topics(community.id, "bob") == []
     assert (
         "secret"
         not in (await community.command("carol", "search", "secret technique")).plain_text()

@@ -9,7 +9,7 @@ from tests.conftest import make_community
 
 async def all_resources(community):
     async with community.store.transaction() as tx:
-        return await tx.all_resources(community.id)
+        return await tx.resources.all(community.id)
 
 
 async def test_share_normalises_the_link_and_posts_it_in_the_resources_channel(db):

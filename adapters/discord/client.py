@@ -28,14 +28,13 @@ from discord.http import Route
 from adapters.discord import reconcile, translate
 from adapters.discord.chat import DiscordChat
 from adapters.discord.interactions import Interactions
+from adapters.discord.settings import DiscordSettings
 from adapters.discord.tree import build_tree
 from bot.commands import Command
 from bot.delivery.pacing import RateLimits
-from bot.ports import ChatError
+from bot.errors import ConfigError
+from bot.ports import ChatError, Handler
 from bot.replies import Message
-from bot.runtime.settings import ConfigError
-from bot.runtime.settings import Discord as DiscordSettings
-from bot.service import Entraide
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +120,7 @@ class DiscordAdapter:
 
     def __init__(
         self,
-        entraide: Entraide,
+        entraide: Handler,
         settings: DiscordSettings,
         *,
         request_timeout: float = 10.0,

@@ -20,9 +20,8 @@ from adapters.discord.chat import DiscordChat
 from adapters.discord.translate import ANONYMOUS, ASK_MODAL, DETAILS, QUESTION, TAGS
 from bot.commands import Command
 from bot.i18n import language_for, t
-from bot.ports import ChatError
+from bot.ports import ChatError, Handler
 from bot.replies import Message, plain
-from bot.service import Entraide
 from bot.specs import spec
 
 log = logging.getLogger(__name__)
@@ -33,7 +32,7 @@ LABEL_MAX = 45
 
 # The core has no message for its own failures; these two are the adapter's only words.
 class Interactions:
-    def __init__(self, entraide: Entraide, chat: DiscordChat) -> None:
+    def __init__(self, entraide: Handler, chat: DiscordChat) -> None:
         self.entraide = entraide
         self.chat = chat
 

@@ -18,16 +18,34 @@ or any other failure) is logged and skipped; the others are still read.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import discord
 
 from adapters.discord import emoji, translate
-from bot.ports import ChatError
-from bot.service import ReactionTarget
+from adapters.discord.chat import DiscordChat
+from bot.domain import ReactionTarget
+from bot.ports import ChatError, Handler
 
-if TYPE_CHECKING:
-    from adapters.discord.client import DiscordAdapter
+
+class Replaying(Protocol):
+    """What a reconciliation needs of the adapter (``DiscordAdapter``)."""
+
+    chat: DiscordChat
+    client: discord.Client
+
+    @property
+    def entraide(self) -> Handler: ...
+
+    @property
+    def accepting(self) -> bool: ...
+
+    async def member(self, guild_id: int | None, user_id: int) -> discord.Member | None: ...
+
+    async def replay(
+        self, event: discord.RawReactionActionEvent, member: discord.abc.User | None
+    ) -> bool: ...
+
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +57,7 @@ PAGE = 100  # Discord's largest page of reaction users
 class Reconciliation:
     """One server's reconciliation: where each message lives, who reacted, handed to the core."""
 
-    def __init__(self, adapter: DiscordAdapter, guild: discord.Guild) -> None:
+    def __init__(self, adapter: Replaying, guild: discord.Guild) -> None:
         self.adapter = adapter
         self.guild = guild
         self.community = translate.community_id(guild.id)

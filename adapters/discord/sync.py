@@ -12,8 +12,8 @@ import logging
 import discord
 
 from adapters.discord.client import intents, token_of, use_api_url
+from adapters.discord.settings import DiscordSettings
 from adapters.discord.tree import SpecTranslator, build_tree
-from bot.runtime.settings import Discord as DiscordSettings
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,6 @@ thread carries the question's message id as ``thread_id`` with no lookup.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import discord
@@ -68,39 +67,16 @@ def interaction_actor(interaction: discord.Interaction, guild: str | None = None
 
 def slash_command(
     interaction: discord.Interaction, name: str, options: dict[str, Any]
-) -> SlashCommand | Ask:
-    """A slash command from its options, keyed by the interaction id."""
-    actor, channel, key = (
+) -> SlashCommand:
+    """A slash command with its typed options, as the spec names them, keyed by the
+    interaction id: no text to parse, so a "|" or a "#" in a question stays as typed."""
+    return SlashCommand(
         interaction_actor(interaction),
         str(interaction.channel_id),
-        str(interaction.id),
+        name,
+        options=dict(options),
+        event_key=str(interaction.id),
     )
-    if name == "ask":
-        # The fields are already separate: an Ask keeps a "|" or a "#" in a question as typed.
-        return Ask(
-            actor,
-            channel,
-            options.get(QUESTION) or "",
-            options.get(DETAILS) or "",
-            _tags(options.get(TAGS)),
-            bool(options.get(ANONYMOUS)),
-            event_key=key,
-        )
-    return SlashCommand(actor, channel, name, command_text(name, options), event_key=key)
-
-
-def command_text(name: str, options: dict[str, Any]) -> str:
-    """The free text the core parses (``bot.specs`` usage), rebuilt from the options."""
-    if name == "share":
-        parts = [options.get("url"), hashtags(options.get(TAGS) or ""), options.get("note")]
-    else:
-        parts = [str(value) for value in options.values()]
-    return " ".join(part.strip() for part in parts if part and part.strip())
-
-
-def hashtags(text: str) -> str:
-    """``"remote, #onboarding"`` → ``"#remote #onboarding"``."""
-    return " ".join(f"#{tag.lstrip('#')}" for tag in re.split(r"[\s,]+", text) if tag.lstrip("#"))
 
 
 def reactions_cleared(

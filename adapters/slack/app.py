@@ -14,7 +14,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable, Coroutine
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -29,13 +29,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import modal, translate
 from adapters.slack.chat import SlackChat
 from adapters.slack.members import Members
+from adapters.slack.settings import SlackSettings
 from bot.clock import Clock, SystemClock
 from bot.commands import Command
 from bot.delivery.pacing import RateLimits
-from bot.ports import ChatError
+from bot.errors import ConfigError
+from bot.ports import ChatError, Handler
 from bot.replies import Message
-from bot.runtime.settings import ConfigError
-from bot.runtime.settings import Slack as SlackSettings
 from bot.specs import COMMANDS
 
 log = logging.getLogger(__name__)
@@ -52,16 +52,6 @@ WAITING_MAX = 1000
 def context(community_id: str, what: str | None) -> dict[str, str]:
     """Log context, as the runtime's JSON lines show it."""
     return {"platform": "slack", "community": community_id, "command": what or "?"}
-
-
-class Handler(Protocol):
-    async def handle(self, command: Command) -> Message | None: ...
-
-    async def receive(
-        self, platform: str, community_id: str, event_key: str, payload: dict
-    ) -> bool: ...
-
-    async def handled(self, community_id: str, event_key: str) -> None: ...
 
 
 def required_secrets(settings: SlackSettings) -> dict[str, str]:

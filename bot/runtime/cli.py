@@ -103,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _console(args, settings: Settings) -> int:
-    from adapters.console.run import run_console
+    from bot.runtime.console import run_console
 
     start = _parse_instant(args.start or settings.console.start)
     return asyncio.run(run_console(settings, ManualClock(start), interactive=sys.stdin.isatty()))
@@ -174,7 +174,7 @@ def _export(args, settings: Settings) -> int:
         store = Store(create_engine(settings.database_url))
         try:
             async with store.transaction() as tx:
-                ids = [args.community] if args.community else await tx.community_ids()
+                ids = [args.community] if args.community else await tx.communities.ids()
                 return [await community_knowledge(tx, community_id) for community_id in ids]
         finally:
             await store.engine.dispose()

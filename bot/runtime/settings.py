@@ -10,15 +10,16 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
 from sqlalchemy.engine import make_url
 
+from adapters.discord.settings import DiscordSettings
+from adapters.slack.settings import SlackSettings
+from bot.errors import ConfigError
 from bot.i18n import LANGUAGES
 
-
-class ConfigError(Exception):
-    """The configuration is invalid; the message names each faulty setting."""
+__all__ = ["ConfigError", "Settings", "load_settings"]
 
 
 class Section(BaseModel):
@@ -88,33 +89,6 @@ class Console(Section):
     start: str | None = None  # ISO instant the simulated clock starts at; now when unset
 
 
-class Slack(Section):
-    """The Slack app (adapters/slack). Secrets come from the environment, never from a committed file."""
-
-    enabled: bool = False
-    mode: Literal["socket", "http"] = "socket"  # Socket Mode needs no public URL
-    bot_token: SecretStr | None = None  # xoxb-…: ENTRAIDE_SLACK__BOT_TOKEN
-    app_token: SecretStr | None = None  # xapp-… (Socket Mode): ENTRAIDE_SLACK__APP_TOKEN
-    signing_secret: SecretStr | None = None  # HTTP mode: ENTRAIDE_SLACK__SIGNING_SECRET
-    api_url: str = "https://slack.com/api/"  # GovSlack: https://slack-gov.com/api/
-    host: str = "0.0.0.0"
-    port: int = Field(
-        3000, ge=1, le=65535
-    )  # HTTP mode: events, commands and interactivity on /slack/events
-
-
-class Discord(Section):
-    """The Discord bot (adapters/discord)."""
-
-    enabled: bool = False
-    token: SecretStr | None = None  # ENTRAIDE_DISCORD__TOKEN
-    api_url: str = (
-        "https://discord.com/api/v10"  # a REST proxy shared by several processes works too
-    )
-    shard_ids: list[int] | None = None
-    shard_count: int | None = None
-
-
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ENTRAIDE_", env_nested_delimiter="__", extra="forbid"
@@ -129,8 +103,8 @@ class Settings(BaseSettings):
     reminders: Reminders = Reminders()
     scheduling: Scheduling = Scheduling()
     console: Console = Console()
-    slack: Slack = Slack()
-    discord: Discord = Discord()
+    slack: SlackSettings = SlackSettings()
+    discord: DiscordSettings = DiscordSettings()
     health: Health = Health()
     recorder: Recorder = Recorder()
     log_level: str = "WARNING"

@@ -17,11 +17,11 @@ from discord.http import Route
 from pydantic import SecretStr
 
 from adapters.discord.client import DiscordAdapter
+from adapters.discord.settings import DiscordSettings as Discord
 from bot.clock import ManualClock
 from bot.core import Core
 from bot.domain import Answer, CommunitySettings, Question
 from bot.prompts import load_library
-from bot.runtime.settings import Discord
 from bot.service import Entraide
 from storage.store import Store
 from tests.conftest import START
@@ -69,7 +69,7 @@ class Bot:
         """Ask with /ask and return the question card's message id."""
         await self.feed("INTERACTION_CREATE", payloads.slash("ask", question=question, **options))
         async with self.store.transaction() as tx:
-            asked = (await tx.all_questions(COMMUNITY))[-1]
+            asked = (await tx.questions.all(COMMUNITY))[-1]
         assert asked.message_id, self.fake.calls[-3:]
         return asked.message_id
 
@@ -87,11 +87,11 @@ class Bot:
 
     async def question(self, number: int = 1) -> Question | None:
         async with self.store.transaction() as tx:
-            return await tx.question(COMMUNITY, number)
+            return await tx.questions.get(COMMUNITY, number)
 
     async def answers(self, number: int = 1) -> list[Answer]:
         async with self.store.transaction() as tx:
-            return await tx.answers(COMMUNITY, number)
+            return await tx.questions.answers(COMMUNITY, number)
 
     def reply_to(self, interaction: dict[str, Any]) -> dict[str, Any]:
         """What replaced the deferred "thinking…" message of an interaction."""

@@ -12,7 +12,8 @@ from discord.http import Route
 from pydantic import SecretStr
 
 from adapters.discord.client import DiscordAdapter
-from bot.runtime.settings import ConfigError, Discord
+from adapters.discord.settings import DiscordSettings as Discord
+from bot.errors import ConfigError
 from tests.discord import payloads
 from tests.discord.conftest import TOKEN, Bot, make_adapter, settle
 from tests.discord.fake_discord import FakeDiscord

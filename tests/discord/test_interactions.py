@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.domain import QuestionStatus
-from bot.help import ACCEPT, CLOSE, REOPEN
 from bot.privacy import CONFIRM
+from bot.questions.answers import ACCEPT
+from bot.questions.card import CLOSE, REOPEN
 from tests.discord import payloads
 from tests.discord.conftest import COMMUNITY, make_adapter, reply_text
 from tests.discord.fake_discord import FakeDiscord
@@ -14,7 +15,7 @@ HELP_MESSAGES = rf"/channels/{payloads.HELP}/messages"
 
 async def resources(bot):
     async with bot.store.transaction() as tx:
-        return await tx.all_resources(COMMUNITY)
+        return await tx.resources.all(COMMUNITY)
 
 
 async def test_ask_is_deferred_before_anything_else_then_posted_with_its_thread(bot):
@@ -146,7 +147,7 @@ async def test_entraide_stats_and_topics_run_their_subcommands(bot):
     await bot.feed("INTERACTION_CREATE", topics)
     await bot.feed("INTERACTION_CREATE", stats)
     async with bot.store.transaction() as tx:
-        assert await tx.topics(COMMUNITY, payloads.ALICE) == ["remote"]
+        assert await tx.communities.topics(COMMUNITY, payloads.ALICE) == ["remote"]
     assert bot.reply_to(stats)["embeds"][0]["title"]
 
 

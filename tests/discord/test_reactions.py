@@ -103,7 +103,7 @@ async def test_a_bookmark_saves_the_messages_link_for_its_author_and_tells_the_m
     bot.fake.add_message(payloads.GENERAL, message, payloads.BOB, "See https://example.com/polls")
     await react(bot, message, payloads.GENERAL, payloads.CAROL, "🔖")
     async with bot.store.transaction() as tx:
-        (resource,) = await tx.all_resources(COMMUNITY)
+        (resource,) = await tx.resources.all(COMMUNITY)
     assert (resource.url, resource.shared_by) == ("https://example.com/polls", payloads.BOB)
     dm = bot.fake.posted_in(FakeDiscord.dm_channel(payloads.CAROL))
     assert "R1" in dm[-1]["content"]

@@ -57,7 +57,7 @@ async def asked_and_answered(
 
 async def marks(bot: Bot, message: str, kind: MarkKind) -> int:
     async with bot.store.transaction() as tx:
-        return await tx.count_marks(COMMUNITY, message, kind)
+        return await tx.marks.count(COMMUNITY, message, kind)
 
 
 def changes(bot: Bot) -> list[tuple[str, str]]:
@@ -105,7 +105,7 @@ async def test_reactions_added_while_offline_are_counted_on_start_and_only_once(
 async def test_a_reopened_question_stays_open_after_a_restart(bot, restart):
     """The asker accepted, then reopened: their ✅ is still on the answer, and reading it back
     at the next start neither resolves the question again nor posts a second note."""
-    from bot.help import REOPEN
+    from bot.questions.card import REOPEN
 
     card, answer = await asked_and_answered(bot)
     bot.fake.add_reaction(card, answer, "✅", payloads.ALICE)
@@ -194,8 +194,8 @@ async def test_reactions_are_read_page_by_page_up_to_the_limit(bot, monkeypatch)
         {"limit": "2", "after": payloads.DAVE},
     ]
     async with bot.store.transaction() as tx:
-        helpful = await tx.count_marks(COMMUNITY, answer, MarkKind.HELPFUL)
-        accepted = await tx.count_marks(COMMUNITY, answer, MarkKind.ACCEPTED)
+        helpful = await tx.marks.count(COMMUNITY, answer, MarkKind.HELPFUL)
+        accepted = await tx.marks.count(COMMUNITY, answer, MarkKind.ACCEPTED)
     assert (helpful, accepted) == (3, 1)  # Olga has Manage Server: hers is an acceptance
 
 

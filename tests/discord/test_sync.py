@@ -6,8 +6,8 @@ import pytest
 from discord.http import Route
 from pydantic import SecretStr
 
+from adapters.discord.settings import DiscordSettings as Discord
 from adapters.discord.sync import sync_commands
-from bot.runtime.settings import Discord
 from bot.specs import COMMANDS
 from tests.discord import payloads
 from tests.discord.conftest import TOKEN

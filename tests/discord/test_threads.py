@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.domain import QuestionStatus
-from bot.help import REOPEN
+from bot.questions.card import REOPEN
 from tests.discord import payloads
 from tests.discord.conftest import COMMUNITY, reply_text
 from tests.discord.fake_discord import REQUIRE_TAG
@@ -121,7 +121,7 @@ async def test_questions_are_kept_apart_per_server(bot):
     """The community is the server: its id is in every command."""
     await bot.ask()
     async with bot.store.transaction() as tx:
-        assert [q.community_id for q in await tx.all_questions(COMMUNITY)] == [COMMUNITY]
+        assert [q.community_id for q in await tx.questions.all(COMMUNITY)] == [COMMUNITY]
 
 
 async def forum_with(bot, *, tags: list[tuple[str, str, bool]], require_tag: bool) -> None:

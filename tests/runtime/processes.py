@@ -41,9 +41,11 @@ async def schedule_due(url: str, channels: list[str], due_ago: timedelta) -> Non
     due = (now - due_ago).replace(second=0, microsecond=0)
     engine = create_engine(url)
     async with Store(engine).transaction() as tx:
-        await tx.community(CommunitySettings(community_id=COMMUNITY), now - timedelta(days=8))
+        await tx.communities.settings(
+            CommunitySettings(community_id=COMMUNITY), now - timedelta(days=8)
+        )
         for channel in channels:
-            await tx.set_schedule(
+            await tx.practice.set_schedule(
                 COMMUNITY,
                 ScheduleKind.PROMPT,
                 channel,

@@ -11,11 +11,11 @@ import pytest
 
 from adapters.slack import SlackAdapter
 from adapters.slack.chat import SlackChat
+from adapters.slack.settings import SlackSettings as Slack
 from bot.clock import ManualClock
 from bot.core import Core
 from bot.domain import CommunitySettings, Question
 from bot.prompts import load_library
-from bot.runtime.settings import Slack
 from bot.service import Entraide
 from storage.store import Store
 from tests.conftest import START
@@ -140,7 +140,7 @@ class Workspace:
 
     async def question(self, number: int = 1) -> Question | None:
         async with self.store.transaction() as tx:
-            return await tx.question(COMMUNITY, number)
+            return await tx.questions.get(COMMUNITY, number)
 
     async def close(self) -> None:
         await self.adapter.stop()

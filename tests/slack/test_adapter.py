@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.slack import SlackAdapter
-from bot.runtime.settings import ConfigError
+from bot.errors import ConfigError
 from tests.slack import payloads
 from tests.slack.conftest import (
     ALICE,
@@ -99,7 +99,7 @@ async def test_socket_mode_delivers_thread_replies_as_answers(db, fake):
         await workspace.settle()
         assert fake.called("chat.update")  # the card says it is answered
         async with db.transaction() as tx:
-            [answer] = await tx.answers(COMMUNITY, 1)
+            [answer] = await tx.questions.answers(COMMUNITY, 1)
         assert (answer.author_id, answer.text) == (BOB, "Try short polls")
     finally:
         await workspace.close()

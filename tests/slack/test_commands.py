@@ -122,7 +122,7 @@ async def test_forget_me_asks_for_confirmation_and_the_button_erases(workspace):
     done = await workspace.press(BOB, GENERAL, "1700000000.000001", button)
     assert "Done" in done["text"]
     async with workspace.store.transaction() as tx:
-        assert await tx.topics(COMMUNITY, BOB) == []
+        assert await tx.communities.topics(COMMUNITY, BOB) == []
 
 
 async def test_private_replies_follow_the_members_slack_locale(workspace):

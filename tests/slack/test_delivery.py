@@ -64,7 +64,7 @@ async def test_a_burst_of_questions_in_one_channel_never_delays_anyone_and_each_
         await workspace.adapter.drain()
         assert {status for status, _ in statuses} == {200}
         async with workspace.store.transaction() as tx:
-            assert len(await tx.all_questions(COMMUNITY)) == BURST  # stored, not waiting in memory
+            assert len(await tx.questions.all(COMMUNITY)) == BURST  # stored, not waiting in memory
         assert len(fake.hooks) == BURST and len(fake.posts(HELP)) <= 1  # told, cards held back
 
         search = payloads.slash_command("/search", "polls", CAROL, GENERAL, fake.hook_url())
@@ -106,7 +106,7 @@ async def test_a_request_acknowledged_by_an_instance_that_died_is_handled_by_ano
         monkeypatch.undo()
         assert status == 200
         async with dying.store.transaction() as tx:
-            assert await tx.all_questions(COMMUNITY) == []  # acknowledged, not yet handled
+            assert await tx.questions.all(COMMUNITY) == []  # acknowledged, not yet handled
         now = survivor.clock.now()
         assert await replay_unhandled(survivor.adapter.entraide, [survivor.adapter], now) == 0
         later = now + timedelta(minutes=2)
@@ -122,7 +122,7 @@ async def test_a_request_acknowledged_by_an_instance_that_died_is_handled_by_ano
 
 async def _questions(workspace):
     async with workspace.store.transaction() as tx:
-        return await tx.all_questions(COMMUNITY)
+        return await tx.questions.all(COMMUNITY)
 
 
 async def test_a_card_whose_answer_slack_lost_is_posted_once_and_its_thread_works(workspace):

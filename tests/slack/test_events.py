@@ -22,7 +22,7 @@ from tests.slack.conftest import (
 
 async def answers(workspace):
     async with workspace.store.transaction() as tx:
-        return await tx.answers(COMMUNITY, 1)
+        return await tx.questions.answers(COMMUNITY, 1)
 
 
 async def test_a_thread_reply_is_recorded_as_an_answer_and_the_card_updated(workspace):
@@ -147,7 +147,7 @@ async def test_the_bookmark_reaction_saves_the_link_of_a_members_message(workspa
     ts = await workspace.say(BOB, GENERAL, "Read <https://example.com/guide|example.com/guide>")
     await workspace.react(CAROL, GENERAL, ts, "bookmark")
     async with workspace.store.transaction() as tx:
-        resource = await tx.resource_by_url(COMMUNITY, "https://example.com/guide")
+        resource = await tx.resources.by_url(COMMUNITY, "https://example.com/guide")
     assert resource is not None and resource.shared_by == BOB
     [told] = workspace.fake.called("chat.postEphemeral")  # no response_url for events
     assert (told["channel"], told["user"]) == (GENERAL, CAROL)
@@ -160,7 +160,7 @@ async def test_a_bookmark_on_a_thread_reply_reads_it_from_the_thread(workspace):
     await workspace.react(CAROL, GENERAL, reply, "bookmark")
     assert workspace.fake.called("conversations.replies")
     async with workspace.store.transaction() as tx:
-        assert await tx.resource_by_url(COMMUNITY, "https://example.com/onboarding")
+        assert await tx.resources.by_url(COMMUNITY, "https://example.com/onboarding")
 
 
 async def test_a_question_left_unanswered_is_raised_again_with_a_link_to_it(workspace):
@@ -186,5 +186,5 @@ async def test_a_scheduled_prompt_is_posted_and_replies_in_its_thread_are_shares
     prompt = workspace.last_card(RESOURCES)
     await workspace.say(BOB, RESOURCES, "I tried silent brainstorming", thread_ts=prompt)
     async with workspace.store.transaction() as tx:
-        [share] = await tx.all_shares(COMMUNITY)
+        [share] = await tx.practice.all_shares(COMMUNITY)
     assert (share.author_id, share.text) == (BOB, "I tried silent brainstorming")

@@ -162,7 +162,7 @@ def card_ts(fake: FakeSlack) -> str | None:
 
 async def stored(store: Store):
     async with store.transaction() as tx:
-        return await tx.question(COMMUNITY, 1), await tx.answers(COMMUNITY, 1)
+        return await tx.questions.get(COMMUNITY, 1), await tx.questions.answers(COMMUNITY, 1)
 
 
 async def ask_answer_accept(fake: FakeSlack, store: Store, command: Send, event: Send):

@@ -28,15 +28,15 @@ async def test_nothing_of_one_community_is_visible_from_another(db):
     async with db.transaction() as tx:
         exported = await community_knowledge(tx, "other")
         assert exported["questions"] == exported["resources"] == exported["practice_shares"] == []
-        assert await tx.credits("other") == {}
-        assert await tx.question_by_message("other", card) is None
-        assert await tx.answer_by_message("other", answer) is None
-        assert await tx.members_with_topics("other", ["retro"]) == []
+        assert await tx.reports.credits("other") == {}
+        assert await tx.questions.by_message("other", card) is None
+        assert await tx.questions.answer_by_message("other", answer) is None
+        assert await tx.communities.members_with_topics("other", ["retro"]) == []
 
     # Reacting from the other community to team's messages has no effect on team's data.
     await other.react("zoe", answer, "white_check_mark")
     async with db.transaction() as tx:
-        assert (await tx.answers("team", 1))[0].helpful_count == 0
+        assert (await tx.questions.answers("team", 1))[0].helpful_count == 0
     # Sharing the same link in the other community is new there, not a duplicate.
     reply = await other.command("zoe", "share", "https://example.com/retro-guide")
     assert "Saved" in reply.plain_text()

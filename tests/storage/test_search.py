@@ -23,17 +23,18 @@ async def indexed(db):
         from tests.conftest import START
 
         for community in ("team", "other"):
-            await tx.community(CommunitySettings(community_id=community), START)
+            await tx.communities.settings(CommunitySettings(community_id=community), START)
         for kind, ref, title, body in DOCUMENTS:
-            await tx.index("team", kind, ref, fold(title), fold(body))
-        await tx.index("other", Kind.QUESTION, 99, "evaluation secrete", "evaluation")
+            await tx.search.index("team", kind, ref, fold(title), fold(body))
+        await tx.search.index("other", Kind.QUESTION, 99, "evaluation secrete", "evaluation")
     return db
 
 
 async def find(store, text: str, kinds=tuple(Kind), community="team") -> list[tuple[Kind, int]]:
     async with store.transaction() as tx:
         return [
-            (h.kind, h.ref_id) for h in await tx.search(community, parse_query(text), list(kinds))
+            (h.kind, h.ref_id)
+            for h in await tx.search.find(community, parse_query(text), list(kinds))
         ]
 
 
@@ -69,12 +70,12 @@ async def test_tag_filter_on_resources(indexed):
     async with indexed.transaction() as tx:
         from datetime import UTC, datetime
 
-        resource = await tx.add_resource(
+        resource = await tx.resources.add(
             "team", "https://example.com/grid", "alice", None, datetime.now(UTC)
         )
-        await tx.add_resource_details(resource, ["assessment"], "", "alice", datetime.now(UTC))
-        await tx.index("team", Kind.RESOURCE, resource.id, "grid", "assessment")
-        hits = await tx.search("team", parse_query(""), [Kind.RESOURCE], tag="assessment")
+        await tx.resources.add_details(resource, ["assessment"], "", "alice", datetime.now(UTC))
+        await tx.search.index("team", Kind.RESOURCE, resource.id, "grid", "assessment")
+        hits = await tx.search.find("team", parse_query(""), [Kind.RESOURCE], tag="assessment")
     assert [h.ref_id for h in hits] == [resource.id]
 
 
@@ -125,11 +126,11 @@ async def test_one_community_never_sees_anothers_documents(indexed):
 
 async def test_reindexing_replaces_and_unindexing_removes(indexed):
     async with indexed.transaction() as tx:
-        await tx.index("team", Kind.QUESTION, 2, "hybrid classrooms", "cameras")
+        await tx.search.index("team", Kind.QUESTION, 2, "hybrid classrooms", "cameras")
     assert await find(indexed, "remote polls") == []
     assert await find(indexed, "hybrid") == [(Kind.QUESTION, 2)]
     async with indexed.transaction() as tx:
-        await tx.unindex("team", Kind.QUESTION, 2)
+        await tx.search.unindex("team", Kind.QUESTION, 2)
     assert await find(indexed, "hybrid") == []
 
 

@@ -25,7 +25,7 @@ async def test_actions_run_after_the_commit_and_see_its_data(db):
         seen.append(await community_exists(db, "team"))
 
     async with db.transaction() as tx:
-        await tx.community(CommunitySettings(community_id="team"), START)
+        await tx.communities.settings(CommunitySettings(community_id="team"), START)
         tx.after_commit(action)
         assert seen == []
     assert seen == [True]
@@ -39,7 +39,7 @@ async def test_nothing_runs_and_nothing_stays_when_the_work_fails(db):
 
     with pytest.raises(RuntimeError):
         async with db.transaction() as tx:
-            await tx.community(CommunitySettings(community_id="team"), START)
+            await tx.communities.settings(CommunitySettings(community_id="team"), START)
             tx.after_commit(action)
             raise RuntimeError("a step failed")
     assert seen == [] and not await community_exists(db, "team")
@@ -49,6 +49,6 @@ async def test_a_nested_transaction_joins_the_open_one(db):
     async with db.transaction() as outer:
         async with db.transaction() as inner:
             assert inner is outer
-            await inner.community(CommunitySettings(community_id="team"), START)
+            await inner.communities.settings(CommunitySettings(community_id="team"), START)
         assert not await community_exists(db, "team")  # not committed by the inner block
     assert await community_exists(db, "team")

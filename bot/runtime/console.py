@@ -1,4 +1,4 @@
-"""Start a console session: the database upgraded, the core built, lines read until the end."""
+"""`entraide console`: the console adapter composed with the core on SQLite, its schema kept current."""
 
 from __future__ import annotations
 

@@ -1,0 +1,80 @@
+"""The queue of what the bot tells platforms: durable, leased, fenced (``bot.delivery``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.domain import Delivery, DeliveryAction, DeliveryStatus
+
+
+class Deliveries(Protocol):
+    """The queue of what the bot tells platforms (``storage.deliveries``): durable, leased, fenced.
+
+    Every change to a claimed delivery names its ``attempt`` (the fencing token) and
+    returns False, changing nothing, once another claimant took it over.
+    """
+
+    async def add(
+        self,
+        community_id: str,
+        key: str,
+        action: DeliveryAction,
+        route: str,
+        now: datetime,
+        *,
+        channel_id: str | None = None,
+        thread_id: str | None = None,
+        member_id: str | None = None,
+        target_id: str | None = None,
+        subject: str | None = None,
+        subject_id: int | None = None,
+        body: dict | None = None,
+    ) -> bool:
+        """Queue a delivery, due now; False when one with this key exists already."""
+
+    async def edit_waiting(self, community_id: str, subject: str, subject_id: int) -> bool:
+        """Whether an edit of this subject is queued and not claimed yet."""
+
+    async def posted(
+        self, community_id: str, subject: str, subject_id: int
+    ) -> tuple[DeliveryStatus, str | None] | None:
+        """Where the post of a subject (a question's card) stands, and the message it became."""
+
+    async def due_lanes(self, now: datetime, limit: int = 1000) -> list[tuple[str, str]]:
+        """(community, route) of the lanes with something to send now, oldest first."""
+
+    async def claim_next(
+        self, community_id: str, route: str, now: datetime, lease: timedelta
+    ) -> Delivery | None:
+        """Claim a lane's oldest claimable delivery: due and waiting, or whose lease ran out."""
+
+    async def renew(
+        self, held: Sequence[tuple[int, int]], now: datetime, lease: timedelta
+    ) -> set[int]:
+        """Extend the leases of (id, attempt) still in flight; the ids still held."""
+
+    async def finish(self, delivery: Delivery, message_id: str | None, now: datetime) -> bool:
+        """Sent; the message id is recorded on the delivery and on its subject."""
+
+    async def give_up(
+        self, delivery: Delivery, status: DeliveryStatus, error: str, now: datetime
+    ) -> bool:
+        """Failed for good or cancelled: never tried again."""
+
+    async def reschedule(
+        self,
+        delivery: Delivery,
+        due_at: datetime,
+        *,
+        uncertain: bool,
+        error: str | None = None,
+    ) -> bool:
+        """Back in the queue until ``due_at`` (``error`` counts a failure)."""
+
+    async def next_due_at(self) -> datetime | None:
+        """When the earliest waiting delivery becomes due."""
+
+    async def backlog(self, now: datetime) -> int:
+        """How many deliveries could be sent now and are not yet."""

@@ -1,0 +1,22 @@
+"""Erasing a member (``/entraide forget-me``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass
+class Erasure:
+    """What ``forget_member`` changed: counts to tell the member, items whose search text changed."""
+
+    resolved_question_ids: list[int]
+    resource_ids: list[int]
+    share_ids: list[int]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+class Privacy(Protocol):
+    async def forget_member(self, community_id: str, member_id: str, placeholder: str) -> Erasure:
+        """Erase a member: their questions become anonymous, their answers' and shares' text
+        becomes ``placeholder``, their notes empty; their marks, topics and name go."""

@@ -1,0 +1,48 @@
+"""The unit of work and its repositories, one per aggregate (``storage.store`` implements it)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
+
+from bot.ports.communities import Communities
+from bot.ports.deliveries import Deliveries
+from bot.ports.events import Events
+from bot.ports.marks import Marks
+from bot.ports.practice import Practice
+from bot.ports.privacy import Privacy
+from bot.ports.questions import Questions
+from bot.ports.reports import Reports
+from bot.ports.resources import Resources
+from bot.ports.search import Search
+
+
+class Transaction(Protocol):
+    """One unit of work: everything done through its repositories commits together, or not
+    at all. Every repository method is scoped by community, except the few the scheduler
+    uses across communities (``practice.schedules()``, ``questions.unanswered``)."""
+
+    communities: Communities
+    events: Events
+    questions: Questions
+    marks: Marks
+    resources: Resources
+    practice: Practice
+    search: Search
+    deliveries: Deliveries
+    reports: Reports
+    privacy: Privacy
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run ``action`` once the unit of work has committed (never if it rolls back)."""
+
+
+class Store(Protocol):
+    def transaction(self, priority: bool = False) -> AbstractAsyncContextManager[Transaction]:
+        """``async with store.transaction() as tx``: commit on success, roll back on error.
+
+        A unit of work opened inside another one in the same task joins it. A ``priority``
+        one (keeping events a platform waits to be acknowledged) MAY be given its turn before
+        the others this process has waiting.
+        """

@@ -1,0 +1,128 @@
+"""Asking: a question stored, similar resolved ones shown first, or its card queued."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.context import Context
+from bot.domain import Answer, Question, QuestionStatus
+from bot.errors import UserError
+from bot.i18n import spans, t
+from bot.ports import Transaction
+from bot.questions.card import queue_card
+from bot.replies import Button, ButtonStyle, Line, Message, bold, channel, italic, plain, private
+from bot.search import Kind, similarity_query, words
+from bot.text import DETAILS_MAX, TITLE_MAX, clean, clean_tags, excerpt
+
+SUGGESTIONS = 3
+POST_DRAFT, WITHDRAW_DRAFT = "question:post", "question:withdraw"
+
+
+async def ask(
+    ctx: Context,
+    question: str,
+    details: str = "",
+    tags: str | tuple[str, ...] = (),
+    anonymous: bool = False,
+) -> Message:
+    """``/ask`` (and its form): store the question, then show similar resolved ones or queue
+    its card in the help channel (the current channel when none is set)."""
+    title = clean(question, field="question", limit=TITLE_MAX)
+    details = clean(details, field="details", limit=DETAILS_MAX, required=False)
+    tags = clean_tags((tags,) if isinstance(tags, str) else tags)
+    similar = await _similar_resolved(
+        ctx.tx, ctx.community_id, f"{title} {details} {' '.join(tags)}"
+    )
+    asked = await ctx.tx.questions.add(
+        ctx.community_id,
+        ctx.settings.help_channel or ctx.channel_id,
+        ctx.actor.member_id,
+        bool(anonymous),
+        title,
+        details,
+        tags,
+        QuestionStatus.DRAFT if similar else QuestionStatus.OPEN,
+        ctx.now,
+    )
+    if similar:
+        return _suggestions(ctx.language, asked, similar)
+    await queue_card(ctx.core, ctx.tx, asked)
+    return _on_its_way(ctx.language, asked)
+
+
+async def post_draft(ctx: Context, question_id: int) -> Message:
+    """The asker read the suggestions and still wants to ask."""
+    draft = await _own_draft(ctx, question_id)
+    draft = replace(draft, status=QuestionStatus.OPEN)
+    await ctx.tx.questions.update(draft)
+    await queue_card(ctx.core, ctx.tx, draft)
+    return _on_its_way(ctx.language, draft)
+
+
+async def withdraw_draft(ctx: Context, question_id: int) -> Message:
+    """A suggestion answered the asker: the draft is dropped, nothing is posted."""
+    draft = await _own_draft(ctx, question_id)
+    await ctx.tx.questions.update(replace(draft, status=QuestionStatus.WITHDRAWN))
+    return private(spans(ctx.language, "ask.withdrawn"))
+
+
+async def _own_draft(ctx: Context, question_id: int) -> Question:
+    draft = await ctx.tx.questions.get(ctx.community_id, question_id)
+    if draft is None or draft.asker_id != ctx.actor.member_id:
+        raise UserError("error.not_your_question")
+    if draft.status is not QuestionStatus.DRAFT:
+        raise UserError("error.already_posted")
+    return draft
+
+
+def _on_its_way(language: str, question: Question) -> Message:
+    key = "ask.posted_anonymously" if question.anonymous else "ask.posted"
+    return private(spans(language, key, number=question.id, channel=channel(question.channel_id)))
+
+
+async def _similar_resolved(
+    tx: Transaction, community_id: str, text: str
+) -> list[tuple[Question, Answer | None]]:
+    """Up to three resolved questions sharing enough significant words with ``text``."""
+    query = similarity_query(text)
+    if query.empty:
+        return []
+    hits = await tx.search.find(community_id, query, [Kind.QUESTION], limit=10)
+    found = await tx.questions.by_ids(community_id, [h.ref_id for h in hits])
+    wanted = {g[0] for g in query.groups}
+    # A single shared word is a coincidence; ask for a third of the question's words.
+    needed = max(1, min(3, -(-len(wanted) // 3)))
+    similar = []
+    for hit in hits:
+        question = found.get(hit.ref_id)
+        if question is None or question.status is not QuestionStatus.RESOLVED:
+            continue
+        shared = wanted & set(
+            words(f"{question.title} {question.details} {' '.join(question.tags)}")
+        )
+        if len(shared) >= needed:
+            accepted = (
+                await tx.questions.answer(community_id, question.accepted_answer_id)
+                if question.accepted_answer_id
+                else None
+            )
+            similar.append((question, accepted))
+        if len(similar) == SUGGESTIONS:
+            break
+    return similar
+
+
+def _suggestions(
+    language: str, draft: Question, similar: list[tuple[Question, Answer | None]]
+) -> Message:
+    lines: list[Line] = [spans(language, "ask.similar_intro")]
+    for question, accepted in similar:
+        lines.append((bold(f"Q{question.id}"), plain(" " + question.title)))
+        if accepted is not None:
+            lines.append((plain("   ↳ "), italic(excerpt(accepted.text))))
+    lines.append(spans(language, "ask.similar_choice"))
+    buttons = (
+        Button(t(language, "button.post_question"), POST_DRAFT, str(draft.id), ButtonStyle.PRIMARY),
+        Button(t(language, "button.withdraw_question"), WITHDRAW_DRAFT, str(draft.id)),
+    )
+    return private(*lines, buttons=buttons)

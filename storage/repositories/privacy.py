@@ -1,0 +1,130 @@
+"""Erasing a member."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select, update
+
+from bot.ports import Erasure
+from storage.sql import Repository
+from storage.tables import (
+    answers,
+    custom_prompts,
+    marks,
+    member_topics,
+    members,
+    practice_shares,
+    questions,
+    resource_notes,
+    resources,
+)
+
+
+class Privacy(Repository):
+    async def forget_member(self, community_id: str, member_id: str, placeholder: str) -> Erasure:
+        """Erase a member: questions anonymous, answer texts and notes emptied, marks and topics gone."""
+        touched = Erasure(
+            resolved_question_ids=list(
+                (
+                    await self.conn.execute(
+                        select(questions.c.id).where(
+                            questions.c.community_id == community_id,
+                            questions.c.accepted_answer_id.in_(
+                                select(answers.c.id).where(
+                                    answers.c.community_id == community_id,
+                                    answers.c.author_id == member_id,
+                                )
+                            ),
+                        )
+                    )
+                ).scalars()
+            ),
+            resource_ids=list(
+                (
+                    await self.conn.execute(
+                        select(resource_notes.c.resource_id)
+                        .where(
+                            resource_notes.c.community_id == community_id,
+                            resource_notes.c.author_id == member_id,
+                        )
+                        .distinct()
+                    )
+                ).scalars()
+            ),
+            share_ids=list(
+                (
+                    await self.conn.execute(
+                        select(practice_shares.c.id).where(
+                            practice_shares.c.community_id == community_id,
+                            practice_shares.c.author_id == member_id,
+                        )
+                    )
+                ).scalars()
+            ),
+        )
+        counts = touched.counts
+
+        async def run(name: str, stmt) -> None:
+            counts[name] = (await self.conn.execute(stmt)).rowcount
+
+        await run(
+            "questions",
+            update(questions)
+            .where(questions.c.community_id == community_id, questions.c.asker_id == member_id)
+            .values(asker_id=None, anonymous=True),
+        )
+        await run(
+            "answers",
+            update(answers)
+            .where(answers.c.community_id == community_id, answers.c.author_id == member_id)
+            .values(author_id=None, text=placeholder),
+        )
+        await run(
+            "notes",
+            update(resource_notes)
+            .where(
+                resource_notes.c.community_id == community_id,
+                resource_notes.c.author_id == member_id,
+            )
+            .values(author_id=None, text=""),
+        )
+        await run(
+            "resources",
+            update(resources)
+            .where(resources.c.community_id == community_id, resources.c.shared_by == member_id)
+            .values(shared_by=None),
+        )
+        await run(
+            "shares",
+            update(practice_shares)
+            .where(
+                practice_shares.c.community_id == community_id,
+                practice_shares.c.author_id == member_id,
+            )
+            .values(author_id=None, text=placeholder),
+        )
+        await run(
+            "reactions",
+            delete(marks).where(
+                marks.c.community_id == community_id, marks.c.member_id == member_id
+            ),
+        )
+        await run(
+            "topics",
+            delete(member_topics).where(
+                member_topics.c.community_id == community_id, member_topics.c.member_id == member_id
+            ),
+        )
+        await self.conn.execute(
+            update(custom_prompts)
+            .where(
+                custom_prompts.c.community_id == community_id,
+                custom_prompts.c.author_id == member_id,
+            )
+            .values(author_id=None)
+        )
+        await self.conn.execute(
+            delete(members).where(
+                members.c.community_id == community_id, members.c.member_id == member_id
+            )
+        )
+        return touched

@@ -1,0 +1,155 @@
+"""Shared resources, their tags and notes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, func, insert, select
+
+from bot.domain import (
+    MarkKind,
+    Resource,
+)
+from storage.sql import Repository
+from storage.tables import (
+    marks,
+    resource_notes,
+    resource_tags,
+    resources,
+)
+
+
+class Resources(Repository):
+    async def by_url(self, community_id: str, url: str) -> Resource | None:
+        return await self._one_resource(resources.c.url == url, community_id)
+
+    async def get(self, community_id: str, resource_id: int) -> Resource | None:
+        return await self._one_resource(resources.c.id == resource_id, community_id)
+
+    async def by_post(self, community_id: str, message_id: str) -> Resource | None:
+        return await self._one_resource(resources.c.post_message_id == message_id, community_id)
+
+    async def _one_resource(self, condition, community_id: str) -> Resource | None:
+        found = await self._resources_where(
+            and_(condition, resources.c.community_id == community_id)
+        )
+        return found[0] if found else None
+
+    async def by_ids(self, community_id: str, ids: Sequence[int]) -> dict[int, Resource]:
+        if not ids:
+            return {}
+        found = await self._resources_where(
+            and_(resources.c.community_id == community_id, resources.c.id.in_(list(ids)))
+        )
+        return {r.id: r for r in found}
+
+    async def between(self, community_id: str, start: datetime, end: datetime) -> list[Resource]:
+        return await self._resources_where(
+            and_(
+                resources.c.community_id == community_id,
+                resources.c.created_at >= start,
+                resources.c.created_at < end,
+            )
+        )
+
+    async def _resources_where(self, condition) -> list[Resource]:
+        rows = (
+            await self.conn.execute(select(resources).where(condition).order_by(resources.c.id))
+        ).all()
+        if not rows:
+            return []
+        ids = [row.id for row in rows]
+        tags: dict[int, list[str]] = {i: [] for i in ids}
+        for rid, tag in await self.conn.execute(
+            select(resource_tags.c.resource_id, resource_tags.c.tag)
+            .where(resource_tags.c.resource_id.in_(ids))
+            .order_by(resource_tags.c.tag)
+        ):
+            tags[rid].append(tag)
+        notes: dict[int, list[str]] = {i: [] for i in ids}
+        for rid, note in await self.conn.execute(
+            select(resource_notes.c.resource_id, resource_notes.c.text)
+            .where(resource_notes.c.resource_id.in_(ids), resource_notes.c.text != "")
+            .order_by(resource_notes.c.id)
+        ):
+            notes[rid].append(note)
+        upvotes = dict(
+            (
+                await self.conn.execute(
+                    select(marks.c.message_id, func.count())
+                    .where(
+                        marks.c.community_id == rows[0].community_id,
+                        marks.c.kind == MarkKind.UPVOTE.value,
+                        marks.c.revoked_at.is_(None),
+                        marks.c.message_id.in_(
+                            [r.post_message_id for r in rows if r.post_message_id]
+                        ),
+                    )
+                    .group_by(marks.c.message_id)
+                )
+            ).all()
+        )
+        return [
+            Resource(
+                id=row.id,
+                community_id=row.community_id,
+                url=row.url,
+                title=row.title,
+                shared_by=row.shared_by,
+                created_at=row.created_at,
+                tags=tuple(tags[row.id]),
+                notes=tuple(notes[row.id]),
+                upvotes=upvotes.get(row.post_message_id, 0),
+                post_message_id=row.post_message_id,
+            )
+            for row in rows
+        ]
+
+    async def add(
+        self,
+        community_id: str,
+        url: str,
+        shared_by: str,
+        source_message_id: str | None,
+        now: datetime,
+    ) -> Resource | None:
+        """Insert a new resource; None when the community already has that URL."""
+        inserted = await self._inserted(
+            self._insert_ignoring(resources, "community_id", "url").values(
+                community_id=community_id,
+                url=url,
+                title="",
+                shared_by=shared_by,
+                source_message_id=source_message_id,
+                created_at=now,
+            )
+        )
+        return await self.by_url(community_id, url) if inserted else None
+
+    async def add_details(
+        self, resource: Resource, tags: Sequence[str], note: str, author_id: str, now: datetime
+    ) -> tuple[list[str], bool]:
+        """Merge tags and a note into a resource; return the tags that were new and whether the note was."""
+        new_tags = [tag for tag in tags if tag not in resource.tags]
+        for tag in new_tags:
+            await self.conn.execute(
+                self._insert_ignoring(resource_tags, "resource_id", "tag").values(
+                    community_id=resource.community_id, resource_id=resource.id, tag=tag
+                )
+            )
+        new_note = bool(note) and note not in resource.notes
+        if new_note:
+            await self.conn.execute(
+                insert(resource_notes).values(
+                    community_id=resource.community_id,
+                    resource_id=resource.id,
+                    author_id=author_id,
+                    text=note,
+                    created_at=now,
+                )
+            )
+        return new_tags, new_note
+
+    async def all(self, community_id: str) -> list[Resource]:
+        return await self._resources_where(resources.c.community_id == community_id)
