@@ -61,7 +61,7 @@ class Run:
 
 
 def serve_fake_slack(pipe: Connection) -> None:
-    from tests.slack.fake_slack import FakeSlack
+    from tests.adapters.slack.fake_slack import FakeSlack
 
     async def main() -> None:
         fake = FakeSlack()
@@ -83,7 +83,7 @@ def serve_bare(pipe: Connection) -> None:
     from slack_bolt.async_app import AsyncApp
     from slack_bolt.authorization import AuthorizeResult
 
-    from tests.slack.payloads import SIGNING_SECRET
+    from tests.adapters.slack.payloads import SIGNING_SECRET
 
     async def authorize(enterprise_id, team_id) -> AuthorizeResult:
         return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token="xoxb-x")
@@ -124,8 +124,8 @@ def serve_entraide(pipe: Connection, database: str, api_url: str) -> None:
     from storage.engine import create_engine
     from storage.migrate import upgrade
     from storage.store import Store
-    from tests.slack.fake_slack import BOT_TOKEN
-    from tests.slack.payloads import SIGNING_SECRET
+    from tests.adapters.slack.fake_slack import BOT_TOKEN
+    from tests.adapters.slack.payloads import SIGNING_SECRET
 
     async def main() -> None:
         engine = create_engine(database)
@@ -179,7 +179,7 @@ def finish(process: multiprocessing.Process, pipe: Connection):
 
 
 async def load(name: str, port: int, requests: int, concurrency: int, hook_base: str) -> Run:
-    from tests.slack.payloads import signature, slash_command
+    from tests.adapters.slack.payloads import signature, slash_command
 
     url = f"http://127.0.0.1:{port}/slack/events"
     latencies: list[float] = []

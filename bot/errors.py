@@ -15,3 +15,9 @@ class UserError(Exception):
 
 class ConfigError(Exception):
     """The configuration is invalid or incomplete; the message names each faulty setting."""
+
+
+def describe(error: BaseException) -> str:
+    """One line for a log: the kind of error and what it says, never a traceback."""
+    text = str(error).splitlines()[0][:200] if str(error) else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

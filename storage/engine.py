@@ -28,6 +28,15 @@ def async_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def password_of(url: str) -> str | None:
+    """The database URL's password, if it has one (so that logs can mask it)."""
+    try:
+        password = make_url(url).password
+    except Exception:  # not a URL: it carries nothing to mask
+        return None
+    return str(password) if password else None
+
+
 def masked(url: str) -> str:
     """The URL as it may be shown or logged: the password replaced by ``***``."""
     try:

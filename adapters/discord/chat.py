@@ -15,24 +15,23 @@ the member or an organiser.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import aiohttp
 import discord
 from discord.http import Route
 
 from adapters.discord import emoji
+from adapters.discord.forums import Forums
 from adapters.discord.render import Rendered, thread_name, to_discord
+from adapters.discord.rest import Rest, checked, describe, failure
 from adapters.discord.translate import guild_id
 from bot.ports import ChatError, ChatUnavailable, FetchedMessage
 from bot.replies import Message, plain
-from bot.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -41,22 +40,6 @@ NONCE_MAX = 25  # Discord's limit on a nonce's length
 CLOCK_SKEW = timedelta(minutes=2)  # Discord's clock and ours may differ: look a little earlier
 REMEMBERED_MESSAGES = 50_000
 _FORUMS = (discord.ChannelType.forum, discord.ChannelType.media)
-_SOLVED_TAG_NAMES = {"solved", "resolved", "resolu"}
-# A new question's tag when the forum requires one and none is named like the question's.
-_OPEN_TAG_NAMES = {"open", "open question", "question", "questions", "ouvert", "ouverte"}
-_TAGS_PER_POST = 5  # Discord's limit
-# Discord's error codes, as the reasons members and organisers read (``refusal.*`` messages).
-_REFUSALS = {
-    50001: "channel_not_found",
-    50013: "missing_permission",
-    50007: "no_dm",
-    10003: "gone",
-    10008: "gone",
-    50083: "thread_archived",
-    160005: "locked",
-    40067: "forum_needs_tag",
-}
-_TRANSIENT = (discord.DiscordServerError, TimeoutError, aiohttp.ClientConnectionError)
 
 
 class DiscordChat:
@@ -70,8 +53,8 @@ class DiscordChat:
         retry_delays: Sequence[float] = (1.0, 4.0),
     ) -> None:
         self.client = client
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._retry_delays = tuple(retry_delays)
+        self.rest = Rest(client, timeout, retry_delays)
+        self.forums = Forums(client, self.rest)
         # Discord's REST API needs a message's channel; the core knows only the message
         # (an answer lives in its question's thread), so the gateway tells us where it is.
         self._channels: OrderedDict[str, str] = OrderedDict()
@@ -106,7 +89,7 @@ class DiscordChat:
             emoji=reaction,
         )
         params: dict[str, Any] = {"limit": limit} | ({"after": after} if after else {})
-        return await self._call(route, params=params)
+        return await self.rest.call(route, params=params)
 
     # -- the Chat port ------------------------------------------------------
 
@@ -128,13 +111,15 @@ class DiscordChat:
                 if message.refers_to:
                     # A forum has no messages of its own: a note about a post goes in that post.
                     return await self._post_in_thread(channel_id, message.refers_to, rendered, key)
-                tags = await self._post_tags(channel_id, message.tags)
-                return await self._forum_post(
+                tags = await self.forums.post_tags(channel_id, message.tags)
+                post_id = await self.forums.post(
                     guild, channel_id, thread_name(message), rendered, tags
                 )
+                self.remember(post_id, post_id)
+                return post_id
             message_id = await self._send(channel_id, rendered, key)
         except discord.HTTPException as error:
-            raise _failure(error) from None
+            raise failure(error) from None
         if message.opens_thread:
             # Questions and prompts are answered in their own thread.
             await self._open_thread(channel_id, message_id, thread_name(message))
@@ -154,11 +139,11 @@ class DiscordChat:
                 channel_id=where,
                 message_id=message_id,
             )
-            await self._call(route, json=rendered.payload())
+            await self.rest.call(route, json=rendered.payload())
         except discord.HTTPException as error:
-            raise _failure(error) from None
+            raise failure(error) from None
         if forum:
-            await self._tag_solved(channel_id, message_id, message.status == "resolved")
+            await self.forums.tag_solved(channel_id, message_id, message.status == "resolved")
 
     async def add_reaction(
         self, community_id: str, channel_id: str, message_id: str, emoji_name: str
@@ -176,9 +161,9 @@ class DiscordChat:
             emoji=reaction,
         )
         try:
-            await self._call(route)
+            await self.rest.call(route)
         except discord.HTTPException as error:
-            raise _failure(error) from None
+            raise failure(error) from None
 
     async def send_private(
         self, community_id: str, member_id: str, message: Message, *, key: str | None = None
@@ -187,7 +172,7 @@ class DiscordChat:
         try:
             return await self._send(await self._direct_channel(member_id), rendered, key)
         except discord.HTTPException as error:
-            raise _failure(error) from None
+            raise failure(error) from None
 
     async def find_post(
         self,
@@ -206,7 +191,7 @@ class DiscordChat:
         try:
             if thread_id is None and member_id is None and await self._is_forum(channel_id or ""):
                 if not message.refers_to:
-                    post = await self._forum_post_named(
+                    post = await self.forums.post_named(
                         guild, channel_id or "", thread_name(message), since
                     )
                     return str(post["id"]) if post else None
@@ -214,14 +199,14 @@ class DiscordChat:
             where = thread_id or (
                 await self._direct_channel(member_id) if member_id else channel_id or ""
             )
-            recent = await self._call(
-                Route("GET", "/channels/{channel_id}/messages", channel_id=_checked(where)),
+            recent = await self.rest.call(
+                Route("GET", "/channels/{channel_id}/messages", channel_id=checked(where)),
                 params={"after": discord.utils.time_snowflake(since - CLOCK_SKEW), "limit": 100},
             )
         except (discord.NotFound, discord.Forbidden):
             return None
         except discord.HTTPException as error:
-            raise ChatUnavailable(f"Discord could not list messages ({_describe(error)})") from None
+            raise ChatUnavailable(f"Discord could not list messages ({describe(error)})") from None
         own = str(self.client.user.id) if self.client.user else None
         wanted = _recognisable(rendered.payload())
         for found in recent:
@@ -232,7 +217,7 @@ class DiscordChat:
     async def _direct_channel(self, member_id: str) -> str:
         channel = self._direct.get(member_id)
         if channel is None:
-            data = await self._call(
+            data = await self.rest.call(
                 Route("POST", "/users/@me/channels"), json={"recipient_id": member_id}
             )
             channel = self._direct[member_id] = str(data["id"])
@@ -248,11 +233,11 @@ class DiscordChat:
             message_id=message_id,
         )
         try:
-            data = await self._call(route)
+            data = await self.rest.call(route)
         except (discord.NotFound, discord.Forbidden):
             return None
         except discord.HTTPException as error:
-            raise _failure(error) from None
+            raise failure(error) from None
         return FetchedMessage(
             str(data["id"]), str(data["channel_id"]), str(data["author"]["id"]), data["content"]
         )
@@ -269,60 +254,19 @@ class DiscordChat:
         )
         try:
             if message is None:
-                await self._call(route)
+                await self.rest.call(route)
             else:
-                await self._call(route, json=to_discord(message, guild).payload())
+                await self.rest.call(route, json=to_discord(message, guild).payload())
         except discord.HTTPException as error:
-            raise _failure(error) from None
-
-    # -- REST -----------------------------------------------------------------
-
-    async def _call(
-        self,
-        route: Route,
-        *,
-        took_effect: Callable[[], Awaitable[Any]] | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        """One REST call, retried on transient failures; 4xx errors are raised at once.
-
-        discord.py waits out 429s and retries 500/502/504 itself; this adds 503, time-outs
-        and dropped connections. ``took_effect`` finds what an ambiguous failure may have
-        created anyway, for calls that cannot carry a nonce.
-        """
-        delays = iter(self._retry_delays)
-        while True:
-            try:
-                return await self.client.http.request(route, timeout=self._timeout, **kwargs)
-            except discord.RateLimited as error:
-                raise ChatUnavailable(
-                    f"Discord asks to wait {error.retry_after:.0f} s", error.retry_after
-                ) from None
-            except _TRANSIENT as error:
-                reason = _describe(error)
-                if took_effect is not None:
-                    try:
-                        found = await took_effect()
-                    except (discord.HTTPException, *_TRANSIENT):
-                        # Unknown outcome: a post missing is told to the member, a post twice is not.
-                        raise ChatError.refusal("no_answer", reason=reason) from None
-                    if found is not None:
-                        return found
-                delay = next(delays, None)
-                if delay is None:
-                    raise ChatUnavailable(f"Discord did not answer ({reason})") from None
-                log.warning(
-                    "%s %s failed (%s); retrying in %.1fs", route.method, route.path, reason, delay
-                )
-                await asyncio.sleep(delay)
+            raise failure(error) from None
 
     async def _send(self, channel_id: str, rendered: Rendered, key: str | None = None) -> str:
         # One nonce for every attempt, on every instance (the delivery's key): Discord returns
         # the first message instead of making a second one.
         nonce = (key or secrets.token_hex(12))[:NONCE_MAX]
         payload = rendered.payload() | {"nonce": nonce, "enforce_nonce": True}
-        route = Route("POST", "/channels/{channel_id}/messages", channel_id=_checked(channel_id))
-        data = await self._call(route, json=payload)
+        route = Route("POST", "/channels/{channel_id}/messages", channel_id=checked(channel_id))
+        data = await self.rest.call(route, json=payload)
         message_id = str(data["id"])
         self.remember(message_id, channel_id)
         return message_id
@@ -344,7 +288,7 @@ class DiscordChat:
         try:
             await self._start_thread(channel_id, message_id, name)
         except (discord.HTTPException, ChatError) as error:
-            reason = _failure(error) if isinstance(error, discord.HTTPException) else error
+            reason = failure(error) if isinstance(error, discord.HTTPException) else error
             log.warning(
                 "posted %s in %s but could not open its thread: %s", message_id, channel_id, reason
             )
@@ -353,11 +297,11 @@ class DiscordChat:
         route = Route(
             "POST",
             "/channels/{channel_id}/messages/{message_id}/threads",
-            channel_id=_checked(channel_id),
+            channel_id=checked(channel_id),
             message_id=message_id,
         )
         try:
-            await self._call(route, json={"name": name})
+            await self.rest.call(route, json={"name": name})
         except discord.HTTPException as error:
             if error.code != THREAD_ALREADY_EXISTS:  # a retry, or a member opened it first
                 raise
@@ -372,109 +316,26 @@ class DiscordChat:
             message_id=message_id,
         )
         try:
-            data = await self._call(route)
+            data = await self.rest.call(route)
         except (discord.HTTPException, ChatError):
             data = {}
         embeds = data.get("embeds") or [{}]
         text = embeds[0].get("title") or data.get("content") or ""
         return thread_name(Message(lines=(), title=(plain(text),)))
 
-    async def _forum_post(
-        self, guild: str, forum_id: str, name: str, rendered: Rendered, tags: list[str]
-    ) -> str:
-        """A forum post: a thread and its first message in one call, which takes no nonce."""
-        since = discord.utils.utcnow()
-
-        async def already_posted() -> dict[str, Any] | None:
-            return await self._forum_post_named(guild, forum_id, name, since)
-
-        route = Route("POST", "/channels/{channel_id}/threads", channel_id=_checked(forum_id))
-        body = {"name": name, "message": rendered.payload(), "applied_tags": tags}
-        data = await self._call(route, json=body, took_effect=already_posted)
-        post_id = str(data["id"])  # the post's first message has the thread's id
-        self.remember(post_id, post_id)
-        return post_id
-
-    async def _forum_post_named(
-        self, guild: str, forum_id: str, name: str, since: datetime
-    ) -> dict[str, Any] | None:
-        """The bot's own post of that name in a forum, opened since ``since``, if any."""
-        active = await self.client.http.request(
-            Route("GET", "/guilds/{guild_id}/threads/active", guild_id=guild),
-            timeout=self._timeout,
-        )
-        own = self.client.user.id if self.client.user else None
-        after = discord.utils.time_snowflake(since - CLOCK_SKEW)
-        return next(
-            (
-                thread
-                for thread in active.get("threads", [])
-                if str(thread.get("parent_id")) == forum_id
-                and str(thread.get("owner_id")) == str(own)
-                and thread.get("name") == name
-                and int(thread["id"]) >= after
-            ),
-            None,
-        )
-
     async def _is_forum(self, channel_id: str) -> bool:
         return await self._kind(channel_id) in _FORUMS
 
     async def _kind(self, channel_id: str) -> discord.ChannelType:
-        cached = self.client.get_channel(int(_checked(channel_id)))
+        cached = self.client.get_channel(int(checked(channel_id)))
         if cached is not None:
             return cached.type
         if channel_id not in self._kinds:
-            data = await self._call(Route("GET", "/channels/{channel_id}", channel_id=channel_id))
+            data = await self.rest.call(
+                Route("GET", "/channels/{channel_id}", channel_id=channel_id)
+            )
             self._kinds[channel_id] = discord.enums.try_enum(discord.ChannelType, data["type"])
         return self._kinds[channel_id]
-
-    async def _tag_solved(self, forum_id: str, post_id: str, solved: bool) -> None:
-        """Apply the forum's "solved" tag to a resolved question's post, remove it otherwise."""
-        try:
-            tag = await self._solved_tag(forum_id)
-            if tag is None:
-                return
-            post = await self._call(Route("GET", "/channels/{channel_id}", channel_id=post_id))
-            applied = [str(tag_id) for tag_id in post.get("applied_tags", [])]
-            wanted = [t for t in applied if t != tag] + ([tag] if solved else [])
-            if sorted(wanted) != sorted(applied):
-                await self._call(
-                    Route("PATCH", "/channels/{channel_id}", channel_id=post_id),
-                    json={"applied_tags": wanted[-5:]},  # Discord allows five tags per post
-                )
-        except (discord.HTTPException, ChatError) as error:
-            log.warning(
-                "could not update the solved tag of post %s in %s: %s", post_id, forum_id, error
-            )
-
-    async def _solved_tag(self, forum_id: str) -> str | None:
-        tags, _ = await self._forum_tags(forum_id)
-        return next((tag_id for tag_id, name in tags if fold(name) in _SOLVED_TAG_NAMES), None)
-
-    async def _post_tags(self, forum_id: str, question_tags: Sequence[str]) -> list[str]:
-        """The forum's tags for a new question: those named like its tags (``Getting started``
-        for #getting-started). A forum that requires a tag gets its "open"/"question" tag, or
-        else its first one, when none is named so. Never the solved tag."""
-        tags, required = await self._forum_tags(forum_id)
-        tags = [
-            (tag_id, fold(name)) for tag_id, name in tags if fold(name) not in _SOLVED_TAG_NAMES
-        ]
-        wanted = {fold(tag) for tag in question_tags}
-        chosen = [tag_id for tag_id, name in tags if name.replace(" ", "-") in wanted]
-        if chosen or not required or not tags:
-            return chosen[:_TAGS_PER_POST]
-        return [next((tag_id for tag_id, name in tags if name in _OPEN_TAG_NAMES), tags[0][0])]
-
-    async def _forum_tags(self, forum_id: str) -> tuple[list[tuple[str, str]], bool]:
-        """A forum's (tag id, name) list, and whether each post must have a tag."""
-        forum = self.client.get_channel(int(forum_id))
-        if isinstance(forum, discord.ForumChannel):
-            tags = [(str(tag.id), tag.name) for tag in forum.available_tags]
-            return tags, forum.flags.require_tag
-        data = await self._call(Route("GET", "/channels/{channel_id}", channel_id=forum_id))
-        tags = [(str(tag["id"]), tag["name"]) for tag in data.get("available_tags", [])]
-        return tags, bool(data.get("flags", 0) & discord.ChannelFlags.require_tag.flag)
 
 
 def _recognisable(message: dict[str, Any]) -> tuple:
@@ -484,24 +345,3 @@ def _recognisable(message: dict[str, Any]) -> tuple:
         for embed in message.get("embeds") or []
     )
     return (message.get("content") or "", embeds)
-
-
-def _checked(channel_id: str) -> str:
-    """Discord channel ids are snowflakes; anything else is a setting that names no channel."""
-    if not channel_id.isdigit():
-        raise ChatError.refusal("not_a_channel", channel=channel_id)
-    return channel_id
-
-
-def _describe(error: Exception) -> str:
-    if isinstance(error, discord.HTTPException):
-        return f"HTTP {error.status}"
-    return type(error).__name__
-
-
-def _failure(error: discord.HTTPException) -> ChatError:
-    """A refusal in words the member or organiser will read, in their language."""
-    name = _REFUSALS.get(error.code) or {403: "not_allowed", 404: "gone"}.get(error.status)
-    if name is None:
-        return ChatError.refusal("other", code=f"{error.status}: {error.text or error.code}")
-    return ChatError.refusal(name)

@@ -19,8 +19,8 @@ from pathlib import Path
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, SystemClock
-from bot.delivery.deliverer import describe
 from bot.delivery.pacing import Pacer
+from bot.errors import describe
 from bot.ports import Adapter
 from bot.runtime.bootstrap import build
 from bot.runtime.health import health_app, serve

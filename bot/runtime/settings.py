@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
-from sqlalchemy.engine import make_url
 
 from adapters.discord.settings import DiscordSettings
 from adapters.slack.settings import SlackSettings
 from bot.errors import ConfigError
 from bot.i18n import LANGUAGES
+from storage.engine import password_of
 
 __all__ = ["ConfigError", "Settings", "load_settings"]
 
@@ -118,7 +118,7 @@ class Settings(BaseSettings):
             self.slack.signing_secret,
             self.discord.token,
         ]
-        password = make_url(self.database_url).password if "://" in self.database_url else None
+        password = password_of(self.database_url)
         return [t.get_secret_value() for t in tokens if t is not None] + (
             [str(password)] if password else []
         )

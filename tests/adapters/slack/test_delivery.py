@@ -1,0 +1,143 @@
+"""Posts go out by the one delivery path, apart from members' commands, paced to Slack's limits."""
+
+from __future__ import annotations
+
+import asyncio
+
+from adapters.slack import SlackAdapter
+from bot.delivery.deliverer import Deliverer
+from bot.delivery.pacing import Pacer
+from bot.service import SUBJECTS
+from tests.adapters.slack import payloads
+from tests.adapters.slack.conftest import ALICE, CAROL, COMMUNITY, GENERAL, HELP, open_workspace
+
+BURST = 60
+
+
+class HeldTime:
+    """The pacer's clock, moved only by the test: paced posts wait for their slot meanwhile."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._moved = asyncio.Event()
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        until = self.now + seconds
+        while self.now < until:
+            self._moved.clear()
+            await self._moved.wait()
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+        self._moved.set()
+
+
+async def until(condition, tries: int = 500) -> None:
+    for _ in range(tries):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the condition did not hold")
+
+
+async def test_a_burst_of_questions_in_one_channel_never_delays_anyone_and_each_card_comes_once(
+    db, fake
+):
+    """60 /ask in one help channel: Slack allows a post a second there. Every question is
+    stored and every member answered while the cards wait for their slots, an unrelated
+    /search is answered at once, then the cards go out, paced, each once."""
+    workspace = await open_workspace(db, fake)
+    time = HeldTime()
+    pacer = Pacer(SlackAdapter.rate_limits, time.monotonic, time.sleep)
+    entraide = workspace.adapter.entraide
+    entraide.deliveries = Deliverer(entraide.core, SUBJECTS, pacer_for=lambda _community: pacer)
+    delivering = asyncio.create_task(entraide.deliveries.run(poll_seconds=60))
+    try:
+        asks = [
+            payloads.slash_command("/ask", f"Question {n}?", ALICE, GENERAL, fake.hook_url())
+            for n in range(BURST)
+        ]
+        statuses = await asyncio.gather(*(workspace.requests.command(ask) for ask in asks))
+        await workspace.adapter.drain()
+        assert {status for status, _ in statuses} == {200}
+        async with workspace.store.transaction() as tx:
+            assert len(await tx.questions.all(COMMUNITY)) == BURST  # stored, not waiting in memory
+        assert len(fake.hooks) == BURST and len(fake.posts(HELP)) <= 1  # told, cards held back
+
+        search = payloads.slash_command("/search", "polls", CAROL, GENERAL, fake.hook_url())
+        status, _ = await workspace.requests.command(search)
+        await workspace.adapter.drain()
+        assert status == 200 and len(fake.hooks) == BURST + 1  # answered with the cards held
+        assert len(fake.posts(HELP)) <= 1
+
+        for second in range(1, BURST + 1):
+            time.advance(1)
+            await until(lambda second=second: len(fake.posts(HELP)) >= second)
+        await entraide.deliveries.drain(timeout=5)
+        titles = [post["text"] for post in fake.posts(HELP)]
+        assert sorted(titles) == sorted({*titles}) and len(titles) == BURST
+        posted_at = [float(p["ts"]) for p in fake.channels[HELP].messages]
+        assert posted_at == sorted(posted_at)
+    finally:
+        await entraide.deliveries.drain(timeout=5)
+        await asyncio.gather(delivering, return_exceptions=True)
+        await workspace.close()
+
+
+async def test_a_request_acknowledged_by_an_instance_that_died_is_handled_by_another(
+    db, fake, monkeypatch
+):
+    """Kept before the ack, never handled (its instance died, or had too many waiting): the next
+    tick of any instance replays it, once."""
+    from datetime import timedelta
+
+    from adapters.slack import app as slack_app
+    from bot.runtime.run import replay_unhandled
+
+    dying = await open_workspace(db, fake)
+    survivor = await open_workspace(db, fake)
+    try:
+        monkeypatch.setattr(slack_app, "WAITING_MAX", 0)  # full: the request only waits in the db
+        ask = payloads.slash_command("/ask", "Anyone?", ALICE, GENERAL, fake.hook_url())
+        status, _ = await dying.requests.command(ask)
+        monkeypatch.undo()
+        assert status == 200
+        async with dying.store.transaction() as tx:
+            assert await tx.questions.all(COMMUNITY) == []  # acknowledged, not yet handled
+        now = survivor.clock.now()
+        assert await replay_unhandled(survivor.adapter.entraide, [survivor.adapter], now) == 0
+        later = now + timedelta(minutes=2)
+        assert await replay_unhandled(survivor.adapter.entraide, [survivor.adapter], later) == 1
+        assert await replay_unhandled(survivor.adapter.entraide, [survivor.adapter], later) == 0
+        await survivor.settle()
+        assert [q.title for q in await _questions(survivor)] == ["Anyone?"]
+        assert len(fake.posts(HELP)) == 1 and "Q1" in fake.hooks[-1]["text"]
+    finally:
+        await dying.close()
+        await survivor.close()
+
+
+async def _questions(workspace):
+    async with workspace.store.transaction() as tx:
+        return await tx.questions.all(COMMUNITY)
+
+
+async def test_a_card_whose_answer_slack_lost_is_posted_once_and_its_thread_works(workspace):
+    """chat.postMessage applied, then the connection reset: the retry finds the card by the key
+    in its metadata instead of posting a second one, and the card's thread is the one tracked:
+    a reply there is an answer, and the asker's ✅ resolves the question."""
+    from bot.domain import QuestionStatus
+
+    workspace.fake.fail("chat.postMessage", applied=True, reset=True)
+    await workspace.command(ALICE, "/ask", "Which LMS for a small team?")
+    [card] = workspace.fake.channels[HELP].messages
+    assert card["metadata"]["event_type"] == "entraide_delivery"
+    reply = await workspace.say(CAROL, HELP, "Moodle works well", thread_ts=card["ts"])
+    await workspace.react(ALICE, HELP, reply, "white_check_mark")
+    question = await workspace.question()
+    assert question.message_id == f"{HELP}:{card['ts']}"
+    assert question.status is QuestionStatus.RESOLVED
+    assert len([m for m in workspace.fake.channels[HELP].messages if not m.get("thread_ts")]) == 1

@@ -1,0 +1,191 @@
+"""`entraide run` under the faults an operator meets: a deploy mid-burst, a frozen instance,
+a database that stops answering or cannot be reached, two upgrades at once.
+
+Real processes on a real database, posting to the recorder (which honours a post's key
+as Discord honours a nonce, and writes a ``replay`` line when it does).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from storage.engine import create_engine
+from tests.bot.runtime.processes import (
+    Instance,
+    delivery_statuses,
+    eventually,
+    posts,
+    schedule_due,
+)
+from tests.bot.runtime.proxy import FreezableProxy
+from tests.conftest import POSTGRES_URL
+
+CLI = [sys.executable, "-m", "bot.runtime.cli"]
+
+
+def made(path) -> list[dict]:
+    return [p for p in posts(path) if p["kind"] == "post"]
+
+
+def replays(path) -> list[dict]:
+    return [p for p in posts(path) if p["kind"] == "replay"]
+
+
+@pytest.mark.parametrize("fresh_url", ["postgres", "sqlite"], indirect=True)
+async def test_a_deploy_mid_burst_completes_the_posts_under_way_and_loses_none(fresh_url, tmp_path):
+    """SIGTERM while 300 prompts are being posted: the posts under way complete, the process
+    exits 0 without a traceback, and the next instance posts the rest at once (no lease to
+    wait for), each exactly once."""
+    record = tmp_path / "posts.jsonl"
+    channels = [f"practice-{n}" for n in range(300)]
+    await schedule_due(fresh_url, channels, timedelta(minutes=1))
+    first = Instance(fresh_url, record, delay=0.1, lease=300)
+    await eventually(lambda: len(made(record)) >= 20)
+    assert first.stop() == 0
+    assert "Traceback" not in first.logged and "never awaited" not in first.logged
+    statuses = Counter(await delivery_statuses(fresh_url))
+    assert statuses["sending"] == 0 and statuses["pending"] > 0  # nothing left held
+    second = Instance(fresh_url, record, lease=300)
+    try:
+        await eventually(lambda: len(made(record)) >= len(channels), timeout=60)
+        await asyncio.sleep(0.5)  # more ticks: nothing more may come
+    finally:
+        assert second.stop() == 0
+    assert sorted(p["channel"] for p in made(record)) == sorted(channels)
+    assert len({p["key"] for p in made(record)}) == len(channels)
+
+
+@pytest.mark.parametrize("fresh_url", ["postgres", "sqlite"], indirect=True)
+async def test_an_instance_frozen_past_its_lease_neither_posts_twice_nor_overwrites(
+    fresh_url, tmp_path
+):
+    """kill -STOP an instance whose post is in flight; another takes the delivery over after
+    the lease and posts; kill -CONT the first: its late call is recognised by its key, and
+    its outcome is not recorded over the other's."""
+    record = tmp_path / "posts.jsonl"
+    await schedule_due(fresh_url, ["practice"], timedelta(minutes=1))
+    frozen = Instance(fresh_url, record, delay=3, lease=1)
+    other = None
+    try:
+        await eventually(lambda: _statuses_are(fresh_url, ["sending"]))
+        os.kill(frozen.process.pid, signal.SIGSTOP)
+        other = Instance(fresh_url, record, lease=1)
+        [posted] = await eventually(lambda: made(record))
+        os.kill(frozen.process.pid, signal.SIGCONT)
+        await eventually(lambda: replays(record), timeout=10)  # its late call, not a second post
+        await asyncio.sleep(0.5)
+    finally:
+        os.kill(frozen.process.pid, signal.SIGCONT)
+        codes = [frozen.stop(), other.stop() if other else 0]
+    assert made(record) == [posted] and codes == [0, 0]
+    engine = create_engine(fresh_url)
+    async with engine.connect() as conn:
+        recorded = (await conn.execute(text("SELECT message_id FROM occurrences"))).scalar_one()
+    await engine.dispose()
+    assert recorded == posted["id"]
+
+
+async def _statuses_are(url: str, expected: list[str]) -> bool:
+    return await delivery_statuses(url) == expected
+
+
+@pytest.mark.parametrize("fresh_url", ["postgres"], indirect=True)
+async def test_a_database_that_stops_answering_is_reported_quickly_and_briefly(fresh_url, tmp_path):
+    """/healthz answers 503 within seconds, every failed tick is one line and is counted,
+    and all is well again once the database answers."""
+    target = make_url(fresh_url)
+    proxy = FreezableProxy(target.host or "127.0.0.1", target.port or 5432)
+    await proxy.start()
+    url = target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    # Started in a thread: it reads the database through this test's proxy meanwhile.
+    instance = await asyncio.to_thread(
+        Instance,
+        url,
+        tmp_path / "posts.jsonl",
+        env={
+            "ENTRAIDE_HEALTH__DATABASE_TIMEOUT_SECONDS": "1",
+            "ENTRAIDE_DATABASE_TIMEOUT_SECONDS": "1",
+        },
+    )
+    try:
+        status, _ = await asyncio.to_thread(instance.get, "/healthz")
+        assert status == 200
+        proxy.freeze()
+        started = time.monotonic()
+        status, body = await asyncio.to_thread(instance.get, "/healthz")
+        assert status == 503 and json.loads(body)["checks"]["database"] is False
+        assert time.monotonic() - started < 3
+        await eventually(
+            lambda: _failed_ticks(instance) >= 2, timeout=20, blocking=True
+        )  # two ticks at least
+        proxy.thaw()
+        await eventually(lambda: instance.get("/healthz")[0] == 200, timeout=20, blocking=True)
+    finally:
+        proxy.thaw()
+        code = await asyncio.to_thread(instance.stop)
+        await proxy.close()
+    assert code == 0
+    assert "scheduler tick failed:" in instance.logged and "Traceback" not in instance.logged
+
+
+def _failed_ticks(instance: Instance) -> float:
+    for line in instance.get("/metrics")[1].splitlines():
+        if line.startswith("entraide_scheduler_tick_failures_total "):
+            return float(line.split()[1])
+    return 0.0
+
+
+def test_an_unreachable_database_at_start_is_one_paragraph_naming_it_without_its_password():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENTRAIDE_")}
+    env |= {
+        "ENTRAIDE_DATABASE_URL": "postgresql://entraide:s3cret-pw@127.0.0.1:1/community",
+        "ENTRAIDE_RECORDER__PATH": "x.jsonl",
+        "ENTRAIDE_DATABASE_TIMEOUT_SECONDS": "2",
+    }
+    result = subprocess.run([*CLI, "run"], env=env, capture_output=True, text=True, timeout=60)
+    said = result.stdout + result.stderr
+    assert result.returncode == 1
+    assert "cannot reach the database postgresql://entraide:***@127.0.0.1:1/community" in said
+    assert "s3cret-pw" not in said and "Traceback" not in said
+    assert len(said.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL tests need ENTRAIDE_TEST_POSTGRES_URL")
+async def test_two_upgrades_at_once_one_waits_and_finds_nothing_to_do():
+    name = f"entraide_upgrade_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENTRAIDE_")}
+    env["ENTRAIDE_DATABASE_URL"] = url
+    try:
+        upgrades = [
+            subprocess.Popen(
+                [*CLI, "db", "upgrade"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
+            for _ in range(2)
+        ]
+        results = [(u.wait(timeout=120), u.stderr.read().decode()) for u in upgrades]
+        for upgrade in upgrades:
+            upgrade.stdout.close()
+            upgrade.stderr.close()
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+    assert [code for code, _ in results] == [0, 0], results
+    assert not any("Traceback" in logged for _, logged in results)
