@@ -101,7 +101,7 @@ class Pause:
         await asyncio.sleep(seconds)
         await self.open.wait()
 
-    async def wait(self, _lane: str) -> None:
+    async def wait(self, _lane: str, writes_to_lane: bool = True) -> None:
         await self.open.wait()
 
     def pause(self, seconds: float) -> None:

@@ -37,11 +37,13 @@ class Pacer:
         self._next = 0.0
         self._next_in: dict[str, float] = {}
 
-    async def wait(self, lane: str) -> None:
-        """Wait for the next slot free both on the platform and in ``lane`` (a channel)."""
+    async def wait(self, lane: str, writes_to_lane: bool = True) -> None:
+        """Wait for the next slot free on the platform, and in ``lane`` (a channel) when the
+        call writes a message there (an edit or a reaction does not count against it)."""
         now = self.monotonic()
-        at = max(now, self._next, self._next_in.get(lane, 0.0))
-        self._next_in[lane] = at + 1 / self.limits.per_channel_per_second
+        at = max(now, self._next, self._next_in.get(lane, 0.0) if writes_to_lane else 0.0)
+        if writes_to_lane:
+            self._next_in[lane] = at + 1 / self.limits.per_channel_per_second
         if len(self._next_in) > 10_000:  # forget lanes whose slot has long passed
             self._next_in = {c: t for c, t in self._next_in.items() if t > now}
         self._next = at + 1 / self.limits.per_second

@@ -189,7 +189,7 @@ class Sender:
         pacer = self.pacer_for(delivery.community_id)
         for attempt in range(1, PACED_TRIES + 1):
             if pacer is not None:
-                await pacer.wait(delivery.route)
+                await pacer.wait(delivery.route, writes_to_lane=delivery.action in _CREATES)
             if not self._claiming():
                 # Shutting down before it started: another instance takes it at once.
                 await self._record(

@@ -53,7 +53,7 @@ class HeldPacer:
         self.holding = asyncio.Event()
         self.released = asyncio.Event()
 
-    async def wait(self, lane: str) -> None:
+    async def wait(self, lane: str, writes_to_lane: bool = True) -> None:
         self.holding.set()
         await self.released.wait()
 

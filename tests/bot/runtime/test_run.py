@@ -49,7 +49,7 @@ async def test_an_instance_killed_between_claim_and_post_is_taken_over_once(fres
     await eventually(lambda: deliveries_are(fresh_url, ["sending"]))
     slow.kill()
     assert posts(record) == []
-    rescuer = Instance(fresh_url, record, lease=2)
+    rescuer = Instance(fresh_url, record, lease=1)
     try:
         await eventually(lambda: posts(record))
         await asyncio.sleep(1)
