@@ -366,3 +366,25 @@ def test_a_message_kept_for_delivery_comes_back_as_it_was():
         tags=("onboarding",),
     )
     assert from_json(to_json(message)) == message
+
+
+async def test_at_shutdown_a_claimed_delivery_waiting_for_its_slot_is_given_back_at_once(db):
+    """Claimed, but waiting for the platform's rate limit when SIGTERM comes: it is not sent,
+    and another instance takes it at once, without waiting for the lease to end."""
+    chat, clock = FakeChat(), ManualClock(START)
+    held = HeldPacer()
+    stopping = make_community(db, chat=chat, clock=clock, pacer=held)
+    await queue_question(stopping)
+    deliverer = stopping.entraide.deliveries
+    running = asyncio.create_task(deliverer.run(poll_seconds=60))
+    await held.holding.wait()  # claimed, waiting for its slot
+    draining = asyncio.create_task(deliverer.drain(timeout=5))
+    await asyncio.sleep(0)
+    held.released.set()
+    await draining
+    await running
+    assert chat.posts == []
+    other = make_community(db, chat=chat, clock=clock)
+    await other.entraide.deliver_due()  # same instant: no lease to wait for
+    [card] = chat.posts_in("help")
+    assert await card_of(other) == card.message_id

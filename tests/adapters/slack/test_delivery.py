@@ -141,3 +141,21 @@ async def test_a_card_whose_answer_slack_lost_is_posted_once_and_its_thread_work
     assert question.message_id == f"{HELP}:{card['ts']}"
     assert question.status is QuestionStatus.RESOLVED
     assert len([m for m in workspace.fake.channels[HELP].messages if not m.get("thread_ts")]) == 1
+
+
+async def test_a_request_the_database_cannot_keep_is_not_acknowledged(workspace, monkeypatch):
+    """Slack is told "received" only once the request is stored: if it cannot be, the answer
+    is an error, and Slack sends the request again later."""
+    from storage.repositories.events import Events
+
+    async def database_away(*args, **kwargs):
+        raise ConnectionError("the database is away")
+
+    monkeypatch.setattr(Events, "receive", database_away)
+    body = payloads.slash_command("/ask", "Anyone?", ALICE, GENERAL, workspace.fake.hook_url())
+    status, _ = await workspace.requests.command(body)
+    assert status != 200
+    monkeypatch.undo()
+    status, _ = await workspace.requests.command(body)  # Slack's retry
+    await workspace.settle()
+    assert status == 200 and len(workspace.fake.posts(HELP)) == 1
