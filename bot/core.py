@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.commands import Actor
@@ -17,6 +18,9 @@ from bot.domain import CommunitySettings
 from bot.i18n import language_for
 from bot.ports import Chat, Store, Transaction
 from bot.prompts import PromptLibrary
+
+if TYPE_CHECKING:
+    from bot.web.site import WebConfig
 
 # Settings read once per command: a command asks for them at every step.
 _settings_memo: ContextVar[dict[str, CommunitySettings] | None] = ContextVar(
@@ -60,6 +64,7 @@ class Core:
     digest_days: int = 7
     # Called once a unit of work queued a delivery: the deliverer wakes up (bot.delivery).
     delivery_wanted: Callable[[], None] = lambda: None
+    web: WebConfig | None = None  # the web pages' address and secret, when they are served
     _settings_read: dict[str, tuple[CommunitySettings, datetime]] = field(
         default_factory=dict, repr=False
     )

@@ -16,6 +16,7 @@ from bot.ports import Transaction
 from bot.replies import Line, Message, bold, channel, code, plain, private
 from bot.schedule import WEEKDAYS, parse_time, parse_weekday, zone
 from bot.text import clean_tags
+from bot.web import commands as web_commands
 
 SETTINGS = {
     "help-channel": "help_channel",
@@ -66,11 +67,15 @@ async def configure(core: Core, actor: Actor, args: list[str]) -> Message:
         settings = await core.settings(tx, actor.community_id)
         language = core.private_language(settings, actor)
         if not args:
-            return private(*_settings_lines(language, settings))
+            lines = _settings_lines(language, settings)
+            return private(*lines[:-1], *await web_commands.setting_lines(core, actor), lines[-1])
         require_organiser(core, actor)
         name, value = args[0].lower(), " ".join(args[1:]).strip()
+        if name in web_commands.SETTINGS:
+            return await web_commands.configure(core, actor, name, value)
         if name not in SETTINGS:
-            raise UserError("error.unknown_setting", name=name[:40], names=", ".join(SETTINGS))
+            names = ", ".join([*SETTINGS, *web_commands.SETTINGS])
+            raise UserError("error.unknown_setting", name=name[:40], names=names)
         settings = replace(settings, **{SETTINGS[name]: _parse_setting(name, value)})
         await core.save_settings(tx, settings)
     return private(

@@ -35,6 +35,7 @@ from bot.domain import (
 from bot.i18n import t
 from bot.replies import Message
 from bot.search import Hit, Kind, Query
+from bot.web.model import PromptWeek, QuestionWeek, WebSettings
 
 
 @dataclass(frozen=True)
@@ -218,10 +219,126 @@ class Deliveries(Protocol):
         """How many deliveries could be sent now and are not yet."""
 
 
+class Reports(Protocol):
+    """What the web pages read (``storage.reports``), scoped by community. ``weeks`` are
+    (start, end) pairs; ``public`` reads leave out what the public knowledge base never
+    shows: erased members' content."""
+
+    async def community(self, community_id: str) -> tuple[str, str] | None:
+        """(language, time zone) of a community, or None when there is no such community."""
+
+    async def question_weeks(
+        self, community_id: str, weeks: Sequence[tuple[datetime, datetime]], now: datetime
+    ) -> list[QuestionWeek]: ...
+
+    async def prompt_weeks(
+        self, community_id: str, weeks: Sequence[tuple[datetime, datetime]]
+    ) -> list[PromptWeek]: ...
+
+    async def unanswered_by_tag(
+        self, community_id: str, since: datetime, limit: int = 12
+    ) -> list[tuple[str, int]]: ...
+
+    async def answers_by_helper(
+        self, community_id: str, start: datetime, end: datetime
+    ) -> list[tuple[str, int]]: ...
+
+    async def most_upvoted(
+        self, community_id: str, start: datetime, end: datetime, limit: int = 5
+    ) -> list[tuple[Resource, int]]: ...
+
+    async def most_saved(
+        self, community_id: str, start: datetime, end: datetime, limit: int = 5
+    ) -> list[tuple[Resource, int]]: ...
+
+    async def names(
+        self, community_id: str, member_ids: Sequence[str], public_only: bool = False
+    ) -> dict[str, str]: ...
+
+    async def question_tags(self, community_id: str, limit: int = 40) -> list[tuple[str, int]]: ...
+
+    async def questions(
+        self, community_id: str, status: str | None, tag: str | None, limit: int, offset: int = 0
+    ) -> tuple[list[Question], int]: ...
+
+    async def answer_counts(
+        self, community_id: str, question_ids: Sequence[int]
+    ) -> dict[int, int]: ...
+
+    async def search(
+        self, community_id: str, query: Query, kinds: Sequence[Kind], limit: int
+    ) -> list[Hit]: ...
+
+    async def resolved_questions(
+        self, community_id: str, limit: int, offset: int = 0, public: bool = False
+    ) -> list[Question]: ...
+
+    async def questions_by_ids(
+        self, community_id: str, ids: Sequence[int], public: bool = False
+    ) -> dict[int, Question]: ...
+
+    async def answers(
+        self, community_id: str, question_ids: Sequence[int], public: bool = False
+    ) -> list[Answer]: ...
+
+    async def shares(
+        self,
+        community_id: str,
+        ids: Sequence[int] | None = None,
+        limit: int = 20,
+        public: bool = False,
+    ) -> list[PracticeShare]: ...
+
+    async def resource_tags(self, community_id: str, limit: int = 40) -> list[tuple[str, int]]: ...
+
+    async def resources(
+        self,
+        community_id: str,
+        *,
+        ids: Sequence[int] | None = None,
+        tag: str | None = None,
+        by_upvotes: bool = False,
+        limit: int = 50,
+        offset: int = 0,
+        public: bool = False,
+    ) -> tuple[list[Resource], int]: ...
+
+
+class WebAccess(Protocol):
+    """What the web side keeps (``storage.web_access``), shared by every instance."""
+
+    async def secret(self, candidate: str, now: datetime) -> str:
+        """The signing secret kept in the database; ``candidate`` becomes it if there is none."""
+
+    async def use_link(
+        self, link_id: str, community_id: str, expires_at: datetime, now: datetime
+    ) -> bool:
+        """Record a single-use link as used; False when it was already."""
+
+    async def settings(self, community_id: str) -> WebSettings: ...
+
+    async def save_settings(
+        self, community_id: str, settings: WebSettings, now: datetime
+    ) -> None: ...
+
+    async def public_communities(self) -> list[tuple[str, bool]]:
+        """(community, search engines welcome) of every community whose library is public."""
+
+    async def set_public_profile(
+        self, community_id: str, member_id: str, public: bool, now: datetime
+    ) -> None: ...
+
+    async def public_profile(self, community_id: str, member_id: str) -> bool: ...
+
+    async def forget_profile(self, community_id: str, member_id: str) -> None: ...
+
+
 class Transaction(Protocol):
     """One unit of work: everything done through it commits together, or not at all."""
 
     deliveries: Deliveries
+    reports: Reports
+    web: WebAccess
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         """Run ``action`` once the unit of work has committed (never if it rolls back)."""

@@ -39,6 +39,7 @@ from bot.replies import Message, private
 from bot.schedule import zone
 from bot.stats import community_health, health_message
 from bot.text import clean_reply, split_ask
+from bot.web import commands as web_commands
 
 log = logging.getLogger(__name__)
 
@@ -286,6 +287,12 @@ class Entraide:
                 )
             case "forget-me" | "oubliez-moi":
                 return await privacy.ask_confirmation(self.core, actor)
+            case "dashboard" | "tableau-de-bord":
+                return await web_commands.dashboard(self.core, actor)
+            case "library" | "bibliotheque" | "bibliothèque":
+                return await web_commands.library(self.core, actor)
+            case "profile" | "profil":
+                return await web_commands.profile(self.core, actor, args)
             case _:
                 async with self.core.store.transaction() as tx:
                     settings = await self.core.settings(tx, actor.community_id)

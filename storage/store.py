@@ -36,6 +36,7 @@ from bot.ports import Erasure
 from bot.search import Hit, Kind, Query
 from storage import search as search_backend
 from storage.deliveries import Deliveries
+from storage.reports import Reports
 from storage.tables import (
     answers,
     communities,
@@ -54,6 +55,7 @@ from storage.tables import (
     schedules,
     search_documents,
 )
+from storage.web_access import WebAccess
 
 _INSERT_NEW: dict[tuple, object] = {}
 _CLAIM_EVENT: dict[str, object] = {}
@@ -136,6 +138,8 @@ class Transaction:
         self.conn = conn
         self.committed_actions: list[Callable[[], Awaitable[None]]] = []
         self.deliveries = Deliveries(conn)
+        self.reports = Reports(conn)
+        self.web = WebAccess(conn)
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         """Run ``action`` once the unit of work has committed (never if it rolls back)."""
