@@ -32,6 +32,7 @@ async def forget(core: Core, actor: Actor) -> Message:
         erased = await tx.forget_member(
             actor.community_id, actor.member_id, t(settings.language, "forget.placeholder")
         )
+        await tx.web.forget_profile(actor.community_id, actor.member_id)
         # Erased words must not stay findable.
         for share_id in erased.share_ids:
             await tx.unindex(actor.community_id, Kind.SHARE, share_id)

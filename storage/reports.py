@@ -73,7 +73,8 @@ class Reports:
         """Seconds from a question to its first answer."""
         if self.postgres:
             return "EXTRACT(EPOCH FROM (q.first_answer_at - q.created_at))"
-        return "(julianday(q.first_answer_at) - julianday(q.created_at)) * 86400.0"
+        # julianday() keeps about a millisecond: rounded to the second, 16 h is not 15 h 59.
+        return "ROUND((julianday(q.first_answer_at) - julianday(q.created_at)) * 86400.0)"
 
     async def question_weeks(
         self, community_id: str, weeks: Sequence[tuple[datetime, datetime]], now: datetime

@@ -45,18 +45,19 @@ async def dashboard(core: Core, actor: Actor) -> Message:
 
 
 async def library(core: Core, actor: Actor) -> Message:
-    """A member's link to the knowledge base: the public address when it is public."""
+    """A member's link to the knowledge base, and its public address when it is public."""
     language = await _language(core, actor)
     if core.web is None:
         return private(spans(language, "web.not_served"))
     async with core.store.transaction() as tx:
         web = await tx.web.settings(actor.community_id)
-    if web.public_library:
-        url = core.web.url(community_path(actor.community_id, "kb"))
-        return private(spans(language, "web.library_public", link=link(url)))
     role = Role.ORGANISER if core.is_organiser(actor) else Role.MEMBER
     url = await new_link(core.store, core.web, core.clock, actor.community_id, role)
-    return private(spans(language, "web.library_link", link=link(url)))
+    lines = [spans(language, "web.library_link", link=link(url))]
+    if web.public_library:
+        public = core.web.url(community_path(actor.community_id, "kb"))
+        lines.append(spans(language, "web.library_public", link=link(public)))
+    return private(*lines)
 
 
 async def configure(core: Core, actor: Actor, name: str, value: str) -> Message:
