@@ -115,12 +115,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "entraide",
         {
-            "en": "Settings, topics, stats, prompts, privacy",
-            "fr": "Réglages, sujets, statistiques, questions d’échange, vie privée",
+            "en": "Settings, topics, stats, dashboard, prompts, privacy",
+            "fr": "Réglages, sujets, statistiques, tableau de bord, questions d’échange, vie privée",
         },
         {
-            "en": "config | schedule | topics | stats | prompt add <text> | forget-me",
-            "fr": "config | schedule | topics | stats | prompt add <texte> | forget-me",
+            "en": "config | schedule | topics | stats | dashboard | library | profile public on|off "
+            "| prompt add <text> | forget-me",
+            "fr": "config | schedule | topics | stats | dashboard | library | profile public on|off "
+            "| prompt add <texte> | forget-me",
         },
         (
             Parameter(

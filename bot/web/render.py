@@ -22,7 +22,7 @@ def environment() -> Environment:
 
 
 def render(template: str, language: str, **context: object) -> str:
-    """``template`` filled with ``context``; ``_("web.key", name=…)`` translates."""
+    """``template`` filled with ``context``; ``_(key, name=…)`` translates a message."""
     return (
         environment()
         .get_template(template)
