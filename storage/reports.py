@@ -102,17 +102,28 @@ class Reports:
             bindparam("community", community_id),
             bindparam("day_ago", now - timedelta(days=1), type_=UTCDateTime),
         )
-        medians = text(
-            f"WITH {cte}, delays AS (SELECT w.week AS week, {self._delay()} AS delay "
-            f"{asked_in_week} AND q.first_answer_at IS NOT NULL), "
-            "ranked AS (SELECT week, delay, "
-            "ROW_NUMBER() OVER (PARTITION BY week ORDER BY delay) AS n, "
-            "COUNT(*) OVER (PARTITION BY week) AS total FROM delays) "
-            "SELECT week, AVG(delay) AS median FROM ranked "
-            "WHERE n = (total + 1) / 2 OR n = (total + 2) / 2 GROUP BY week"
-        ).bindparams(*params, bindparam("community", community_id))
         found = {row.week: row for row in await self.conn.execute(counts)}
-        median = {row.week: float(row.median) for row in await self.conn.execute(medians)}
+        # The median's rows, from the counts: one sort of the delays instead of two windows.
+        middles = {
+            (week, n)
+            for week, row in found.items()
+            if row.answered
+            for n in ((row.answered + 1) // 2, (row.answered + 2) // 2)
+        }
+        median: dict[int, float] = {}
+        if middles:
+            wanted = ", ".join(f"({week}, {n})" for week, n in sorted(middles))
+            medians = text(
+                f"WITH {cte}, delays AS (SELECT w.week AS week, {self._delay()} AS delay "
+                f"{asked_in_week} AND q.first_answer_at IS NOT NULL), "
+                "ranked AS (SELECT week, delay, "
+                "ROW_NUMBER() OVER (PARTITION BY week ORDER BY delay) AS n FROM delays), "
+                f"middles(week, n) AS (VALUES {wanted}) "
+                "SELECT ranked.week, AVG(ranked.delay) AS median FROM ranked "
+                "JOIN middles ON middles.week = ranked.week AND middles.n = ranked.n "
+                "GROUP BY ranked.week"
+            ).bindparams(*params, bindparam("community", community_id))
+            median = {row.week: float(row.median) for row in await self.conn.execute(medians)}
         result = []
         for index in range(len(weeks)):
             row = found.get(index)
@@ -197,28 +208,30 @@ class Reports:
     async def most_upvoted(
         self, community_id: str, start: datetime, end: datetime, limit: int = 5
     ) -> list[tuple[Resource, int]]:
-        """Resources by upvotes given between ``start`` and ``end``."""
+        """Resources by upvotes given between ``start`` and ``end``: the top posts are
+        counted from the marks' index alone, then joined to their resources."""
         count = func.count().label("n")
-        rows = await self.conn.execute(
-            select(resources, count)
-            .select_from(
-                marks.join(
-                    resources,
-                    and_(
-                        r.community_id == marks.c.community_id,
-                        r.post_message_id == marks.c.message_id,
-                    ),
-                )
-            )
+        top = (
+            select(marks.c.message_id, count)
             .where(
                 marks.c.community_id == community_id,
                 marks.c.kind == MarkKind.UPVOTE.value,
-                marks.c.revoked_at.is_(None),
                 marks.c.created_at >= start,
                 marks.c.created_at < end,
+                marks.c.revoked_at.is_(None),
             )
-            .group_by(*resources.c)
-            .order_by(count.desc(), r.id.desc())
+            .group_by(marks.c.message_id)
+            .order_by(count.desc(), marks.c.message_id)
+            .limit(limit * 4)  # a few marks may be on posts that are no resource's
+            .subquery()
+        )
+        rows = await self.conn.execute(
+            select(resources, top.c.n)
+            .join(
+                top,
+                and_(r.community_id == community_id, r.post_message_id == top.c.message_id),
+            )
+            .order_by(top.c.n.desc(), r.id.desc())
             .limit(limit)
         )
         return [(_resource(row), row.n) for row in rows]

@@ -16,6 +16,7 @@ from storage.tables import (
     practice_shares,
     questions,
     resource_notes,
+    resources,
 )
 
 
@@ -80,6 +81,26 @@ Index(
     questions.c.first_answer_at,
 )
 Index("ix_answers_created", answers.c.community_id, answers.c.created_at, answers.c.author_id)
-Index("ix_marks_kind_created", marks.c.community_id, marks.c.kind, marks.c.created_at)
+Index(
+    "ix_marks_kind_created",
+    marks.c.community_id,
+    marks.c.kind,
+    marks.c.created_at,
+    marks.c.message_id,
+    marks.c.revoked_at,
+)
 Index("ix_practice_shares_occurrence", practice_shares.c.occurrence_id)
-Index("ix_resource_notes_created", resource_notes.c.community_id, resource_notes.c.created_at)
+Index(
+    "ix_resource_notes_created",
+    resource_notes.c.community_id,
+    resource_notes.c.created_at,
+    resource_notes.c.resource_id,
+    resource_notes.c.author_id,
+)
+Index(
+    "ix_resources_created",
+    resources.c.community_id,
+    resources.c.created_at,
+    resources.c.id,
+    resources.c.shared_by,
+)

@@ -32,9 +32,18 @@ def _community_fk(table: str) -> sa.ForeignKeyConstraint:
 INDEXES = (
     ("ix_questions_week", "questions", ["community_id", "created_at", "status", "first_answer_at"]),
     ("ix_answers_created", "answers", ["community_id", "created_at", "author_id"]),
-    ("ix_marks_kind_created", "marks", ["community_id", "kind", "created_at"]),
+    (
+        "ix_marks_kind_created",
+        "marks",
+        ["community_id", "kind", "created_at", "message_id", "revoked_at"],
+    ),
     ("ix_practice_shares_occurrence", "practice_shares", ["occurrence_id"]),
-    ("ix_resource_notes_created", "resource_notes", ["community_id", "created_at"]),
+    (
+        "ix_resource_notes_created",
+        "resource_notes",
+        ["community_id", "created_at", "resource_id", "author_id"],
+    ),
+    ("ix_resources_created", "resources", ["community_id", "created_at", "id", "shared_by"]),
 )
 
 
