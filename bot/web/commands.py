@@ -36,7 +36,7 @@ async def _language(core: Core, actor: Actor) -> str:
 async def dashboard(core: Core, actor: Actor) -> Message:
     """An organiser's private, single-use link to the overview."""
     if not core.is_organiser(actor):
-        raise UserError("error.organisers_only")
+        raise UserError("error.dashboard_for_organisers")
     language = await _language(core, actor)
     if core.web is None:
         return private(spans(language, "web.not_served"))

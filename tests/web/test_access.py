@@ -122,7 +122,7 @@ async def test_a_member_sees_the_knowledge_base_and_questions_but_not_the_organi
 
 async def test_only_organisers_get_a_dashboard_link(web: Web):
     reply = await web.community.command("bob", "entraide", "dashboard")
-    assert "Only organisers" in reply.plain_text()
+    assert "Only organisers can open the dashboard" in reply.plain_text()
 
 
 async def test_an_expired_session_is_not_found(web: Web):
