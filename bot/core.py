@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.commands import Actor
@@ -15,6 +16,9 @@ from bot.domain import CommunitySettings
 from bot.i18n import language_for
 from bot.ports import Chat, Store, Transaction
 from bot.prompts import PromptLibrary
+
+if TYPE_CHECKING:
+    from bot.web.site import WebConfig
 
 # How long this process trusts settings it read; a change made on another instance
 # shows here after at most this long (changes made here show at once).
@@ -36,6 +40,7 @@ class Core:
     digest_days: int = 7
     # Called once a unit of work queued a delivery: the deliverer wakes up (bot.delivery).
     delivery_wanted: Callable[[], None] = lambda: None
+    web: WebConfig | None = None  # the web pages' address and secret, when they are served
     _settings_read: dict[str, tuple[CommunitySettings, datetime]] = field(
         default_factory=dict, repr=False
     )

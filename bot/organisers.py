@@ -16,6 +16,7 @@ from bot.ports import Transaction
 from bot.replies import Line, Message, bold, channel, code, plain, private
 from bot.schedule import WEEKDAYS, parse_time, parse_weekday, zone
 from bot.text import clean_tags
+from bot.web import commands as web_commands
 
 SETTINGS = {
     "help-channel": "help_channel",
@@ -58,11 +59,15 @@ def parse_duration(text: str) -> timedelta:
 async def configure(ctx: Context, args: list[str]) -> Message:
     """``/entraide config`` shows the settings; ``/entraide config <name> <value>`` changes one."""
     if not args:
-        return private(*_settings_lines(ctx.language, ctx.settings))
+        lines = _settings_lines(ctx.language, ctx.settings)
+        return private(*lines[:-1], *await web_commands.setting_lines(ctx), lines[-1])
     ctx.require_organiser()
     name, value = args[0].lower(), " ".join(args[1:]).strip()
+    if name in web_commands.SETTINGS:
+        return await web_commands.configure(ctx, name, value)
     if name not in SETTINGS:
-        raise UserError("error.unknown_setting", name=name[:40], names=", ".join(SETTINGS))
+        names = ", ".join([*SETTINGS, *web_commands.SETTINGS])
+        raise UserError("error.unknown_setting", name=name[:40], names=names)
     settings = replace(ctx.settings, **{SETTINGS[name]: _parse_setting(name, value)})
     await ctx.core.save_settings(ctx.tx, settings)
     language = language_for(settings.language, ctx.actor.locale)  # a new language shows at once

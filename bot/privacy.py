@@ -35,6 +35,7 @@ async def forget(ctx: Context, member_id: str) -> Message:
     erased = await tx.privacy.forget_member(
         community_id, ctx.actor.member_id, t(ctx.settings.language, "forget.placeholder")
     )
+    await tx.web.forget_profile(community_id, ctx.actor.member_id)  # no public name any more
     # Erased words must not stay findable.
     for share_id in erased.share_ids:
         await tx.search.unindex(community_id, Kind.SHARE, share_id)

@@ -20,6 +20,7 @@ from bot.i18n import spans
 from bot.questions import answers, asking, card, lifecycle
 from bot.replies import Message, private
 from bot.text import split_ask, split_tags
+from bot.web import commands as web_commands
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,13 @@ SUBCOMMANDS: dict[str, Callable[[Context, str], Awaitable[Message]]] = {
     "prompt": _prompt,
     "forget-me": lambda ctx, rest: privacy.ask_confirmation(ctx),
     "oubliez-moi": lambda ctx, rest: privacy.ask_confirmation(ctx),
+    "dashboard": lambda ctx, rest: web_commands.dashboard(ctx),
+    "tableau-de-bord": lambda ctx, rest: web_commands.dashboard(ctx),
+    "library": lambda ctx, rest: web_commands.library(ctx),
+    "bibliotheque": lambda ctx, rest: web_commands.library(ctx),
+    "bibliothèque": lambda ctx, rest: web_commands.library(ctx),
+    "profile": lambda ctx, rest: web_commands.profile(ctx, rest.split()),
+    "profil": lambda ctx, rest: web_commands.profile(ctx, rest.split()),
 }
 
 
@@ -192,12 +200,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "entraide",
         {
-            "en": "Settings, topics, stats, prompts, privacy",
-            "fr": "Réglages, sujets, statistiques, questions d’échange, vie privée",
+            "en": "Settings, topics, stats, dashboard, prompts, privacy",
+            "fr": "Réglages, sujets, statistiques, tableau de bord, questions d’échange, vie privée",
         },
         {
-            "en": "config | schedule | topics | stats | prompt add <text> | forget-me",
-            "fr": "config | schedule | topics | stats | prompt add <texte> | forget-me",
+            "en": "config | schedule | topics | stats | dashboard | library | profile public on|off "
+            "| prompt add <text> | forget-me",
+            "fr": "config | schedule | topics | stats | dashboard | library | profile public on|off "
+            "| prompt add <texte> | forget-me",
         },
         (
             Parameter(

@@ -27,6 +27,7 @@ from storage.repositories.questions import Questions
 from storage.repositories.reports import Reports
 from storage.repositories.resources import Resources
 from storage.repositories.search import Search
+from storage.repositories.web import WebAccess
 
 
 class Store:
@@ -117,6 +118,7 @@ class Transaction:
         self.deliveries = Deliveries(conn)
         self.reports = Reports(conn)
         self.privacy = Privacy(conn)
+        self.web = WebAccess(conn)
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         """Run ``action`` once the unit of work has committed (never if it rolls back)."""

@@ -317,3 +317,6 @@ search_documents = Table(
     Column("body", Text, nullable=False),
     UniqueConstraint("community_id", "kind", "ref_id", name="uq_search_documents_key"),
 )
+
+# The web side's tables and indexes (issue 12), on this metadata too.
+import storage.web_tables  # noqa: E402, F401

@@ -68,6 +68,10 @@ class DiscordChat:
         if len(self._channels) > REMEMBERED_MESSAGES:
             self._channels.popitem(last=False)
 
+    def known_kind(self, channel_id: str) -> discord.ChannelType | None:
+        """A channel's kind if it was read already (never a call: the web pages ask)."""
+        return self._kinds.get(channel_id)
+
     async def is_forum(self, channel_id: str) -> bool:
         """Whether a help channel is a forum (its questions are posts, with the post's id)."""
         return await self._is_forum(channel_id)

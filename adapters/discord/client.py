@@ -28,6 +28,7 @@ from discord.http import Route
 from adapters.discord import reconcile, translate
 from adapters.discord.chat import DiscordChat
 from adapters.discord.interactions import Interactions
+from adapters.discord.links import jump_url
 from adapters.discord.settings import DiscordSettings
 from adapters.discord.tree import build_tree
 from bot.commands import Command
@@ -137,6 +138,11 @@ class DiscordAdapter:
         self._logged_in = False
         self._gateway: asyncio.Task[None] | None = None
         self._reconciling: asyncio.Task[int] | None = None
+
+    def message_link(self, community_id: str, channel_id: str, message_id: str) -> str | None:
+        """A message's jump URL, for the web pages (a forum's kind is known once posted to)."""
+        forum = self.chat.known_kind(channel_id) == discord.ChannelType.forum
+        return jump_url(community_id, channel_id, message_id, forum)
 
     @property
     def connected(self) -> bool:

@@ -26,7 +26,7 @@ from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import modal, translate
+from adapters.slack import links, modal, translate
 from adapters.slack.chat import SlackChat
 from adapters.slack.members import Members
 from adapters.slack.settings import SlackSettings
@@ -143,6 +143,10 @@ class SlackAdapter:
         """Wait until the work already acknowledged is done."""
         while self._work:
             await asyncio.gather(*self._work, return_exceptions=True)
+
+    def message_link(self, community_id: str, channel_id: str, message_id: str) -> str | None:
+        """A message's permalink, for the web pages (the workspace's address from auth.test)."""
+        return links.permalink((self._identity or {}).get("url"), message_id)
 
     @property
     def connected(self) -> bool:

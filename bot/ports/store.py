@@ -16,6 +16,7 @@ from bot.ports.questions import Questions
 from bot.ports.reports import Reports
 from bot.ports.resources import Resources
 from bot.ports.search import Search
+from bot.ports.web import WebAccess
 
 
 class Transaction(Protocol):
@@ -33,6 +34,7 @@ class Transaction(Protocol):
     deliveries: Deliveries
     reports: Reports
     privacy: Privacy
+    web: WebAccess
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         """Run ``action`` once the unit of work has committed (never if it rolls back)."""

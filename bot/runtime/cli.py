@@ -1,4 +1,4 @@
-"""The ``entraide`` command: console, db upgrade, prompts check, export."""
+"""The ``entraide`` command: console, demo, run, db upgrade, prompts check, export."""
 
 from __future__ import annotations
 
@@ -66,7 +66,19 @@ def _parser() -> argparse.ArgumentParser:
 
     console = commands.add_parser("console", help="chat with the bot locally (SQLite, no token)")
     console.add_argument("--start", help="ISO instant the simulated clock starts at (default: now)")
+    console.add_argument(
+        "--demo", action="store_true", help="first fill a fresh database with a generated quarter"
+    )
     console.set_defaults(action=_console)
+
+    demo = commands.add_parser(
+        "demo",
+        help="a generated quarter of a 40-member community in a fresh SQLite file, then the console",
+    )
+    demo.add_argument(
+        "--file", default="entraide-demo.db", help="the SQLite file (default: entraide-demo.db)"
+    )
+    demo.set_defaults(action=_demo, demo=True)
 
     run = commands.add_parser("run", help="run the enabled platforms and the scheduler")
     run.set_defaults(action=_run)
@@ -105,8 +117,24 @@ def _parser() -> argparse.ArgumentParser:
 def _console(args, settings: Settings) -> int:
     from bot.runtime.console import run_console
 
+    if args.demo:
+        return _demo(args, settings)
     start = _parse_instant(args.start or settings.console.start)
     return asyncio.run(run_console(settings, ManualClock(start), interactive=sys.stdin.isatty()))
+
+
+def _demo(args, settings: Settings) -> int:
+    """A fresh SQLite file: the demo never writes into a database that holds real data."""
+    from bot.runtime.console import run_console
+
+    path = Path(getattr(args, "file", None) or "entraide-demo.db")
+    for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        stale.unlink(missing_ok=True)
+    settings.database_url = f"sqlite:///{path}"
+    end = _parse_instant(getattr(args, "start", None) or settings.console.start)
+    return asyncio.run(
+        run_console(settings, ManualClock(end), interactive=sys.stdin.isatty(), demo=True)
+    )
 
 
 def _run(args, settings: Settings) -> int:

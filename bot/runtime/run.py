@@ -27,6 +27,7 @@ from bot.runtime.health import health_app, serve
 from bot.runtime.metrics import MeteredChat, MeteredEntraide, Metrics
 from bot.runtime.routing import RoutingChat, platform_of
 from bot.runtime.settings import ConfigError, Settings
+from bot.runtime.web import message_links, start_web
 from bot.service import Entraide
 from storage.engine import masked, reachable
 from storage.migrate import schema_status
@@ -184,6 +185,11 @@ async def run(settings: Settings) -> int:
             )
         for adapter in adapters:
             await adapter.start()
+        pages = None
+        if settings.web.enabled:
+            links = {a.platform: a.message_link for a in adapters if hasattr(a, "message_link")}
+            pages, config = await start_web(settings, app.entraide.core, message_links(links))
+            print(f"entraide: web pages on {config.base_url}/", flush=True)
         interval = timedelta(seconds=settings.scheduling.tick_seconds)
         ticker = Ticker(app.entraide, metrics, clock, interval, adapters)
         scheduler = AsyncIOScheduler(timezone="UTC")
@@ -214,6 +220,8 @@ async def run(settings: Settings) -> int:
             await adapter.stop()
         if health is not None:
             await health.cleanup()
+        if pages is not None:
+            await pages.cleanup()
         return 0
     finally:
         await app.close()

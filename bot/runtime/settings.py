@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
 
 from adapters.discord.settings import DiscordSettings
@@ -87,6 +87,30 @@ class Console(Section):
     community: str = "console"
     organisers: list[str] = ["alice"]
     start: str | None = None  # ISO instant the simulated clock starts at; now when unset
+    web: bool = True  # serve the web pages on web.host:web.port while the console runs
+
+
+class Web(Section):
+    """The web pages: the organisers' dashboard and the knowledge base (adapters/web)."""
+
+    # Served by `entraide run` when enabled; the console serves them unless console.web is off.
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)  # 0: any free port (it is printed)
+    # The address the links start with, as members reach it (a reverse proxy's https://…);
+    # http://host:port when unset.
+    base_url: str | None = None
+    # Signs links and session cookies: ENTRAIDE_WEB__SECRET, the same for every instance.
+    # When unset, one is generated once and kept in the database.
+    secret: SecretStr | None = None
+    session_hours: float = Field(12, gt=0, le=720)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
 
 
 class Settings(BaseSettings):
@@ -107,6 +131,7 @@ class Settings(BaseSettings):
     discord: DiscordSettings = DiscordSettings()
     health: Health = Health()
     recorder: Recorder = Recorder()
+    web: Web = Web()
     log_level: str = "WARNING"
     log_format: Literal["text", "json"] = "text"
 
@@ -117,6 +142,7 @@ class Settings(BaseSettings):
             self.slack.app_token,
             self.slack.signing_secret,
             self.discord.token,
+            self.web.secret,
         ]
         password = password_of(self.database_url)
         return [t.get_secret_value() for t in tokens if t is not None] + (

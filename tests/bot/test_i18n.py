@@ -30,15 +30,18 @@ def test_every_message_key_used_in_the_code_exists():
     source = "\n".join(
         p.read_text(encoding="utf-8")
         for folder in (BOT, BOT.parent / "adapters")
-        for p in folder.rglob("*.py")
+        for pattern in ("*.py", "*.html")  # the web pages' templates say _('web.…')
+        for p in folder.rglob(pattern)
     )
     used = set(
         re.findall(
-            r'"((?:error|ask|button|question|answer|share|resource|resources|search|prompt|reminder|'
-            r"digest|stats|duration|config|schedule|topics|forget|help|failure|form)\.[a-z_.]+)\"",
+            r'["\']((?:error|ask|button|question|answer|share|resource|resources|search|prompt|'
+            r"reminder|digest|stats|duration|config|schedule|topics|forget|help|failure|form|web)"
+            r"\.[a-z_.]+)[\"']",
             source,
         )
     )
+    used = {key for key in used if not key.endswith((".", ".html"))}
     assert used, "the pattern found no key: it is out of date"
     missing = used - set(catalogue("en"))
     assert missing == set()
@@ -49,14 +52,21 @@ def test_every_message_key_used_in_the_code_exists():
         "schedule.set": ["prompt", "digest"],
         "schedule.item": ["prompt", "digest"],
         "field": ["question", "details", "note", "url", "prompt"],
+        "web.status": ["all", "open", "unanswered", "resolved", "closed"],
+        "web.nav": ["overview", "questions", "kb", "resources", "downloads"],
+        "web.link": ["expired", "used", "expired.title", "used.title"],
     }.items():
         for name in names:
             key = (
                 f"{prefix}.{name}"
-                if prefix in ("status", "weekday", "field")
+                if prefix in ("status", "weekday", "field", "web.status", "web.nav")
                 else f"{prefix}_{name}"
             )
             assert key in catalogue("en") and key in catalogue("fr"), key
+    # Pages whose message has a title: refused links, 404, 403, the welcome.
+    for key in used | {"web.link_expired", "web.link_used"}:
+        if key in ("web.not_found", "web.organisers_only", "web.welcome", "web.open_link"):
+            assert f"{key}.title" in catalogue("en"), key
 
 
 # Messages that are the same words in both languages.
@@ -67,6 +77,8 @@ SAME_IN_BOTH = {
     "search.question",
     "question.title",
     "resource.upvotes",
+    "web.nav.questions",
+    "web.questions",
 }
 
 

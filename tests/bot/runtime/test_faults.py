@@ -81,7 +81,7 @@ async def test_an_instance_frozen_past_its_lease_neither_posts_twice_nor_overwri
     other = None
     try:
         await eventually(lambda: _statuses_are(fresh_url, ["sending"]))
-        os.kill(frozen.process.pid, signal.SIGSTOP)
+        await freeze_outside_its_transactions(frozen, fresh_url)
         other = Instance(fresh_url, record, lease=1)
         [posted] = await eventually(lambda: made(record))
         os.kill(frozen.process.pid, signal.SIGCONT)
@@ -96,6 +96,34 @@ async def test_an_instance_frozen_past_its_lease_neither_posts_twice_nor_overwri
         recorded = (await conn.execute(text("SELECT message_id FROM occurrences"))).scalar_one()
     await engine.dispose()
     assert recorded == posted["id"]
+
+
+async def freeze_outside_its_transactions(instance: Instance, url: str) -> None:
+    """kill -STOP, at a moment the process holds no lock in the database: a process frozen
+    inside a transaction holds its locks until it resumes, and nothing can take over then."""
+    for _ in range(50):
+        os.kill(instance.process.pid, signal.SIGSTOP)
+        if await _writable(url):
+            return
+        os.kill(instance.process.pid, signal.SIGCONT)
+        await asyncio.sleep(0.05)
+    raise AssertionError("the instance was always inside a transaction")
+
+
+async def _writable(url: str) -> bool:
+    engine = create_engine(url, connect_args={"timeout": 0.2} if url.startswith("sqlite") else {})
+    try:
+        async with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                await conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                await conn.execute(text("SELECT id FROM deliveries FOR UPDATE NOWAIT"))
+            await conn.rollback()
+        return True
+    except Exception:
+        return False
+    finally:
+        await engine.dispose()
 
 
 async def _statuses_are(url: str, expected: list[str]) -> bool:
