@@ -38,6 +38,7 @@ from storage.migrate import upgrade
 from storage.store import Store
 from storage.tables import metadata
 from tests.fakes import FakeChat
+from tests.running import kill_leftovers
 
 POSTGRES_URL = os.environ.get("ENTRAIDE_TEST_POSTGRES_URL")
 START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # a Monday
@@ -52,6 +53,12 @@ _HYPOTHESIS = {
 settings.register_profile("ci", max_examples=50, **_HYPOTHESIS)
 settings.register_profile("thorough", max_examples=1000, **_HYPOTHESIS)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(autouse=True)
+def _no_process_outlives_its_test():
+    yield
+    kill_leftovers()
 
 
 @pytest.fixture(scope="session")

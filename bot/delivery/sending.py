@@ -84,7 +84,8 @@ class Sender:
             raise
         except Exception as error:
             # Not the platform's doing (a bug, the database): tried again, but not forever.
-            log.exception("delivery %s (%s) failed", delivery.id, delivery.key)
+            # One line each, not a traceback per delivery for the length of an outage.
+            log.debug("delivery %s failed", delivery.key, exc_info=True)
             await self._unexpected(delivery, error)
             return 0
         finally:
@@ -149,6 +150,7 @@ class Sender:
         if delivery.failures + 1 < GIVE_UP_AFTER:
             await self._retry_later(delivery, error, uncertain=delivery.uncertain)
             return
+        log.warning("delivery %s given up: %s", delivery.key, describe(error))
         await self._record(
             lambda tx: tx.deliveries.give_up(
                 delivery, DeliveryStatus.FAILED, describe(error), self.core.clock.now()

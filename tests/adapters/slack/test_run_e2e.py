@@ -12,9 +12,7 @@ import asyncio
 import os
 import signal
 import socket
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -28,6 +26,7 @@ from storage.store import Store
 from tests.adapters.slack import payloads
 from tests.adapters.slack.conftest import ALICE, BOB, COMMUNITY, HELP, text_of
 from tests.adapters.slack.fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack
+from tests.running import Running
 
 DEADLINE_SECONDS = 20
 POLL_SECONDS = 0.05
@@ -58,7 +57,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class EntraideRun:
+class EntraideRun(Running):
     """`python -m bot.runtime.cli run` with only the given ENTRAIDE_* settings; its output is collected."""
 
     def __init__(self, cwd: Path, settings: dict[str, str]) -> None:
@@ -67,29 +66,9 @@ class EntraideRun:
             for name, value in os.environ.items()
             if not name.startswith("ENTRAIDE_") and name.lower() not in PROXIES
         }
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.runtime.cli", "run"],
-            cwd=cwd,  # no ./entraide.toml there
-            env=env | settings,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.stdout: list[str] = []
-        self.stderr: list[str] = []
-        # Read in threads: the event loop must stay free to serve FakeSlack meanwhile.
-        self._readers = [
-            threading.Thread(target=_collect, args=(pipe, lines), daemon=True)
-            for pipe, lines in (
-                (self.process.stdout, self.stdout),
-                (self.process.stderr, self.stderr),
-            )
-        ]
-        for reader in self._readers:
-            reader.start()
-
-    def output(self) -> str:
-        return f"stdout:\n{''.join(self.stdout)}\nstderr:\n{''.join(self.stderr)}"
+        # cwd: no ./entraide.toml there. The output is read in threads: the event loop must
+        # stay free to serve FakeSlack meanwhile.
+        super().__init__([sys.executable, "-m", "bot.runtime.cli", "run"], env | settings, cwd)
 
     async def running(self) -> None:
         def started() -> bool:
@@ -110,20 +89,10 @@ class EntraideRun:
                 lambda: self.process.poll() is not None, "entraide run to exit on SIGTERM"
             )
         finally:
-            if self.process.poll() is None:
-                self.process.kill()
-                self.process.wait()
-            for reader in self._readers:
-                reader.join(timeout=5)
+            self.kill()
             # Captured by pytest, shown only when the test fails (aiosqlite's chatter left out).
             print("\n".join(x for x in self.output().splitlines() if "aiosqlite" not in x))
         return self.process.returncode
-
-
-def _collect(pipe, lines: list[str]) -> None:
-    with pipe:
-        for line in pipe:
-            lines.append(line)
 
 
 @pytest.fixture

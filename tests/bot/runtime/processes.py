@@ -9,9 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
-import signal
-import subprocess
 import sys
 import time
 import urllib.request
@@ -24,6 +21,7 @@ from bot.domain import CommunitySettings, ScheduleKind
 from storage.engine import create_engine
 from storage.migrate import upgrade
 from storage.store import Store
+from tests.running import Running
 
 COMMUNITY = "console"
 
@@ -81,7 +79,7 @@ async def deliveries_are(url: str, expected: list[str]) -> bool:
     return await delivery_statuses(url) == expected
 
 
-class Instance:
+class Instance(Running):
     """One `entraide run` process posting to the recorder at ``posts``."""
 
     def __init__(
@@ -102,15 +100,15 @@ class Instance:
             "ENTRAIDE_SCHEDULING__TICK_SECONDS": "0.3",
             "ENTRAIDE_SCHEDULING__CLAIM_LEASE_SECONDS": str(lease),
         } | extra
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.runtime.cli", "run"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.logged = ""
-        self.port = int(re.search(r":(\d+)/healthz", self.process.stdout.readline()).group(1))
+        super().__init__([sys.executable, "-m", "bot.runtime.cli", "run"], env)
+        self._port: int | None = None
+
+    @property
+    def port(self) -> int:
+        """The health server's port, once the process has said it."""
+        if self._port is None:
+            self._port = int(self.printed(r":(\d+)/healthz").group(1))
+        return self._port
 
     def get(self, path: str) -> tuple[int, str]:
         try:
@@ -120,25 +118,6 @@ class Instance:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
-
-    def stop(self) -> int:
-        """SIGTERM, then the exit code; what the process logged is kept in ``logged``."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(timeout=40)
-        self._close()
-        return code
-
-    def _close(self) -> None:
-        if not self.process.stderr.closed:
-            self.logged = self.process.stderr.read()
-        self.process.stdout.close()
-        self.process.stderr.close()
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.wait(timeout=10)
-        self._close()
 
 
 def posts(path: Path) -> list[dict]:

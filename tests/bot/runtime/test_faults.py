@@ -138,9 +138,7 @@ async def test_a_database_that_stops_answering_is_reported_quickly_and_briefly(f
     proxy = FreezableProxy(target.host or "127.0.0.1", target.port or 5432)
     await proxy.start()
     url = target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-    # Started in a thread: it reads the database through this test's proxy meanwhile.
-    instance = await asyncio.to_thread(
-        Instance,
+    instance = Instance(
         url,
         tmp_path / "posts.jsonl",
         env={
@@ -167,6 +165,49 @@ async def test_a_database_that_stops_answering_is_reported_quickly_and_briefly(f
         await proxy.close()
     assert code == 0
     assert "scheduler tick failed:" in instance.logged and "Traceback" not in instance.logged
+
+
+@pytest.mark.parametrize("fresh_url", ["postgres"], indirect=True)
+async def test_sigterm_while_the_database_is_frozen_still_stops_the_process(fresh_url, tmp_path):
+    """A process whose database stopped answering mid-burst exits on SIGTERM within its drain
+    time and database time-out, without waiting for the database to come back."""
+    target = make_url(fresh_url)
+    proxy = FreezableProxy(target.host or "127.0.0.1", target.port or 5432)
+    await proxy.start()
+    url = target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    record = tmp_path / "posts.jsonl"
+    await schedule_due(fresh_url, [f"practice-{n}" for n in range(30)], timedelta(minutes=1))
+    instance = Instance(
+        url,
+        record,
+        delay=0.2,
+        env={
+            "ENTRAIDE_DATABASE_TIMEOUT_SECONDS": "1",
+            "ENTRAIDE_SCHEDULING__DRAIN_SECONDS": "2",
+        },
+    )
+    try:
+        await eventually(lambda: len(made(record)) >= 3)
+        proxy.freeze()
+        await asyncio.sleep(0.5)  # ticks, lease renewals and claims are now waiting on it
+        started = time.monotonic()
+        instance.process.send_signal(signal.SIGTERM)
+        code = await asyncio.to_thread(_exit_code, instance.process, 30)
+        took = time.monotonic() - started
+    finally:
+        instance.kill()
+        proxy.thaw()
+        await proxy.close()
+    assert code == 0, instance.logged[-3000:]
+    assert took < 12, f"stopped after {took:.1f} s"
+    assert "Traceback" not in instance.logged
+
+
+def _exit_code(process: subprocess.Popen, timeout: float) -> int | None:
+    try:
+        return process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        return None
 
 
 def _failed_ticks(instance: Instance) -> float:

@@ -3,7 +3,6 @@ database, a link from one opens once on either, with the same headers."""
 
 from __future__ import annotations
 
-import re
 import urllib.error
 import urllib.request
 
@@ -20,12 +19,7 @@ NAVIGATE = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
 
 
 def web_port(instance: Instance) -> int:
-    for _ in range(10):
-        line = instance.process.stdout.readline()
-        found = re.search(r"web pages on http://127\.0\.0\.1:(\d+)/", line)
-        if found:
-            return int(found.group(1))
-    raise AssertionError("entraide run did not say where the web pages are")
+    return int(instance.printed(r"web pages on http://127\.0\.0\.1:(\d+)/").group(1))
 
 
 def fetch(port: int, path: str) -> tuple[int, dict]:
