@@ -45,7 +45,7 @@ class Routing(Protocol):
     async def answered(
         self, community_id: str, question_id: int, member_id: str, now: datetime
     ) -> None:
-        """The member answered the question: their request, if any, is done."""
+        """The member answered the question: their request, if still unanswered, is done."""
 
     async def active_counts(self, community_id: str, question_ids: Sequence[int]) -> dict[int, int]:
         """Per question, how many requests were made and not declined."""

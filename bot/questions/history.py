@@ -59,6 +59,7 @@ async def history(ctx: Context, rest: str) -> Message:
         events.append(
             (request.asked_at, spans(language, "history.routed", member=who(request.member_id)))
         )
+    for request in requests:  # who was asked first, then what they said
         if request.responded_at and request.status in (RequestStatus.TAKEN, RequestStatus.DECLINED):
             key = f"history.{request.status.value}"
             events.append(

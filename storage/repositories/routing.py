@@ -117,7 +117,8 @@ class Routing(Repository):
                 routing_requests.c.community_id == community_id,
                 routing_requests.c.question_id == question_id,
                 routing_requests.c.member_id == member_id,
-                routing_requests.c.status != RequestStatus.ANSWERED.value,
+                # One who took it keeps "taken" (the history tells both).
+                routing_requests.c.status == RequestStatus.ASKED.value,
             )
             .values(status=RequestStatus.ANSWERED.value, responded_at=now)
         )

@@ -35,7 +35,8 @@ def test_every_message_key_used_in_the_code_exists():
     used = set(
         re.findall(
             r'"((?:error|ask|button|question|answer|share|resource|resources|search|prompt|reminder|'
-            r"digest|stats|duration|config|schedule|topics|forget|help|failure|form)\.[a-z_.]+)\"",
+            r"digest|stats|duration|config|schedule|topics|forget|help|failure|form|routing|nudge|"
+            r"history)\.[a-z_.]+)\"",
             source,
         )
     )
@@ -49,11 +50,14 @@ def test_every_message_key_used_in_the_code_exists():
         "schedule.set": ["prompt", "digest"],
         "schedule.item": ["prompt", "digest"],
         "field": ["question", "details", "note", "url", "prompt"],
+        "close": ["solved_elsewhere", "duplicate", "no_longer_needed"],
+        "history": ["taken", "declined"],
+        "topics": ["off", "on"],
     }.items():
         for name in names:
             key = (
                 f"{prefix}.{name}"
-                if prefix in ("status", "weekday", "field")
+                if prefix in ("status", "weekday", "field", "close", "history", "topics")
                 else f"{prefix}_{name}"
             )
             assert key in catalogue("en") and key in catalogue("fr"), key
