@@ -36,9 +36,9 @@ from bot.commands import (
 )
 from bot.export import community_knowledge
 from bot.i18n import LANGUAGES, catalogue
+from bot.questions import closing, nudge, routing
 from bot.questions.answers import ACCEPT
 from bot.questions.asking import POST_DRAFT, WITHDRAW_DRAFT
-from bot.questions import closing, nudge, routing
 from bot.questions.card import CLOSE, REOPEN
 from bot.replies import Message
 from tests.conftest import START, Community, make_community
