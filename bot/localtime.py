@@ -1,7 +1,8 @@
 """Local days and quiet hours in a member's or a community's time zone, as pure functions.
 
 Caps that count "per day" (round-ups per channel, routed requests per member, topic
-reminders per member) count local days, and nothing private is sent at night.
+reminders per member) count local days, and what the question loop sends (round-ups,
+requests to help, nudges) is not sent inside the quiet hours.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Ask the asker: a question with answers but none accepted, ``nudge_after`` after the
 first answer they were not asked about, gets its asker one private message listing the
-answers (author, excerpt, helpful count) with an *Accept* button for each, and *Still open*.
+answers (author, excerpt, helpful count) with an *Accept* button for each, and *Still open*;
+not in the asker's quiet hours (it goes when they end).
 
 Anonymous askers are asked the same way: the message is private. A nudge is recorded under
 (question, number of answers) in the unit of work that queues it: once per question, and
@@ -18,6 +19,7 @@ from bot.delivery import NUDGE, Subject
 from bot.domain import Answer, Delivery, Question, QuestionStatus
 from bot.errors import UserError
 from bot.i18n import spans, t
+from bot.localtime import quiet_until, zone_or
 from bot.ports import Transaction
 from bot.questions.answers import ACCEPT
 from bot.replies import Button, ButtonStyle, Line, Message, bold, italic, plain, private
@@ -28,7 +30,8 @@ ANSWERS_SHOWN = 10  # the latest ones, when there are more
 
 
 async def queue_nudges(core: Core, now: datetime) -> int:
-    """Ask the askers whose answers have waited ``nudge_after``; return how many were asked."""
+    """Ask the askers whose answers have waited ``nudge_after``, out of their quiet hours;
+    return how many were asked."""
     async with core.store.transaction() as tx:
         due = [q for q, since in await tx.nudges.pending() if since + core.nudge_after <= now]
     asked = 0
@@ -37,7 +40,7 @@ async def queue_nudges(core: Core, now: datetime) -> int:
             current = await tx.questions.get(question.community_id, question.id)
             if current is None or current.status is not QuestionStatus.ANSWERED:
                 continue
-            if not current.asker_id:
+            if not current.asker_id or await _asleep(core, tx, current, now) > now:
                 continue
             answers = await tx.questions.answers(current.community_id, current.id)
             nudge = await tx.nudges.add(current.community_id, current.id, len(answers), now)
@@ -56,8 +59,20 @@ async def queue_nudges(core: Core, now: datetime) -> int:
     return asked
 
 
+async def _asleep(core: Core, tx: Transaction, question: Question, moment: datetime) -> datetime:
+    """When the asker's quiet hours, in their zone, let a nudge due at ``moment`` go."""
+    settings = await core.settings(tx, question.community_id)
+    asker = question.asker_id or ""
+    profile = (await tx.communities.profiles(question.community_id, [asker])).get(asker)
+    tz = zone_or(profile.timezone if profile else None, settings.timezone)
+    return quiet_until(core.quiet_hours, moment, tz)
+
+
 async def next_nudge(core: Core, tx: Transaction, now: datetime) -> datetime | None:
-    later = [since + core.nudge_after for _, since in await tx.nudges.pending()]
+    later = [
+        await _asleep(core, tx, question, max(since + core.nudge_after, now))
+        for question, since in await tx.nudges.pending()
+    ]
     later = [moment for moment in later if moment > now]
     return min(later) if later else None
 

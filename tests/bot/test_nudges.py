@@ -126,3 +126,16 @@ async def test_two_instances_racing_nudge_once(db):
     await asyncio.gather(*(c.entraide.run_due(due) for c in (first, second, first, second)))
     await first.entraide.deliver_due()
     assert len(nudges(first)) == 1
+
+
+async def test_a_nudge_due_in_the_askers_night_waits_for_their_morning(community):
+    """Due at 20:30 UTC, which is 05:30 in Tokyo: sent at 08:00 there (23:00 UTC)."""
+    card = await community.ask("kenji", "How do I open a session?", timezone="Asia/Tokyo")
+    community.advance(hours=12, minutes=30)
+    await community.reply("bob", card, "Start with a question")
+    due = START + timedelta(hours=60, minutes=30)  # Wednesday 20:30 UTC
+    assert await community.entraide.next_due(due) == START + timedelta(hours=63)
+    await run_until(community, START + timedelta(hours=62, minutes=59))
+    assert nudges(community, "kenji") == []
+    await run_until(community, START + timedelta(hours=63))
+    assert len(nudges(community, "kenji")) == 1
