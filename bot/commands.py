@@ -19,6 +19,7 @@ class Actor:
     is_organiser: bool = False
     is_bot: bool = False
     locale: str | None = None  # the member's own locale when the platform gives one
+    timezone: str | None = None  # the member's IANA zone when the platform gives one (Slack)
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.commands import Actor
 from bot.domain import CommunitySettings
 from bot.i18n import language_for
+from bot.localtime import QuietHours
 from bot.ports import Chat, Store, Transaction
 from bot.prompts import PromptLibrary
 
@@ -38,6 +39,12 @@ class Core:
     # After this, a delivery claimed by an instance that vanished is taken over.
     claim_lease: timedelta = timedelta(minutes=5)
     digest_days: int = 7
+    # Closing the loop (bot.questions.roundup, routing, nudge).
+    max_channel_posts_per_day: int = 1  # round-ups in one help channel per local day
+    routing_after: timedelta = timedelta(hours=4)
+    routing_per_day: int = 2  # routed requests one member receives per local day
+    quiet_hours: QuietHours | None = QuietHours(time(21), time(8))
+    nudge_after: timedelta = timedelta(hours=48)
     # Called once a unit of work queued a delivery: the deliverer wakes up (bot.delivery).
     delivery_wanted: Callable[[], None] = lambda: None
     web: WebConfig | None = None  # the web pages' address and secret, when they are served

@@ -34,6 +34,23 @@ class OccurrenceStatus(StrEnum):
     FAILED = "failed"  # the platform refused it for good; organisers were told
 
 
+class CloseReason(StrEnum):
+    """Why the asker (or an organiser) closed a question."""
+
+    SOLVED_ELSEWHERE = "solved_elsewhere"
+    DUPLICATE = "duplicate"
+    NOT_NEEDED = "no_longer_needed"
+
+
+class RequestStatus(StrEnum):
+    """Where a routed request stands: a member asked privately to help with a question."""
+
+    ASKED = "asked"  # no word from the member yet
+    TAKEN = "taken"  # "I'll take it": the card says they are looking at it
+    DECLINED = "declined"  # "Not for me": the next candidate is asked
+    ANSWERED = "answered"  # they answered the question
+
+
 class DeliveryAction(StrEnum):
     POST = "post"  # a public message in a channel or a thread
     PRIVATE = "private"  # a direct message to one member
@@ -119,6 +136,10 @@ class Question:
     resolved_at: datetime | None = None
     accepted_answer_id: int | None = None
     reminders_sent: int = 0
+    reminded_at: datetime | None = None  # when it was last in a round-up
+    close_reason: CloseReason | None = None
+    duplicate_of: int | None = None  # the question it repeats (closed as a duplicate)
+    closed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -204,3 +225,65 @@ class ReactionTarget:
     message_id: str
     emoji: str
     thread_id: str | None = None  # an answer's: the question's message, whose thread it is in
+
+
+@dataclass(frozen=True)
+class MemberProfile:
+    """What routing needs to know of a member: their zone, their language, their choice."""
+
+    member_id: str
+    name: str = ""
+    locale: str | None = None
+    timezone: str | None = None  # as the platform gave it (Slack); None: the community's
+    topics_paused: bool = False  # ``/entraide topics off``: no requests, no topic reminders
+
+
+@dataclass(frozen=True)
+class RoutedRequest:
+    """A member asked privately to help with a question (one per question and member)."""
+
+    id: int
+    community_id: str
+    question_id: int
+    member_id: str
+    day: str  # the member's local day it was made on, "2026-11-23": the daily cap counts these
+    asked_at: datetime
+    status: RequestStatus = RequestStatus.ASKED
+    responded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Expertise:
+    """A sign that a member knows a topic: an answer accepted or found helpful on a question
+    tagged with it, or a resource shared with that tag."""
+
+    member_id: str
+    tag: str
+    kind: str  # "accepted", "helpful" or "resource"
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Roundup:
+    """One round-up: the unanswered questions of a channel (``route`` is the channel), or
+    those a member follows (``route`` is "@member"), gathered into one message."""
+
+    id: int
+    community_id: str
+    route: str
+    day: str  # local day, "2026-11-23"
+    number: int  # the day's first, second… round-up of that route
+    question_ids: tuple[int, ...]
+    queued_at: datetime
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """The asker was asked which answer helped, when the question had ``answers`` answers."""
+
+    id: int
+    community_id: str
+    question_id: int
+    answers: int
+    asked_at: datetime
+    still_open_at: datetime | None = None  # the asker answered "Still open"

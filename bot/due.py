@@ -1,4 +1,5 @@
-"""What is due at a given instant: prompt occurrences, digests and reminders.
+"""What is due at a given instant: prompt occurrences, digests, round-ups of unanswered
+questions, members asked to help (routing), askers asked which answer helped (nudges).
 
 The truth lives in the database: a timer (APScheduler in ``entraide run``, the
 simulated clock in the console) only asks :func:`run_due` to queue what is due
@@ -18,7 +19,9 @@ from bot.delivery import OCCURRENCE, Subject
 from bot.domain import Delivery, OccurrenceStatus, Schedule, ScheduleKind
 from bot.ports import ChatError, Transaction
 from bot.practice import choose_prompt, prompt_by_id, prompt_message
-from bot.reminders import due_reminders, queue_reminder, reminder_due_at
+from bot.questions.nudge import next_nudge, queue_nudges
+from bot.questions.roundup import next_roundup, queue_roundups
+from bot.questions.routing import next_routing, route_waiting
 from bot.replies import Message
 from bot.schedule import latest_occurrence, next_occurrence
 from bot.stats import digest_message, weekly_digest
@@ -31,7 +34,8 @@ EVENT_MEMORY = timedelta(days=7)
 
 
 async def run_due(core: Core, now: datetime) -> int:
-    """Queue everything due at ``now``, oldest first; return how many posts were queued."""
+    """Queue everything due at ``now``, oldest first; return how many posts and private
+    messages were queued (round-ups count once, with their private copies)."""
     async with core.store.transaction() as tx:
         await tx.events.forget(now - EVENT_MEMORY)
         latest = {}
@@ -42,14 +46,17 @@ async def run_due(core: Core, now: datetime) -> int:
         known = await tx.practice.known_weeks(
             [s.id for s, _, _ in latest.values()], [w for _, w, _ in latest.values()]
         )
-        reminders = await due_reminders(core, tx, now)
-    queued = 0
+    # The question loop first: a few short units of work, while a burst of weekly
+    # occurrences can take seconds (a shutdown waits for the tick under way).
+    # Routing before round-ups: a member asked privately about a question is not told
+    # about it again in a round-up of their topics.
+    queued = await route_waiting(core, now)
+    queued += await queue_roundups(core, now)
+    queued += await queue_nudges(core, now)
     for schedule, week, due in sorted(
         (o for key, o in latest.items() if key not in known), key=lambda o: o[2]
     ):
         queued += await _queue_occurrence(core, schedule, week, due, now)
-    for reminder in reminders:
-        queued += await queue_reminder(core, reminder, now)
     return queued
 
 
@@ -132,11 +139,13 @@ async def next_due(core: Core, now: datetime) -> datetime | None:
     async with core.store.transaction() as tx:
         for s in await tx.practice.schedules():
             candidates.append(next_occurrence(s.weekday, s.local_time, s.timezone, now)[1])
-        for question in await tx.questions.unanswered(
-            datetime.max.replace(tzinfo=now.tzinfo), core.max_reminders
+        for upcoming in (
+            await next_roundup(core, tx, now),
+            await next_routing(core, tx, now),
+            await next_nudge(core, tx, now),
         ):
-            settings = await core.settings(tx, question.community_id)
-            candidates.append(max(reminder_due_at(question, settings), now))
+            if upcoming is not None:
+                candidates.append(upcoming)
         retry = await tx.deliveries.next_due_at()
         if retry is not None:
             candidates.append(retry)

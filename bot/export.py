@@ -26,6 +26,8 @@ CSV_COLUMNS = (
     "url",
     "notes",
     "upvotes",
+    "close_reason",
+    "duplicate_of",
 )
 
 
@@ -63,6 +65,8 @@ async def community_knowledge(tx: Transaction, community_id: str) -> dict:
                 "first_answer_at": _time(question.first_answer_at),
                 "resolved_at": _time(question.resolved_at),
                 "accepted_answer_id": question.accepted_answer_id,
+                "close_reason": question.close_reason.value if question.close_reason else None,
+                "duplicate_of": question.duplicate_of,
                 "answers": [
                     {
                         "id": answer.id,
@@ -141,6 +145,8 @@ def to_csv(communities: list[dict]) -> str:
                     "text": q["details"],
                     "tags": " ".join(q["tags"]),
                     "status": q["status"],
+                    "close_reason": q["close_reason"] or "",
+                    "duplicate_of": q["duplicate_of"] or "",
                 }
             )
             for a in q["answers"]:

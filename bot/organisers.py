@@ -187,9 +187,15 @@ async def _schedule_lines(tx: Transaction, language: str, community_id: str) -> 
 
 
 async def topics(ctx: Context, args: list[str]) -> Message:
-    """``/entraide topics [add|remove] tag …``: what a member wants to be told about."""
+    """``/entraide topics [add|remove] tag …``: what a member wants to be told about;
+    ``off`` and ``on``: whether they hear about it at all (routed requests, topic round-ups)."""
     communities, member = ctx.tx.communities, ctx.actor.member_id
     action = args[0].lower() if args else "list"
+    if action in ("off", "on"):
+        if args[1:]:
+            raise UserError("error.bad_topics_command")
+        await communities.pause_topics(ctx.community_id, member, action == "off")
+        return private(spans(ctx.language, f"topics.{action}"))
     if action in ("add", "ajouter", "remove", "retirer"):
         chosen = clean_tags(args[1:])
         if not chosen:
@@ -201,8 +207,11 @@ async def topics(ctx: Context, args: list[str]) -> Message:
     elif action not in ("list", "liste"):
         raise UserError("error.bad_topics_command")
     current = await communities.topics(ctx.community_id, member)
+    profile = (await communities.profiles(ctx.community_id, [member])).get(member)
+    paused = [spans(ctx.language, "topics.paused")] if profile and profile.topics_paused else []
     if not current:
-        return private(spans(ctx.language, "topics.none"))
+        return private(spans(ctx.language, "topics.none"), *paused)
     return private(
-        spans(ctx.language, "topics.current", topics=" ".join(f"#{topic}" for topic in current))
+        spans(ctx.language, "topics.current", topics=" ".join(f"#{topic}" for topic in current)),
+        *paused,
     )

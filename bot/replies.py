@@ -19,6 +19,7 @@ class Style(StrEnum):
     LINK = "link"
     MENTION = "mention"  # target is a member id; text is the fallback display name
     CHANNEL = "channel"  # target is a channel id
+    MESSAGE = "message"  # target is a message id (a question's card); each platform links to it
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,12 @@ def mention(member_id: str, name: str = "") -> Span:
 
 def channel(channel_id: str) -> Span:
     return Span(channel_id, Style.CHANNEL, channel_id)
+
+
+def message_link(message_id: str, text: str) -> Span:
+    """``text`` as a link to one of the bot's messages (round-ups list several questions,
+    where ``Message.refers_to`` points at one)."""
+    return Span(text, Style.MESSAGE, message_id)
 
 
 Line = tuple[Span, ...]

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from bot import due, reminders, resources, specs
+from bot import due, resources, specs
 from bot.commands import (
     AcceptAnswer,
     Ask,
@@ -25,7 +25,7 @@ from bot.commands import (
 )
 from bot.context import Context
 from bot.core import Core
-from bot.delivery import OCCURRENCE, QUESTION, REMINDER, RESOURCE
+from bot.delivery import NUDGE, OCCURRENCE, QUESTION, RESOURCE, ROUNDUP, ROUTING
 from bot.delivery.deliverer import Deliverer
 from bot.delivery.pacing import Pacer
 from bot.domain import ReactionTarget
@@ -34,6 +34,9 @@ from bot.i18n import language_for, spans, t
 from bot.ports import FetchedMessage
 from bot.questions import answers, asking
 from bot.questions.card import QUESTION_CARD
+from bot.questions.nudge import NUDGE_MESSAGE
+from bot.questions.roundup import ROUNDUP_POST
+from bot.questions.routing import ROUTING_REQUEST
 from bot.reactions import Reactions, is_bookmark, reactions_cleared
 from bot.receiving import Receiver
 from bot.replies import Message, private
@@ -47,7 +50,9 @@ SUBJECTS = {
     QUESTION: QUESTION_CARD,
     RESOURCE: resources.RESOURCE_CARD,
     OCCURRENCE: due.OCCURRENCE_POST,
-    REMINDER: reminders.REMINDER_POST,
+    ROUNDUP: ROUNDUP_POST,
+    ROUTING: ROUTING_REQUEST,
+    NUDGE: NUDGE_MESSAGE,
 }
 
 
@@ -199,7 +204,8 @@ class Entraide:
     # -- what the timer asks ------------------------------------------------------------
 
     async def run_due(self, now: datetime) -> int:
-        """Queue what is due at ``now`` (prompts, digests, reminders); return how many posts."""
+        """Queue what is due at ``now`` (prompts, digests, round-ups, routed requests, nudges);
+        return how many posts and private messages."""
         queued = await due.run_due(self.core, now)
         self.core.delivery_wanted()
         return queued

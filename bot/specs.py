@@ -17,7 +17,7 @@ from bot import knowledge, organisers, practice, privacy, resources, stats
 from bot.context import Context
 from bot.errors import UserError
 from bot.i18n import spans
-from bot.questions import answers, asking, card, lifecycle
+from bot.questions import answers, asking, card, closing, history, lifecycle, nudge, routing
 from bot.replies import Message, private
 from bot.text import split_ask, split_tags
 from bot.web import commands as web_commands
@@ -91,6 +91,8 @@ SUBCOMMANDS: dict[str, Callable[[Context, str], Awaitable[Message]]] = {
     "schedule": lambda ctx, rest: organisers.schedule(ctx, rest.split()),
     "topics": lambda ctx, rest: organisers.topics(ctx, rest.split()),
     "stats": lambda ctx, rest: stats.stats(ctx),
+    "history": history.history,
+    "historique": history.history,
     "prompt": _prompt,
     "forget-me": lambda ctx, rest: privacy.ask_confirmation(ctx),
     "oubliez-moi": lambda ctx, rest: privacy.ask_confirmation(ctx),
@@ -204,10 +206,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
             "fr": "Réglages, sujets, statistiques, tableau de bord, questions d’échange, vie privée",
         },
         {
-            "en": "config | schedule | topics | stats | dashboard | library | profile public on|off "
-            "| prompt add <text> | forget-me",
-            "fr": "config | schedule | topics | stats | dashboard | library | profile public on|off "
-            "| prompt add <texte> | forget-me",
+            "en": "config | schedule | topics | stats | history <n> | dashboard | library "
+            "| profile public on|off | prompt add <text> | forget-me",
+            "fr": "config | schedule | topics | stats | history <n> | dashboard | library "
+            "| profile public on|off | prompt add <texte> | forget-me",
         },
         (
             Parameter(
@@ -242,9 +244,22 @@ def _bot_id(value: str) -> int:
     return int(value)
 
 
+def _bot_ids(value: str) -> tuple[int, int]:
+    """Two ids, ``"12:3"`` (a question and the one it duplicates)."""
+    first, _, second = value.partition(":")
+    return _bot_id(first), _bot_id(second)
+
+
 BUTTONS: dict[str, tuple[Callable[[str], object], Callable[..., Awaitable[Message]]]] = {
-    card.CLOSE: (_bot_id, lifecycle.close),
+    card.CLOSE: (_bot_id, closing.close),
     card.REOPEN: (_bot_id, lifecycle.reopen),
+    closing.SOLVED_ELSEWHERE: (_bot_id, closing.close_solved),
+    closing.DUPLICATE: (_bot_id, closing.offer_duplicates),
+    closing.NOT_NEEDED: (_bot_id, closing.close_unneeded),
+    closing.DUPLICATE_OF: (_bot_ids, closing.close_as_duplicate),
+    routing.TAKE: (_bot_id, routing.take),
+    routing.DECLINE: (_bot_id, routing.decline),
+    nudge.STILL_OPEN: (_bot_id, nudge.still_open),
     asking.POST_DRAFT: (_bot_id, asking.post_draft),
     asking.WITHDRAW_DRAFT: (_bot_id, asking.withdraw_draft),
     answers.ACCEPT: (_bot_id, answers.accept_by_button),

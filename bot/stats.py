@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.context import Context
 from bot.domain import PracticeShare, Question, Resource
 from bot.i18n import spans, t
 from bot.ports import Transaction
+from bot.questions import closing
 from bot.replies import Line, Message, Span, bold, italic, link, mention, plain
 from bot.schedule import zone
 from bot.text import excerpt
@@ -183,4 +184,6 @@ async def stats(ctx: Context) -> Message:
     local = ctx.now.astimezone(zone(ctx.settings.timezone))
     month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     health = await community_health(ctx.tx, ctx.community_id, month_start, ctx.now)
-    return health_message(ctx.language, health)
+    message = health_message(ctx.language, health)
+    closed = await closing.reason_lines(ctx, month_start)
+    return replace(message, lines=message.lines + tuple(closed))

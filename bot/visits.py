@@ -18,13 +18,15 @@ class Visits:
         self._seen: OrderedDict[tuple[str, str], tuple[tuple, datetime]] = OrderedDict()
 
     async def record(self, tx: Transaction, actor: Actor, now: datetime) -> None:
-        """Record the member's visit, unless this process did, with this name and locale, lately."""
-        key, who = (actor.community_id, actor.member_id), (actor.name, actor.locale)
+        """Record the member's visit, unless this process did, with this name, locale and zone,
+        lately."""
+        key = (actor.community_id, actor.member_id)
+        who = (actor.name, actor.locale, actor.timezone)
         seen = self._seen.get(key)
         if seen is not None and seen[0] == who and now - seen[1] < SEEN_AGAIN_AFTER:
             return
         await tx.communities.see_member(
-            actor.community_id, actor.member_id, actor.name, now, actor.locale
+            actor.community_id, actor.member_id, actor.name, now, actor.locale, actor.timezone
         )
         self._seen[key] = (who, now)
         self._seen.move_to_end(key)

@@ -21,11 +21,14 @@ from storage.repositories.communities import Communities
 from storage.repositories.deliveries import Deliveries
 from storage.repositories.events import Events
 from storage.repositories.marks import Marks
+from storage.repositories.nudges import Nudges
 from storage.repositories.practice import Practice
 from storage.repositories.privacy import Privacy
 from storage.repositories.questions import Questions
 from storage.repositories.reports import Reports
 from storage.repositories.resources import Resources
+from storage.repositories.roundups import Roundups
+from storage.repositories.routing import Routing
 from storage.repositories.search import Search
 from storage.repositories.web import WebAccess
 
@@ -118,6 +121,9 @@ class Transaction:
         self.deliveries = Deliveries(conn)
         self.reports = Reports(conn)
         self.privacy = Privacy(conn)
+        self.roundups = Roundups(conn)
+        self.routing = Routing(conn)
+        self.nudges = Nudges(conn)
         self.web = WebAccess(conn)
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:

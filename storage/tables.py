@@ -2,7 +2,9 @@
 
 Unique keys carry idempotence: processed events, marks (message, member, kind),
 resources (community, normalised URL), occurrences (schedule, ISO week),
-reminders (question, round).
+reminders (question, round), round-ups (community, channel or member, local day, n),
+routed requests (question, member) and their daily slots (member, local day, n),
+nudges (question, answers counted).
 """
 
 from __future__ import annotations
@@ -83,6 +85,9 @@ members = Table(
     Column("member_id", String(128), nullable=False),
     Column("name", String(200), nullable=False),
     Column("locale", String(16)),  # as the platform gave it: private notices follow it
+    Column("timezone", String(64)),  # as the platform gave it (Slack): quiet hours follow it
+    # /entraide topics off: no routed requests, no topic reminders (the topics are kept).
+    Column("topics_paused", Boolean, nullable=False, server_default="0"),
     Column("last_seen_at", UTCDateTime, nullable=False),
     UniqueConstraint("community_id", "member_id", name="uq_members_community_member"),
 )
@@ -131,6 +136,10 @@ questions = Table(
     Column("resolved_at", UTCDateTime),
     Column("accepted_answer_id", Integer),
     Column("reminders_sent", Integer, nullable=False, default=0),
+    Column("reminded_at", UTCDateTime),  # when it was last in a round-up
+    Column("close_reason", String(32)),
+    Column("duplicate_of", Integer),
+    Column("closed_at", UTCDateTime),
     UniqueConstraint("community_id", "message_id", name="uq_questions_message"),
     Index("ix_questions_community_status", "community_id", "status", "created_at"),
 )
@@ -268,6 +277,55 @@ reminders = Table(
     Column("round", Integer, nullable=False),
     Column("queued_at", UTCDateTime, nullable=False),
     UniqueConstraint("question_id", "round", name="uq_reminders_key"),
+)
+
+# Round-ups: a channel's unanswered questions gathered into one post (``route`` is the
+# channel), or the questions a member follows into one private message (``route`` is
+# "@member"); ``number`` counts them in the local day, which caps them.
+roundups = Table(
+    "roundups",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _community(),
+    Column("route", String(200), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("question_ids", JSON, nullable=False),
+    Column("queued_at", UTCDateTime, nullable=False),
+    UniqueConstraint("community_id", "route", "day", "number", name="uq_roundups_key"),
+)
+
+# Members asked privately to help with a question: one request per (question, member), and
+# per member at most one request in each slot of their local day (the daily cap, kept by
+# the database even when two instances route at once).
+routing_requests = Table(
+    "routing_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _community(),
+    Column("question_id", Integer, ForeignKey("questions.id", ondelete="CASCADE"), nullable=False),
+    Column("member_id", String(128), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("slot", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("asked_at", UTCDateTime, nullable=False),
+    Column("responded_at", UTCDateTime),
+    UniqueConstraint("question_id", "member_id", name="uq_routing_requests_key"),
+    UniqueConstraint("community_id", "member_id", "day", "slot", name="uq_routing_requests_slot"),
+    Index("ix_routing_requests_asked", "community_id", "asked_at"),
+)
+
+# The asker asked which answer helped, once per number of answers: again only after a new one.
+nudges = Table(
+    "nudges",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _community(),
+    Column("question_id", Integer, ForeignKey("questions.id", ondelete="CASCADE"), nullable=False),
+    Column("answers", Integer, nullable=False),
+    Column("asked_at", UTCDateTime, nullable=False),
+    Column("still_open_at", UTCDateTime),
+    UniqueConstraint("question_id", "answers", name="uq_nudges_key"),
 )
 
 # The one delivery path: every post, edit, reaction and direct message the bot makes is a

@@ -148,8 +148,21 @@ class Community:
     store: Store
     id: str = "team"
 
-    def actor(self, member: str, organiser: bool = False, locale: str | None = None) -> Actor:
-        return Actor(self.id, member, member.capitalize(), is_organiser=organiser, locale=locale)
+    def actor(
+        self,
+        member: str,
+        organiser: bool = False,
+        locale: str | None = None,
+        timezone: str | None = None,
+    ) -> Actor:
+        return Actor(
+            self.id,
+            member,
+            member.capitalize(),
+            is_organiser=organiser,
+            locale=locale,
+            timezone=timezone,
+        )
 
     async def command(
         self, member: str, name: str, text: str = "", channel: str = "general", **kw

@@ -62,13 +62,16 @@ class ConsoleChat:
             self.write(f"    {line}")
 
     def show_private(self, member: str, message: Message) -> None:
-        lines = to_text(message, self._refers_to(message))
+        lines = to_text(message, self._refers_to(message), self._where)
         self.write(f"🔒 {BOT_NAME} → {member}: {lines[0] if lines else ''}")
         for line in lines[1:]:
             self.write(f"    {line}")
 
     def _refers_to(self, message: Message) -> str | None:
-        number = self.number(message.refers_to) if message.refers_to else None
+        return self._where(message.refers_to) if message.refers_to else None
+
+    def _where(self, message_id: str) -> str | None:
+        number = self.number(message_id)
         return f"#{number}" if number else None
 
     def _existing(self, message_id: str) -> ConsoleMessage:
@@ -89,7 +92,7 @@ class ConsoleChat:
         key: str | None = None,
     ) -> str:
         root = self._existing(thread_id) if thread_id else None
-        lines = to_text(message, self._refers_to(message))
+        lines = to_text(message, self._refers_to(message), self._where)
         posted = self.record(
             root.channel_id if root else channel_id,
             BOT_NAME,
@@ -117,7 +120,7 @@ class ConsoleChat:
         self, community_id: str, channel_id: str, message_id: str, message: Message
     ) -> None:
         existing = self._existing(message_id)
-        before, after = existing.text.splitlines(), to_text(message)
+        before, after = existing.text.splitlines(), to_text(message, where=self._where)
         existing.text = "\n".join(after)
         # Only what changed: a whole card again at every edit would drown the conversation.
         changed = [line for line in after if line not in before]

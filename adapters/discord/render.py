@@ -50,7 +50,7 @@ class Rendered:
 
 def to_discord(message: Message, guild_id: str) -> Rendered:
     """Render ``message`` for the server ``guild_id`` (its buttons and links carry the server)."""
-    lines = [_markdown(line) for line in message.lines]
+    lines = [_markdown(_linked(line, guild_id)) for line in message.lines]
     pointer = f"→ {thread_url(guild_id, message.refers_to)}" if message.refers_to else None
     components = _components(message.buttons, guild_id)
     if message.title:
@@ -110,6 +110,16 @@ def _components(buttons: tuple[Button, ...], guild_id: str) -> tuple[dict[str, A
     return tuple(
         {"type": 1, "components": items[start : start + BUTTONS_PER_ROW]}
         for start in range(0, len(items), BUTTONS_PER_ROW)
+    )
+
+
+def _linked(line: Line, guild_id: str) -> Line:
+    """Links to messages (a question's card, whose thread has its id) as links to threads."""
+    return tuple(
+        Span(span.text, Style.LINK, thread_url(guild_id, span.target))
+        if span.style is Style.MESSAGE and span.target
+        else span
+        for span in line
     )
 
 

@@ -16,7 +16,13 @@ from typing import Any
 
 import aiohttp
 
-from adapters.slack.render import SlackMessage, continuation, to_slack
+from adapters.slack.render import (
+    SlackMessage,
+    continuation,
+    linked_messages,
+    to_slack,
+    with_permalinks,
+)
 from adapters.slack.translate import decode, message_id, split_message_id
 from adapters.slack.web_api import ATTEMPTS, TIMEOUT_SECONDS, SlackChatError, WebApi
 from bot.emoji import canonical
@@ -68,6 +74,7 @@ class SlackChat:
         thread_ts = None
         if thread_id:
             channel_id, thread_ts = split_message_id(thread_id)
+        message = await self._linked(message)
         rendered = to_slack(message, await self._permalink(message.refers_to), thread_follows=True)
         posted = await self._post_message(channel_id, rendered, thread_ts, key)
         channel_id, ts = posted["channel"], posted["ts"]
@@ -96,6 +103,7 @@ class SlackChat:
         self, community_id: str, channel_id: str, message_id: str, message: Message
     ) -> None:
         channel_id, ts = split_message_id(message_id)
+        message = await self._linked(message)
         rendered = to_slack(message, await self._permalink(message.refers_to), thread_follows=True)
         await self.call("chat.update", channel=channel_id, ts=ts, **rendered.payload())
 
@@ -142,6 +150,7 @@ class SlackChat:
 
     async def post_ephemeral(self, channel_id: str, member_id: str, message: Message) -> None:
         """A private reply in a channel, seen only by ``member_id``."""
+        message = await self._linked(message)
         rendered = to_slack(message, await self._permalink(message.refers_to))
         await self.call(
             "chat.postEphemeral", channel=channel_id, user=member_id, **rendered.payload()
@@ -149,6 +158,7 @@ class SlackChat:
 
     async def respond(self, response_url: str, message: Message) -> bool:
         """Reply through a command's or a button's ``response_url``; False if Slack did not take it."""
+        message = await self._linked(message)
         rendered = to_slack(message, await self._permalink(message.refers_to))
         payload = {"response_type": "ephemeral", **rendered.payload()}
         try:
@@ -253,6 +263,18 @@ class SlackChat:
             log.warning(
                 "a message in %s was cut after %d follow-ups", channel_id, OVERFLOW_POSTS_MAX
             )
+
+    async def _linked(self, message: Message) -> Message:
+        """Links to messages (a round-up's questions) made permalinks."""
+        targets = linked_messages(message)
+        if not targets:
+            return message
+        permalinks = {}
+        for target in targets:
+            permalink = await self._permalink(target)
+            if permalink:
+                permalinks[target] = permalink
+        return with_permalinks(message, permalinks)
 
     async def _permalink(self, message_id: str | None) -> str | None:
         if not message_id:

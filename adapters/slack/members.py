@@ -1,4 +1,5 @@
-"""Who a Slack member is (name, admin or owner, bot, locale), from ``users.info``, cached.
+"""Who a Slack member is (name, admin or owner, bot, locale, time zone), from ``users.info``,
+cached.
 
 Every command and event needs it; a few minutes of cache keeps the Web API out
 of the hot path while a new admin or a changed locale shows up soon enough.
@@ -55,4 +56,5 @@ def member_from(user: dict) -> Member:
         is_organiser=any(user.get(flag) for flag in ("is_admin", "is_owner", "is_primary_owner")),
         is_bot=bool(user.get("is_bot")),
         locale=user.get("locale"),
+        timezone=user.get("tz") or None,
     )

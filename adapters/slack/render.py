@@ -9,7 +9,7 @@ as ``overflow``, for the caller to post in the thread.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.replies import Button, ButtonStyle, Line, Message, Span, Style
 
@@ -58,6 +58,32 @@ def to_slack(
     lines = ([message.title] if message.title else []) + list(message.lines)
     pieces = [piece for line in lines for piece in split_line(line, _SECTION_ROOM) or [""]]
     return _packed(pieces, tail, SEE_THREAD if thread_follows else CUT)
+
+
+def with_permalinks(message: Message, permalinks: dict[str, str]) -> Message:
+    """Links to messages (``Style.MESSAGE``) as links to their permalinks, which only Slack
+    knows (``chat.getPermalink``); those without one stay plain text."""
+
+    def line(spans: Line) -> Line:
+        return tuple(
+            Span(span.text, Style.LINK, permalinks[span.target])
+            if span.style is Style.MESSAGE and span.target in permalinks
+            else span
+            for span in spans
+        )
+
+    return replace(message, title=line(message.title), lines=tuple(map(line, message.lines)))
+
+
+def linked_messages(message: Message) -> list[str]:
+    """The messages a message links to, each once."""
+    found = [
+        span.target
+        for spans in (message.title, *message.lines)
+        for span in spans
+        if span.style is Style.MESSAGE and span.target
+    ]
+    return list(dict.fromkeys(found))
 
 
 def continuation(overflow: tuple[str, ...]) -> SlackMessage:
@@ -136,8 +162,8 @@ def span_mrkdwn(span: Span) -> str:
             return escape(f"#{span.text}")
         case Style.LINK if span.target:
             return f"<{_url(span.target)}|{escape(span.text)}>"
-        case Style.LINK:
-            return escape(span.text)
+        case Style.LINK | Style.MESSAGE:
+            return escape(span.text)  # a message link without its permalink (SlackChat.linked)
     return _styled(span.style, span.text)
 
 

@@ -39,6 +39,7 @@ class Member:
     is_organiser: bool = False  # workspace admin or owner
     is_bot: bool = False
     locale: str | None = None
+    timezone: str | None = None  # ``tz``, an IANA name: quiet hours follow it
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ def actor(body: Mapping, member: Member, is_bot: bool = False) -> Actor:
         is_organiser=member.is_organiser,
         is_bot=is_bot or member.is_bot,
         locale=member.locale,
+        timezone=member.timezone,
     )
 
 

@@ -30,7 +30,8 @@ from bot.replies import Message, channel, to_json
 log = logging.getLogger(__name__)
 
 # What a delivery may show, rendered when it is sent.
-QUESTION, RESOURCE, OCCURRENCE, REMINDER = "question", "resource", "occurrence", "reminder"
+QUESTION, RESOURCE, OCCURRENCE = "question", "resource", "occurrence"
+ROUNDUP, ROUTING, NUDGE = "roundup", "routing", "nudge"
 
 FIRST_RETRY = timedelta(seconds=30)
 
@@ -102,9 +103,18 @@ async def post(
 
 
 async def private(
-    core: Core, tx: Transaction, community_id: str, member_id: str, key: str, message: Message
+    core: Core,
+    tx: Transaction,
+    community_id: str,
+    member_id: str,
+    key: str,
+    message: Message | None = None,
+    *,
+    subject: str | None = None,
+    subject_id: int | None = None,
 ) -> bool:
-    """Queue a direct message to one member; False if this key was queued already."""
+    """Queue a direct message to one member (``message``, or the ``subject`` rendered when
+    sent); False if this key was queued already."""
     queued = await tx.deliveries.add(
         community_id,
         key,
@@ -112,7 +122,9 @@ async def private(
         f"@{member_id}",
         core.clock.now(),
         member_id=member_id,
-        body=to_json(message),
+        subject=subject,
+        subject_id=subject_id,
+        body=to_json(message) if message is not None else None,
     )
     if queued:
         _queued(core, tx)

@@ -1,4 +1,4 @@
-"""Communities and their members: settings, display names, locales, declared topics."""
+"""Communities and their members: settings, display names, locales, zones, declared topics."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.domain import CommunitySettings
+from bot.domain import CommunitySettings, MemberProfile
 
 
 class Communities(Protocol):
@@ -29,9 +29,11 @@ class Communities(Protocol):
         name: str,
         now: datetime,
         locale: str | None = None,
+        timezone: str | None = None,
     ) -> None:
-        """Remember a member's display name, locale and last activity. An empty name or no
-        locale keeps the one known; it MAY skip the write when nothing changed lately."""
+        """Remember a member's display name, locale, time zone and last activity. An empty
+        name, no locale or no zone keeps the one known; it MAY skip the write when nothing
+        changed lately."""
 
     async def member_locale(self, community_id: str, member_id: str) -> str | None:
         """The locale the platform last gave for a member, if any."""
@@ -48,5 +50,17 @@ class Communities(Protocol):
     async def topics(self, community_id: str, member_id: str) -> list[str]:
         """A member's declared topics, in alphabetical order."""
 
-    async def members_with_topics(self, community_id: str, topics: Sequence[str]) -> list[str]:
-        """Members who declared any of ``topics``, each once, in order of id."""
+    async def topic_followers(
+        self, community_id: str, topics: Sequence[str]
+    ) -> dict[str, tuple[str, ...]]:
+        """Members who declared any of ``topics``, each with the ones they declared, in order
+        of id."""
+
+    async def pause_topics(self, community_id: str, member_id: str, paused: bool) -> None:
+        """``/entraide topics off`` (or ``on``): whether the member hears about their topics
+        (routed requests, topic reminders); their topics are kept either way."""
+
+    async def profiles(
+        self, community_id: str, member_ids: Iterable[str]
+    ) -> dict[str, MemberProfile]:
+        """What routing needs of these members (zone, locale, paused); unknown ones left out."""

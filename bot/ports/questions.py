@@ -1,4 +1,5 @@
-"""Questions, their answers and their reminder rounds."""
+"""Questions, their answers and their reminder rounds (each one a question's place in a
+round-up)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ class Questions(Protocol):
         """The questions with these numbers; unknown numbers are left out."""
 
     async def update(self, question: Question) -> None:
-        """Save a question's state: status, card, answers' times, accepted answer, reminders."""
+        """Save a question's state: status, card, answers' times, accepted answer, reminders,
+        why and when it was closed."""
 
     async def open(self, community_id: str, limit: int) -> list[Question]:
         """The community's most recent questions that are posted and still open or answered."""
@@ -53,8 +55,21 @@ class Questions(Protocol):
         """Open questions of every community, posted, with no answer yet and reminders left
         to send, oldest first (what the scheduler raises again)."""
 
+    async def awaiting(self, asked_after: datetime, asked_before: datetime) -> list[Question]:
+        """Open questions of every community, posted, with no answer yet, asked in
+        (asked_after, asked_before], oldest first (what routing looks for members for)."""
+
+    async def duplicates_of(self, community_id: str, question_id: int) -> list[Question]:
+        """The questions closed as duplicates of this one."""
+
+    async def closed_between(
+        self, community_id: str, start: datetime, end: datetime
+    ) -> list[Question]:
+        """Questions closed (not resolved) in [start, end), in the order they were closed."""
+
     async def add_reminder(self, question: Question, round_: int, now: datetime) -> bool:
-        """Record that reminder ``round_`` of a question is on its way; False if it already was."""
+        """Record that reminder ``round_`` of a question is on its way (in a round-up), and
+        when; False if it already was."""
 
     async def add_answer(
         self,

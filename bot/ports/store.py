@@ -10,11 +10,14 @@ from bot.ports.communities import Communities
 from bot.ports.deliveries import Deliveries
 from bot.ports.events import Events
 from bot.ports.marks import Marks
+from bot.ports.nudges import Nudges
 from bot.ports.practice import Practice
 from bot.ports.privacy import Privacy
 from bot.ports.questions import Questions
 from bot.ports.reports import Reports
 from bot.ports.resources import Resources
+from bot.ports.roundups import Roundups
+from bot.ports.routing import Routing
 from bot.ports.search import Search
 from bot.ports.web import WebAccess
 
@@ -22,7 +25,8 @@ from bot.ports.web import WebAccess
 class Transaction(Protocol):
     """One unit of work: everything done through its repositories commits together, or not
     at all. Every repository method is scoped by community, except the few the scheduler
-    uses across communities (``practice.schedules()``, ``questions.unanswered``)."""
+    uses across communities (``practice.schedules()``, ``questions.unanswered``,
+    ``questions.awaiting``, ``nudges.pending``)."""
 
     communities: Communities
     events: Events
@@ -34,6 +38,9 @@ class Transaction(Protocol):
     deliveries: Deliveries
     reports: Reports
     privacy: Privacy
+    roundups: Roundups
+    routing: Routing
+    nudges: Nudges
     web: WebAccess
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:

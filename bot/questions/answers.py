@@ -13,7 +13,7 @@ from bot.emoji import canonical
 from bot.errors import UserError
 from bot.i18n import spans, t
 from bot.ports import Transaction
-from bot.questions.card import refresh_card
+from bot.questions.card import refresh_card, refresh_duplicates
 from bot.replies import Button, ButtonStyle, Message, italic, mention, plain, private
 from bot.search import Kind
 from bot.text import clean_reply, excerpt, fold
@@ -33,6 +33,7 @@ async def record_answer(ctx: Context, question: Question, message_id: str, text:
     )
     if answer is None:
         return
+    await ctx.tx.routing.answered(ctx.community_id, question.id, ctx.actor.member_id, ctx.now)
     if question.first_answer_at is None:
         status = (
             QuestionStatus.ANSWERED if question.status is QuestionStatus.OPEN else question.status
@@ -141,6 +142,7 @@ async def accept(
     await tx.questions.update(question)
     await index_question(tx, question, answer)
     await refresh_card(core, tx, question)
+    await refresh_duplicates(core, tx, question)
     await _announce_accepted(core, tx, settings, question, answer)
     return question
 
@@ -155,6 +157,7 @@ async def unresolve(
     await tx.search.unindex(question.community_id, Kind.QUESTION, question.id)
     if refresh:
         await refresh_card(core, tx, question)
+    await refresh_duplicates(core, tx, question)
     return question
 
 

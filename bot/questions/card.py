@@ -5,16 +5,48 @@ from __future__ import annotations
 from bot import delivery
 from bot.core import Core
 from bot.delivery import QUESTION, Subject
-from bot.domain import Delivery, DeliveryAction, MarkKind, Question, QuestionStatus
+from bot.domain import (
+    Answer,
+    CloseReason,
+    Delivery,
+    DeliveryAction,
+    MarkKind,
+    Question,
+    QuestionStatus,
+    RequestStatus,
+)
 from bot.i18n import spans, t
 from bot.ports import ChatError, Transaction
-from bot.replies import Button, ButtonStyle, Line, Message, bold, channel, mention, plain, private
+from bot.replies import (
+    Button,
+    ButtonStyle,
+    Line,
+    Message,
+    Span,
+    bold,
+    channel,
+    italic,
+    mention,
+    message_link,
+    plain,
+    private,
+)
+from bot.text import excerpt
 
 CLOSE, REOPEN = "question:close", "question:reopen"
 
 
-def question_card(language: str, question: Question, asker_name: str, me_too: int) -> Message:
-    """The public question message: title, details, tags, who asked, status, buttons."""
+def question_card(
+    language: str,
+    question: Question,
+    asker_name: str,
+    me_too: int,
+    looking: Span | None = None,
+    original: tuple[Question, Answer | None] | None = None,
+) -> Message:
+    """The public question message: title, details, tags, who asked, status, who is looking
+    at it (a member who took a routed request), why it was closed (the original of a
+    duplicate, with its accepted answer), buttons."""
     lines: list[Line] = []
     if question.details:
         lines.append((plain(question.details),))
@@ -31,6 +63,10 @@ def question_card(language: str, question: Question, asker_name: str, me_too: in
     lines.append(
         spans(language, "question.status", status=t(language, f"status.{question.status.value}"))
     )
+    if question.status is QuestionStatus.CLOSED and question.close_reason is not None:
+        lines += _closed_lines(language, question, original)
+    if looking is not None:
+        lines.append(spans(language, "question.looking", member=looking))
     if me_too:
         lines.append(spans(language, "question.me_too", count=me_too))
     lines.append(spans(language, "question.how_to_answer"))
@@ -53,6 +89,23 @@ def question_card(language: str, question: Question, asker_name: str, me_too: in
         status=question.status.value,
         tags=question.tags,
     )
+
+
+def _closed_lines(
+    language: str, question: Question, original: tuple[Question, Answer | None] | None
+) -> list[Line]:
+    if question.close_reason is not CloseReason.DUPLICATE or original is None:
+        reason = t(language, f"close.{(question.close_reason or CloseReason.NOT_NEEDED).value}")
+        return [spans(language, "question.closed_because", reason=reason)]
+    first, accepted = original
+    label = f"Q{first.id} {first.title}"
+    target = message_link(first.message_id, label) if first.message_id else plain(label)
+    lines = [spans(language, "question.duplicate_of", original=target)]
+    if accepted is not None:
+        lines.append(
+            spans(language, "question.original_answer", answer=italic(excerpt(accepted.text)))
+        )
+    return lines
 
 
 async def queue_card(core: Core, tx: Transaction, question: Question) -> None:
@@ -81,20 +134,47 @@ async def refresh_card(core: Core, tx: Transaction, question: Question) -> None:
     )
 
 
+async def refresh_duplicates(core: Core, tx: Transaction, question: Question) -> None:
+    """The cards of the questions closed as duplicates of this one show its accepted answer."""
+    for duplicate in await tx.questions.duplicates_of(question.community_id, question.id):
+        await refresh_card(core, tx, duplicate)
+
+
 async def _render_card(core: Core, tx: Transaction, queued: Delivery) -> Message | None:
     """A question's card as the question is when it is sent (posted or edited)."""
     question = await tx.questions.get(queued.community_id, queued.subject_id or 0)
     if question is None or question.status in (QuestionStatus.DRAFT, QuestionStatus.WITHDRAWN):
         return None
-    settings = await core.settings(tx, question.community_id)
-    names = await tx.communities.member_names(question.community_id, [question.asker_id or ""])
+    community_id = question.community_id
+    settings = await core.settings(tx, community_id)
+    taker = None
+    if question.status is QuestionStatus.OPEN and question.first_answer_at is None:
+        requests = await tx.routing.for_question(community_id, question.id)
+        taken = [r for r in requests if r.status is RequestStatus.TAKEN]
+        taker = taken[-1].member_id if taken else None
+    names = await tx.communities.member_names(community_id, [question.asker_id or "", taker or ""])
     me_too = (
-        await tx.marks.count(question.community_id, question.message_id, MarkKind.ME_TOO)
+        await tx.marks.count(community_id, question.message_id, MarkKind.ME_TOO)
         if question.message_id
         else 0
     )
+    original = None
+    if question.duplicate_of is not None:
+        first = await tx.questions.get(community_id, question.duplicate_of)
+        if first is not None:
+            accepted = (
+                await tx.questions.answer(community_id, first.accepted_answer_id)
+                if first.accepted_answer_id
+                else None
+            )
+            original = (first, accepted)
     return question_card(
-        settings.language, question, names.get(question.asker_id or "", ""), me_too
+        settings.language,
+        question,
+        names.get(question.asker_id or "", ""),
+        me_too,
+        looking=mention(taker, names.get(taker, "")) if taker else None,
+        original=original,
     )
 
 

@@ -10,6 +10,7 @@ from bot.clock import Clock
 from bot.core import Core
 from bot.delivery.pacing import Pacer
 from bot.domain import CommunitySettings
+from bot.localtime import QuietHours
 from bot.ports import Chat
 from bot.prompts import load_library
 from bot.runtime.settings import Settings
@@ -56,5 +57,10 @@ def build(
         catch_up_grace=timedelta(hours=settings.scheduling.catch_up_grace_hours),
         claim_lease=timedelta(seconds=settings.scheduling.claim_lease_seconds),
         digest_days=settings.scheduling.digest_days,
+        max_channel_posts_per_day=settings.reminders.max_channel_posts_per_day,
+        routing_after=timedelta(hours=settings.routing.after_hours),
+        routing_per_day=settings.routing.per_member_per_day,
+        quiet_hours=QuietHours.parse(settings.routing.quiet_hours),
+        nudge_after=timedelta(hours=settings.nudge.after_hours),
     )
     return App(Entraide(core, pacer_for), store)

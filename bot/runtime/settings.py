@@ -17,6 +17,7 @@ from adapters.discord.settings import DiscordSettings
 from adapters.slack.settings import SlackSettings
 from bot.errors import ConfigError
 from bot.i18n import LANGUAGES
+from bot.localtime import QuietHours
 from storage.engine import password_of
 
 __all__ = ["ConfigError", "Settings", "load_settings"]
@@ -55,6 +56,27 @@ class CommunityDefaults(Section):
 class Reminders(Section):
     delay_hours: float = Field(24, gt=0, le=720)
     max_per_question: int = Field(3, ge=0, le=10)
+    max_channel_posts_per_day: int = Field(1, ge=1, le=24)  # round-ups per help channel
+
+
+class Routing(Section):
+    """Unanswered questions asked privately of members who know their topics."""
+
+    after_hours: float = Field(4, gt=0, le=720)
+    quiet_hours: str = "21:00-08:00"  # in each member's zone; "off" for none
+    per_member_per_day: int = Field(2, ge=0, le=20)  # 0: nobody is asked
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _a_window(cls, value: str) -> str:
+        QuietHours.parse(value)
+        return value
+
+
+class Nudge(Section):
+    """Askers asked which answer helped."""
+
+    after_hours: float = Field(48, gt=0, le=2160)
 
 
 class Scheduling(Section):
@@ -125,6 +147,8 @@ class Settings(BaseSettings):
     organisers: list[str] = []  # member ids that organise every community, on every platform
     community: CommunityDefaults = CommunityDefaults()
     reminders: Reminders = Reminders()
+    routing: Routing = Routing()
+    nudge: Nudge = Nudge()
     scheduling: Scheduling = Scheduling()
     console: Console = Console()
     slack: SlackSettings = SlackSettings()

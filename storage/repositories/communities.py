@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.domain import (
     CommunitySettings,
+    MemberProfile,
 )
 from storage.sql import Repository
 from storage.tables import (
@@ -66,9 +67,10 @@ class Communities(Repository):
         name: str,
         now: datetime,
         locale: str | None = None,
+        timezone: str | None = None,
     ) -> None:
-        """Remember a member's display name, locale and last activity (for thanks by name,
-        private notices in their language, active members).
+        """Remember a member's display name, locale, zone and last activity (for thanks by
+        name, private notices in their language and out of their night, active members).
 
         One statement, which writes only when the name or locale changed or the last write is
         an hour old: it runs at every command and event.
@@ -79,6 +81,7 @@ class Communities(Repository):
             member_id=member_id,
             name=name or member_id,
             locale=locale,
+            timezone=timezone,
             last_seen_at=now,
         )
         # A platform that gives no name (or locale) this time keeps the one it gave before.
@@ -91,6 +94,13 @@ class Communities(Repository):
             changes["locale"] = insert_.excluded.locale
             stale = (
                 stale | members.c.locale.is_(None) | (members.c.locale != insert_.excluded.locale)
+            )
+        if timezone:
+            changes["timezone"] = insert_.excluded.timezone
+            stale = (
+                stale
+                | members.c.timezone.is_(None)
+                | (members.c.timezone != insert_.excluded.timezone)
             )
         await self.conn.execute(
             insert_.on_conflict_do_update(
@@ -145,19 +155,49 @@ class Communities(Repository):
         )
         return list(rows.scalars())
 
-    async def members_with_topics(self, community_id: str, topics: Sequence[str]) -> list[str]:
+    async def topic_followers(
+        self, community_id: str, topics: Sequence[str]
+    ) -> dict[str, tuple[str, ...]]:
+        """Members who declared any of ``topics``, with those they declared, in order of id."""
         if not topics:
-            return []
+            return {}
         rows = await self.conn.execute(
-            select(member_topics.c.member_id)
+            select(member_topics.c.member_id, member_topics.c.topic)
             .where(
                 member_topics.c.community_id == community_id,
                 member_topics.c.topic.in_(list(topics)),
             )
-            .distinct()
-            .order_by(member_topics.c.member_id)
+            .order_by(member_topics.c.member_id, member_topics.c.topic)
         )
-        return list(rows.scalars())
+        followers: dict[str, tuple[str, ...]] = {}
+        for member_id, topic in rows:
+            followers[member_id] = (*followers.get(member_id, ()), topic)
+        return followers
+
+    async def pause_topics(self, community_id: str, member_id: str, paused: bool) -> None:
+        await self.conn.execute(
+            update(members)
+            .where(members.c.community_id == community_id, members.c.member_id == member_id)
+            .values(topics_paused=paused)
+        )
+
+    async def profiles(
+        self, community_id: str, member_ids: Iterable[str]
+    ) -> dict[str, MemberProfile]:
+        ids = list(set(member_ids))
+        if not ids:
+            return {}
+        rows = await self.conn.execute(
+            select(members).where(
+                members.c.community_id == community_id, members.c.member_id.in_(ids)
+            )
+        )
+        return {
+            row.member_id: MemberProfile(
+                row.member_id, row.name, row.locale, row.timezone, bool(row.topics_paused)
+            )
+            for row in rows
+        }
 
 
 def _settings_values(settings: CommunitySettings) -> dict:

@@ -16,6 +16,8 @@ from storage.tables import (
     questions,
     resource_notes,
     resources,
+    roundups,
+    routing_requests,
 )
 
 
@@ -113,6 +115,18 @@ class Privacy(Repository):
             delete(member_topics).where(
                 member_topics.c.community_id == community_id, member_topics.c.member_id == member_id
             ),
+        )
+        # Who was asked to help, and the round-ups sent to them, go with the topics.
+        await self.conn.execute(
+            delete(routing_requests).where(
+                routing_requests.c.community_id == community_id,
+                routing_requests.c.member_id == member_id,
+            )
+        )
+        await self.conn.execute(
+            delete(roundups).where(
+                roundups.c.community_id == community_id, roundups.c.route == f"@{member_id}"
+            )
         )
         await self.conn.execute(
             update(custom_prompts)

@@ -9,6 +9,7 @@ from sqlalchemy import and_, bindparam, func, insert, select, update
 
 from bot.domain import (
     Answer,
+    CloseReason,
     MarkKind,
     Question,
     QuestionStatus,
@@ -67,7 +68,7 @@ class Questions(Repository):
                 select(questions).where(condition, questions.c.community_id == community_id)
             )
         ).first()
-        return _question(row) if row else None
+        return question_from_row(row) if row else None
 
     async def by_ids(self, community_id: str, ids: Sequence[int]) -> dict[int, Question]:
         if not ids:
@@ -77,7 +78,7 @@ class Questions(Repository):
                 questions.c.community_id == community_id, questions.c.id.in_(list(ids))
             )
         )
-        return {row.id: _question(row) for row in rows}
+        return {row.id: question_from_row(row) for row in rows}
 
     async def update(self, question: Question) -> None:
         await self.conn.execute(
@@ -93,6 +94,9 @@ class Questions(Repository):
                 resolved_at=question.resolved_at,
                 accepted_answer_id=question.accepted_answer_id,
                 reminders_sent=question.reminders_sent,
+                close_reason=question.close_reason.value if question.close_reason else None,
+                duplicate_of=question.duplicate_of,
+                closed_at=question.closed_at,
             )
         )
 
@@ -112,7 +116,7 @@ class Questions(Repository):
         stmt = select(questions).where(*conditions).order_by(*order)
         if limit is not None:
             stmt = stmt.limit(limit)
-        return [_question(row) for row in await self.conn.execute(stmt)]
+        return [question_from_row(row) for row in await self.conn.execute(stmt)]
 
     async def asked_between(
         self, community_id: str, start: datetime, end: datetime
@@ -147,8 +151,41 @@ class Questions(Repository):
             order_by=(questions.c.created_at, questions.c.id),
         )
 
+    async def awaiting(self, asked_after: datetime, asked_before: datetime) -> list[Question]:
+        """Open questions of every community, posted, with no answer yet, asked in
+        (asked_after, asked_before], oldest first (what routing looks for members for)."""
+        return await self._questions(
+            questions.c.status == QuestionStatus.OPEN.value,
+            questions.c.first_answer_at.is_(None),
+            questions.c.message_id.is_not(None),
+            questions.c.created_at > asked_after,
+            questions.c.created_at <= asked_before,
+            order_by=(questions.c.created_at, questions.c.id),
+        )
+
+    async def duplicates_of(self, community_id: str, question_id: int) -> list[Question]:
+        """The questions closed as duplicates of this one."""
+        return await self._questions(
+            questions.c.community_id == community_id,
+            questions.c.duplicate_of == question_id,
+            order_by=questions.c.id,
+        )
+
+    async def closed_between(
+        self, community_id: str, start: datetime, end: datetime
+    ) -> list[Question]:
+        """Questions closed (not resolved) in [start, end), in the order they were closed."""
+        return await self._questions(
+            questions.c.community_id == community_id,
+            questions.c.status == QuestionStatus.CLOSED.value,
+            questions.c.closed_at >= start,
+            questions.c.closed_at < end,
+            order_by=questions.c.closed_at,
+        )
+
     async def add_reminder(self, question: Question, round_: int, now: datetime) -> bool:
-        """Record that reminder ``round_`` of a question is on its way; False if it already was."""
+        """Record that reminder ``round_`` of a question is on its way (in a round-up); False
+        if it already was."""
         inserted = await self._inserted(
             self._insert_ignoring(reminders, "question_id", "round").values(
                 community_id=question.community_id,
@@ -161,7 +198,7 @@ class Questions(Repository):
             await self.conn.execute(
                 update(questions)
                 .where(questions.c.id == question.id, questions.c.reminders_sent < round_)
-                .values(reminders_sent=round_)
+                .values(reminders_sent=round_, reminded_at=now)
             )
         return inserted
 
@@ -217,7 +254,7 @@ class Questions(Repository):
             created_at=row.answer_created_at,
             helpful_count=row.helpful_count,
         )
-        return answer, _question(row)
+        return answer, question_from_row(row)
 
     async def answers(self, community_id: str, question_id: int) -> list[Answer]:
         return await self._answers(
@@ -283,7 +320,7 @@ _ANSWER_AND_QUESTION = (
 )
 
 
-def _question(row) -> Question:
+def question_from_row(row) -> Question:
     return Question(
         id=row.id,
         community_id=row.community_id,
@@ -300,4 +337,8 @@ def _question(row) -> Question:
         resolved_at=row.resolved_at,
         accepted_answer_id=row.accepted_answer_id,
         reminders_sent=row.reminders_sent,
+        reminded_at=row.reminded_at,
+        close_reason=CloseReason(row.close_reason) if row.close_reason else None,
+        duplicate_of=row.duplicate_of,
+        closed_at=row.closed_at,
     )

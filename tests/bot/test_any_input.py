@@ -36,6 +36,7 @@ from bot.commands import (
 )
 from bot.export import community_knowledge
 from bot.i18n import LANGUAGES, catalogue
+from bot.questions import closing, nudge, routing
 from bot.questions.answers import ACCEPT
 from bot.questions.asking import POST_DRAFT, WITHDRAW_DRAFT
 from bot.questions.card import CLOSE, REOPEN
@@ -130,6 +131,10 @@ ENTRAIDE_WORDS = (
     "schedule digest #general friday ",
     "topics add ",
     "topics remove ",
+    "topics off ",
+    "topics on ",
+    "history ",
+    "history Q",
     "prompt add ",
     "stats ",
     "forget-me ",
@@ -275,6 +280,13 @@ async def test_any_text_in_a_reply(world, where, text, who):
                 WITHDRAW_DRAFT,
                 ACCEPT,
                 privacy.CONFIRM,
+                closing.SOLVED_ELSEWHERE,
+                closing.DUPLICATE,
+                closing.NOT_NEEDED,
+                closing.DUPLICATE_OF,
+                routing.TAKE,
+                routing.DECLINE,
+                nudge.STILL_OPEN,
             ]
         ),
         any_text,
@@ -286,6 +298,9 @@ async def test_any_text_in_a_reply(world, where, text, who):
 @example(action=CLOSE, value="99999999999999999999999", who="alice", is_organiser=False)
 @example(action=ACCEPT, value="2147483648", who="alice", is_organiser=False)
 @example(action=privacy.CONFIRM, value="\x00", who="alice", is_organiser=False)
+@example(action=closing.DUPLICATE_OF, value="1:1", who="alice", is_organiser=False)
+@example(action=closing.DUPLICATE_OF, value="1:2147483648", who="olga", is_organiser=True)
+@example(action=routing.TAKE, value="1", who="bob", is_organiser=False)
 async def test_any_button_value(world, action, value, who, is_organiser):
     await world.handle_checked(
         ButtonPressed(actor(world, who, is_organiser), "help", action, value)

@@ -1,4 +1,4 @@
-"""What is due: weekly prompts exactly once, catch-up, practice shares, reminders, the digest."""
+"""What is due: weekly prompts exactly once, catch-up, practice shares, round-ups, the digest."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import ManualClock
+from bot.replies import Style
 from tests.conftest import START, make_community
 from tests.fakes import FakeChat
 
@@ -101,18 +102,31 @@ async def test_replies_in_the_prompts_thread_are_practice_shares_and_searchable(
     )
 
 
-async def test_reminders_after_the_delay_at_most_three_times_and_topic_members_told(community):
-    await community.command("dave", "entraide", "topics add remote")
-    await community.command("erin", "entraide", "topics add cooking")
+def roundups(community, channel: str = "help") -> list:
+    """The round-ups posted in a channel (reminders are gathered into them)."""
+    return [
+        p
+        for p in community.chat.posts_in(channel)
+        if p.message.title and "waiting for an answer" in p.text
+    ]
+
+
+def listed(post) -> list[str]:
+    """The questions' messages a round-up links to, in order."""
+    return [s.target for line in post.message.lines for s in line if s.style is Style.MESSAGE]
+
+
+async def test_an_unanswered_question_is_in_a_roundup_after_the_delay_at_most_three_times(
+    community,
+):
     card = await community.ask("alice", "Cameras off all the time? #remote")
     await run_until(community, START + timedelta(hours=23))
-    assert not any(p.message.refers_to == card for p in community.chat.posts)
+    assert roundups(community) == []
     await run_until(community, START + timedelta(hours=24))
-    reminders = [p for p in community.chat.posts if p.message.refers_to == card]
-    assert len(reminders) == 1 and "Cameras off" in reminders[0].text
-    assert [m for m, msg in community.chat.private if msg.refers_to == card] == ["dave"]
+    [roundup] = roundups(community)
+    assert listed(roundup) == [card] and "Cameras off" in roundup.text and "#remote" in roundup.text
     await run_until(community, START + timedelta(days=10))
-    assert len([p for p in community.chat.posts if p.message.refers_to == card]) == 3
+    assert [listed(p) for p in roundups(community)] == [[card]] * 3
 
 
 async def test_no_reminder_once_answered_and_me_too_is_mentioned(community):
@@ -121,16 +135,16 @@ async def test_no_reminder_once_answered_and_me_too_is_mentioned(community):
     await community.react("carol", waiting, "eyes")
     await community.reply("dave", answered, "An answer")
     await run_until(community, START + timedelta(hours=25))
-    raised = [p for p in community.chat.posts if p.message.refers_to]
-    assert [p.message.refers_to for p in raised] == [waiting]
-    assert "1 member(s) are waiting" in raised[0].text
+    [roundup] = roundups(community)
+    assert listed(roundup) == [waiting]
+    assert "1 with the same question" in roundup.text
 
 
 async def test_the_reminder_delay_is_an_organisers_setting(community):
     await community.command("olga", "entraide", "config reminder-delay 2h", organiser=True)
     card = await community.ask("alice", "Question?")
     await run_until(community, START + timedelta(hours=2))
-    assert [p.message.refers_to for p in community.chat.posts if p.message.refers_to] == [card]
+    assert [listed(p) for p in roundups(community)] == [[card]]
 
 
 async def test_the_weekly_digest_sums_up_the_week(db):
@@ -212,13 +226,13 @@ async def test_a_post_the_platform_refuses_is_marked_failed_and_organisers_told(
     )
 
 
-async def test_a_reminder_that_could_not_be_posted_is_retried(community):
+async def test_a_roundup_that_could_not_be_posted_is_retried(community):
     card = await community.ask("alice", "Question?")
     community.chat.unavailable_channels.add("help")
     await run_until(community, START + timedelta(hours=24))
     community.chat.unavailable_channels.clear()
     await community.entraide.run_due(START + timedelta(hours=24, minutes=1))
-    assert len([p for p in community.chat.posts if p.message.refers_to == card]) == 1
+    assert [listed(p) for p in roundups(community)] == [[card]]
 
 
 async def test_a_question_asked_while_the_platform_is_down_is_posted_once_it_is_back(community):

@@ -36,8 +36,8 @@ def test_every_message_key_used_in_the_code_exists():
     used = set(
         re.findall(
             r'["\']((?:error|ask|button|question|answer|share|resource|resources|search|prompt|'
-            r"reminder|digest|stats|duration|config|schedule|topics|forget|help|failure|form|web)"
-            r"\.[a-z_.]+)[\"']",
+            r"reminder|digest|stats|duration|config|schedule|topics|forget|help|failure|form|web|"
+            r"routing|nudge|history)\.[a-z_.]+)[\"']",
             source,
         )
     )
@@ -55,11 +55,24 @@ def test_every_message_key_used_in_the_code_exists():
         "web.status": ["all", "open", "unanswered", "resolved", "closed"],
         "web.nav": ["overview", "questions", "kb", "resources", "downloads"],
         "web.link": ["expired", "used", "expired.title", "used.title"],
+        "close": ["solved_elsewhere", "duplicate", "no_longer_needed"],
+        "history": ["taken", "declined"],
+        "topics": ["off", "on"],
     }.items():
         for name in names:
             key = (
                 f"{prefix}.{name}"
-                if prefix in ("status", "weekday", "field", "web.status", "web.nav")
+                if prefix
+                in (
+                    "status",
+                    "weekday",
+                    "field",
+                    "web.status",
+                    "web.nav",
+                    "close",
+                    "history",
+                    "topics",
+                )
                 else f"{prefix}_{name}"
             )
             assert key in catalogue("en") and key in catalogue("fr"), key

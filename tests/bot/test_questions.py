@@ -155,7 +155,9 @@ async def test_close_and_reopen_by_the_asker_or_an_organiser_only(community):
     card = await community.ask("alice", "Question?")
     refused = await community.press("bob", CLOSE, "1")
     assert refused.private and "Only the person who asked" in refused.plain_text()
-    await community.press("alice", CLOSE, "1")
+    reasons = await community.press("alice", CLOSE, "1")  # Close asks why first
+    assert (await question(community)).status is QuestionStatus.OPEN
+    await community.press("alice", reasons.buttons[0].action, reasons.buttons[0].value)
     assert (await question(community)).status is QuestionStatus.CLOSED
     assert community.chat.last_edit(card).buttons[0].action == REOPEN
     await community.press("olga", REOPEN, "1")

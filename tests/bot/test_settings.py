@@ -41,6 +41,8 @@ def test_environment_overrides_the_file_nested_with_double_underscores(tmp_path,
         ("[reminders]\ndelay_hours = -1\n", "reminders.delay_hours"),
         ('[community]\nlanguage = "de"\n', "community.language"),
         ('[community]\ntimezone = "Mars/Base"\n', "community.timezone"),
+        ('[routing]\nquiet_hours = "at night"\n', "routing.quiet_hours"),
+        ("[reminders]\nmax_channel_posts_per_day = 0\n", "reminders.max_channel_posts_per_day"),
         ('database_url = "mysql://x"\n', "database_url"),
         ("colour = 3\n", "colour"),
         ("database_url = [", "invalid configuration file"),
@@ -73,3 +75,26 @@ def test_help_lists_every_command():
     assert result.returncode == 0
     for command in ("console", "db", "prompts", "export"):
         assert command in result.stdout
+
+
+def test_the_loops_settings_reach_the_core(tmp_path):
+    """[routing], [nudge] and reminders.max_channel_posts_per_day, as the core uses them."""
+    from datetime import time, timedelta
+
+    from bot.clock import ManualClock
+    from bot.localtime import QuietHours
+    from bot.runtime.bootstrap import build
+    from tests.conftest import START
+    from tests.fakes import FakeChat
+
+    config = tmp_path / "entraide.toml"
+    config.write_text(
+        f'database_url = "sqlite:///{tmp_path / "e.db"}"\n'
+        "[reminders]\nmax_channel_posts_per_day = 2\n"
+        '[routing]\nafter_hours = 2\nquiet_hours = "22:30-07:00"\nper_member_per_day = 1\n'
+        "[nudge]\nafter_hours = 24\n"
+    )
+    core = build(load_settings(config), FakeChat(), ManualClock(START)).entraide.core
+    assert core.max_channel_posts_per_day == 2 and core.routing_per_day == 1
+    assert core.routing_after == timedelta(hours=2) and core.nudge_after == timedelta(hours=24)
+    assert core.quiet_hours == QuietHours(time(22, 30), time(7))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import make_community
+from tests.conftest import START, make_community
 
 
 async def test_nothing_of_one_community_is_visible_from_another(db):
@@ -31,7 +31,8 @@ async def test_nothing_of_one_community_is_visible_from_another(db):
         assert await tx.reports.credits("other") == {}
         assert await tx.questions.by_message("other", card) is None
         assert await tx.questions.answer_by_message("other", answer) is None
-        assert await tx.communities.members_with_topics("other", ["retro"]) == []
+        assert await tx.communities.topic_followers("other", ["retro"]) == {}
+        assert await tx.routing.expertise("other", ["retro"], START) == []
 
     # Reacting from the other community to team's messages has no effect on team's data.
     await other.react("zoe", answer, "white_check_mark")

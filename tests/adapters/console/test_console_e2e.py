@@ -50,7 +50,8 @@ def test_a_whole_community_session_in_the_console(tmp_path):
     assert "@carol shared it first" in out and "Your tags were added: #polls" in out
     assert "🔒 entraide → dave: 2 result(s):" in out
     assert "#5 [#practice] entraide: *Practice sharing of the week*" in out
-    assert "This question has been waiting for an answer for 24 h" in out
+    assert "*Questions waiting for an answer*" in out  # the day's round-up
+    assert "*Q2* Which whiteboard app do you use? (#7) · waiting for 24 h · #tools" in out
     assert "Which whiteboard app do you use?" in out
     assert "This month: 2 question(s), 50% answered." in out
     assert run.stderr == ""

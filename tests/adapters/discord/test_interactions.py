@@ -6,6 +6,7 @@ from bot.domain import QuestionStatus
 from bot.privacy import CONFIRM
 from bot.questions.answers import ACCEPT
 from bot.questions.card import CLOSE, REOPEN
+from bot.questions.closing import NOT_NEEDED, SOLVED_ELSEWHERE
 from tests.adapters.discord import payloads
 from tests.adapters.discord.conftest import COMMUNITY, make_adapter, reply_text
 from tests.adapters.discord.fake_discord import FakeDiscord
@@ -177,12 +178,16 @@ async def test_save_resource_on_a_message_without_a_link_says_so(bot):
 
 
 async def test_the_close_button_closes_and_the_card_offers_reopen(bot):
-    """A press on the card's Close button: closed, the card edited, the asker told privately."""
+    """A press on the card's Close button asks why; a reason closes it, the card is edited,
+    the asker told privately."""
     card = await bot.ask()
     press = payloads.button(f"entraide|{payloads.GUILD}|{CLOSE}|1")
     await bot.feed("INTERACTION_CREATE", press)
+    assert "Why close Q1?" in reply_text(bot.reply_to(press))
+    reason = payloads.button(f"entraide|{payloads.GUILD}|{NOT_NEEDED}|1")
+    await bot.feed("INTERACTION_CREATE", reason)
     assert (await bot.question()).status is QuestionStatus.CLOSED
-    assert "Question Q1 is closed" in reply_text(bot.reply_to(press))
+    assert "Question Q1 is closed (no longer needed)" in reply_text(bot.reply_to(reason))
     edit = bot.fake.calls_to("PATCH", rf"{HELP_MESSAGES}/{card}")[-1].json
     button = edit["components"][0]["components"][0]
     assert button["custom_id"] == f"entraide|{payloads.GUILD}|{REOPEN}|1"
@@ -195,7 +200,7 @@ async def test_buttons_keep_working_after_a_restart(bot, fake: FakeDiscord):
     await restarted.login()
     restarted.client._connection.parse_guild_create(payloads.guild())
     try:
-        press = payloads.button(f"entraide|{payloads.GUILD}|{CLOSE}|1")
+        press = payloads.button(f"entraide|{payloads.GUILD}|{SOLVED_ELSEWHERE}|1")
         restarted.client._connection.parsers["INTERACTION_CREATE"](press)
         await restarted.drain()
         assert (await bot.question()).status is QuestionStatus.CLOSED

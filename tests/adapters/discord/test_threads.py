@@ -104,17 +104,20 @@ async def test_a_resolved_forum_question_gets_the_solved_tag_and_loses_it_when_r
     assert bot.fake.channels[card]["applied_tags"] == []
 
 
-async def test_a_reminder_about_a_forum_question_bumps_its_post(bot):
-    """A forum has no messages of its own: the reminder goes in the question's post."""
+async def test_a_roundup_in_a_forum_is_one_post_linking_to_the_questions_posts(bot):
+    """A forum has no messages of its own: the day's round-up is a post of its own, whose
+    links lead to each question's post (not a reply bumping each question's post)."""
     await use_forum(bot)
     await bot.feed("INTERACTION_CREATE", payloads.slash("ask", question="Which LMS do you use?"))
     card = (await bot.question()).message_id
     bot.core.clock.advance(timedelta(hours=25))
     await bot.run_due()
-    reminder = bot.fake.posted_in(card)[-1]
-    assert "waiting for an answer" in reminder["content"]
-    assert f"https://discord.com/channels/{payloads.GUILD}/{card}" in reminder["content"]
-    assert len(bot.fake.calls_to("POST", rf"/channels/{payloads.FORUM}/threads")) == 1
+    question_post, roundup = bot.fake.calls_to("POST", rf"/channels/{payloads.FORUM}/threads")
+    assert roundup.json["name"] == "Questions waiting for an answer"
+    [embed] = roundup.json["message"]["embeds"]
+    link = f"[Which LMS do you use?](https://discord.com/channels/{payloads.GUILD}/{card})"
+    assert link in embed["description"]
+    assert len(bot.fake.posted_in(card)) == 1  # the question's post itself, nothing added
 
 
 async def test_questions_are_kept_apart_per_server(bot):

@@ -134,15 +134,18 @@ async def test_private_replies_follow_the_members_slack_locale(workspace):
 
 
 async def test_the_close_button_closes_the_question_and_updates_its_card(workspace):
-    """Only the asker can close; the card then offers Reopen."""
+    """Only the asker can close, giving a reason; the card then offers Reopen."""
     await workspace.command(ALICE, "/ask", "Question?")
     [card] = workspace.fake.posts(HELP)
     ts = workspace.fake.channels[HELP].messages[0]["ts"]
     [close] = buttons(card["blocks"])
     refused = await workspace.press(BOB, HELP, ts, close)
     assert "Only the person who asked" in refused["text"]
-    closed = await workspace.press(ALICE, HELP, ts, close)
-    assert "closed" in closed["text"].lower()
+    reasons = await workspace.press(ALICE, HELP, ts, close)
+    solved, _duplicate, _unneeded = buttons(reasons["blocks"])
+    assert solved["text"]["text"] == "Solved elsewhere"
+    closed = await workspace.press(ALICE, HELP, ts, solved)
+    assert "closed (solved elsewhere)" in closed["text"].lower()
     assert (await workspace.question()).status is QuestionStatus.CLOSED
     updated = workspace.fake.called("chat.update")[-1]
     assert (updated["channel"], updated["ts"]) == (HELP, ts)

@@ -164,15 +164,15 @@ async def test_a_bookmark_on_a_thread_reply_reads_it_from_the_thread(workspace):
 
 
 async def test_a_question_left_unanswered_is_raised_again_with_a_link_to_it(workspace):
-    """A reminder posted through the adapter links to the question."""
+    """The day's round-up, posted through the adapter, links to each question (permalinks)."""
     await workspace.command(ALICE, "/ask", "Anyone?")
     card = workspace.last_card()
     workspace.clock.advance(timedelta(hours=25))
     await workspace.adapter.entraide.run_due(workspace.clock.now())
     await workspace.settle()
-    reminder = workspace.fake.posts(HELP)[-1]
-    link = reminder["blocks"][-1]["elements"][0]["text"]
-    assert link == f"→ <https://fake.slack.com/archives/{HELP}/p{card.replace('.', '')}>"
+    roundup = workspace.fake.posts(HELP)[-1]
+    link = f"<https://fake.slack.com/archives/{HELP}/p{card.replace('.', '')}|Anyone?>"
+    assert "Questions waiting for an answer" in roundup["text"] and link in roundup["text"]
 
 
 async def test_a_scheduled_prompt_is_posted_and_replies_in_its_thread_are_shares(workspace):

@@ -158,10 +158,12 @@ def test_the_ask_form_is_built_from_the_spec_in_the_members_language():
     )
 
 
-def test_workspace_admins_are_organisers_and_their_locale_is_kept():
-    """is_admin makes an organiser; the locale is kept."""
+def test_workspace_admins_are_organisers_and_their_locale_and_zone_are_kept():
+    """is_admin makes an organiser; the locale and the time zone (``tz``) are kept."""
     member = member_from(fixture("users_info")["user"])
-    assert member == Member("W012A3CDE", "spengler", is_organiser=True, locale="fr-FR")
+    assert member == Member(
+        "W012A3CDE", "spengler", is_organiser=True, locale="fr-FR", timezone="Europe/Paris"
+    )
 
 
 def test_every_payload_names_its_community():
