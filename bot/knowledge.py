@@ -33,6 +33,9 @@ async def _result_lines(
         return [h.ref_id for h in hits if h.kind is kind]
 
     questions = await tx.questions.by_ids(community_id, ids(Kind.QUESTION))
+    accepted = await tx.questions.answers_by_ids(
+        community_id, [q.accepted_answer_id for q in questions.values() if q.accepted_answer_id]
+    )
     shares = await tx.practice.shares_by_ids(community_id, ids(Kind.SHARE))
     resources = await tx.resources.by_ids(community_id, ids(Kind.RESOURCE))
     names = await tx.communities.member_names(
@@ -49,8 +52,8 @@ async def _result_lines(
             result = [
                 (*spans(language, "search.question", number=question.id), bold(question.title))
             ]
-            if question.accepted_answer_id:
-                answer = await tx.questions.answer(community_id, question.accepted_answer_id)
+            answer = accepted.get(question.accepted_answer_id or 0)
+            if answer is not None:
                 result.append((plain("   ↳ "), italic(excerpt(answer.text, 200))))
             results.append(result)
         elif hit.kind is Kind.SHARE and hit.ref_id in shares:

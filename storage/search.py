@@ -9,16 +9,21 @@ Ranking scores every candidate, which costs the most on words that match a large
 part of a big community. Candidates are therefore the community's most recent
 ``CANDIDATES`` matches, ranked best first: exact for any query that matches fewer,
 recent-first beyond.
+
+FTS5 walks its matches newest first and stops at ``CANDIDATES``. A GIN index can
+only give every match, in no order, so PostgreSQL looks for them in steps, newest
+ids first (:mod:`storage.search_postgres`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, literal_column, select, text
+from sqlalchemy import bindparam, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.search import Hit, Kind, Query, is_prefix
+from storage import search_postgres
 from storage.tables import resource_tags, search_documents
 
 CANDIDATES = 2000
@@ -35,14 +40,18 @@ async def search(
 ) -> list[Hit]:
     if query.empty and tag is None:
         return []
-    scope = [docs.community_id == community_id, docs.kind.in_(sorted(k.value for k in kinds))]
+    # Bound parameters, not values: the statements are built once per shape (see
+    # storage.search_postgres, whose statements take several steps).
+    scope = [docs.community_id == bindparam("community_id"), docs.kind.in_(bindparam("kinds"))]
+    values = {"community_id": community_id, "kinds": sorted(k.value for k in kinds)}
     if tag is not None:
         tagged = select(resource_tags.c.resource_id).where(
-            resource_tags.c.community_id == community_id,
+            resource_tags.c.community_id == bindparam("community_id"),
             resource_tags.c.resource_id == docs.ref_id,
-            resource_tags.c.tag == tag,
+            resource_tags.c.tag == bindparam("tag"),
         )
         scope += [docs.kind == Kind.RESOURCE.value, tagged.exists()]
+        values["tag"] = tag
     if query.empty:
         stmt = (
             select(docs.kind, docs.ref_id, literal_column("0.0").label("score"))
@@ -50,10 +59,12 @@ async def search(
             .order_by(docs.id.desc())
         )
     elif conn.dialect.name == "postgresql":
-        stmt = _postgres(query, scope)
+        return await search_postgres.search(
+            conn, query, scope, values, tag is not None, limit, CANDIDATES
+        )
     else:
         stmt = _fts5(query, scope)
-    rows = (await conn.execute(stmt.limit(limit))).all()
+    rows = (await conn.execute(stmt.limit(limit), values)).all()
     return [Hit(Kind(row.kind), row.ref_id, float(row.score)) for row in rows]
 
 
@@ -91,38 +102,4 @@ def _fts5(query: Query, scope: list):
     )
     return select(candidates.c.kind, candidates.c.ref_id, candidates.c.score).order_by(
         candidates.c.score.desc(), candidates.c.id.desc()
-    )
-
-
-def tsquery_expression(query: Query) -> str | None:
-    """A ``to_tsquery('simple', …)`` string; words are \\w+ only, so nothing else parses."""
-    if query.empty:
-        return None
-
-    def group(words: tuple[str, ...]) -> str:
-        if len(words) == 1:
-            return f"{words[0]}:*" if is_prefix(words[0]) else words[0]
-        return "(" + " <-> ".join(words) + ")"
-
-    joined = (" | " if query.any_group else " & ").join(group(g) for g in query.groups)
-    if query.excluded:
-        joined = f"({joined}) & !(" + " | ".join(query.excluded) + ")"
-    return joined
-
-
-def _postgres(query: Query, scope: list):
-    tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), tsquery_expression(query))
-    tsv = literal_column("search_documents.tsv")
-    candidates = (
-        select(docs.id)
-        .where(tsv.op("@@")(tsquery), *scope)
-        .order_by(docs.id.desc())
-        .limit(CANDIDATES)
-    )
-    # Titles carry weight A, bodies B: ts_rank_cd ranks title matches first.
-    score = func.ts_rank_cd(tsv, tsquery).label("score")
-    return (
-        select(docs.kind, docs.ref_id, score)
-        .where(docs.id.in_(candidates))
-        .order_by(literal_column("score").desc(), docs.id.desc())
     )

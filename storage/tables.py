@@ -207,6 +207,7 @@ resource_notes = Table(
     Column("author_id", String(128)),
     Column("text", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_resource_notes_resource_id", "resource_id"),
 )
 
 schedules = Table(
@@ -374,6 +375,7 @@ search_documents = Table(
     Column("title", Text, nullable=False),
     Column("body", Text, nullable=False),
     UniqueConstraint("community_id", "kind", "ref_id", name="uq_search_documents_key"),
+    Index("ix_search_documents_recent", "community_id", "id"),
 )
 
 # The web side's tables and indexes (issue 12), on this metadata too.

@@ -265,12 +265,8 @@ class Practice(Repository):
     ) -> dict[int, PracticeShare]:
         if not ids:
             return {}
-        found = await self._shares_where(
-            and_(
-                practice_shares.c.community_id == community_id, practice_shares.c.id.in_(list(ids))
-            )
-        )
-        return {s.id: s for s in found}
+        found = await self._shares_where(practice_shares.c.id.in_(list(ids)))
+        return {s.id: s for s in found if s.community_id == community_id}  # see storage.sql
 
     async def all_shares(self, community_id: str) -> list[PracticeShare]:
         return await self._shares_where(practice_shares.c.community_id == community_id)

@@ -73,12 +73,9 @@ class Questions(Repository):
     async def by_ids(self, community_id: str, ids: Sequence[int]) -> dict[int, Question]:
         if not ids:
             return {}
-        rows = await self.conn.execute(
-            select(questions).where(
-                questions.c.community_id == community_id, questions.c.id.in_(list(ids))
-            )
-        )
-        return {row.id: question_from_row(row) for row in rows}
+        rows = await self.conn.execute(select(questions).where(questions.c.id.in_(list(ids))))
+        # The community is checked on the rows: see storage.sql.
+        return {row.id: question_from_row(row) for row in rows if row.community_id == community_id}
 
     async def update(self, question: Question) -> None:
         await self.conn.execute(
@@ -226,6 +223,12 @@ class Questions(Repository):
 
     async def answer(self, community_id: str, answer_id: int) -> Answer | None:
         return await self._one_answer(answers.c.id == answer_id, community_id)
+
+    async def answers_by_ids(self, community_id: str, ids: Sequence[int]) -> dict[int, Answer]:
+        if not ids:
+            return {}
+        found = await self._answers(answers.c.id.in_(list(ids)))
+        return {a.id: a for a in found if a.community_id == community_id}  # see storage.sql
 
     async def answer_by_message(self, community_id: str, message_id: str) -> Answer | None:
         return await self._one_answer(answers.c.message_id == message_id, community_id)

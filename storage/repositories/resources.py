@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import Text, and_, bindparam, cast, func, insert, literal_column, select, union_all
 
 from bot.domain import (
     MarkKind,
@@ -39,10 +39,8 @@ class Resources(Repository):
     async def by_ids(self, community_id: str, ids: Sequence[int]) -> dict[int, Resource]:
         if not ids:
             return {}
-        found = await self._resources_where(
-            and_(resources.c.community_id == community_id, resources.c.id.in_(list(ids)))
-        )
-        return {r.id: r for r in found}
+        found = await self._resources_where(resources.c.id.in_(list(ids)))
+        return {r.id: r for r in found if r.community_id == community_id}  # see storage.sql
 
     async def between(self, community_id: str, start: datetime, end: datetime) -> list[Resource]:
         return await self._resources_where(
@@ -54,42 +52,20 @@ class Resources(Repository):
         )
 
     async def _resources_where(self, condition) -> list[Resource]:
+        """Resources with their upvotes, then their tags and notes: two statements (a search
+        loads its hits while the member waits, and each statement is a round trip)."""
         rows = (
-            await self.conn.execute(select(resources).where(condition).order_by(resources.c.id))
+            await self.conn.execute(
+                select(resources, _UPVOTES).where(condition).order_by(resources.c.id)
+            )
         ).all()
         if not rows:
             return []
         ids = [row.id for row in rows]
         tags: dict[int, list[str]] = {i: [] for i in ids}
-        for rid, tag in await self.conn.execute(
-            select(resource_tags.c.resource_id, resource_tags.c.tag)
-            .where(resource_tags.c.resource_id.in_(ids))
-            .order_by(resource_tags.c.tag)
-        ):
-            tags[rid].append(tag)
         notes: dict[int, list[str]] = {i: [] for i in ids}
-        for rid, note in await self.conn.execute(
-            select(resource_notes.c.resource_id, resource_notes.c.text)
-            .where(resource_notes.c.resource_id.in_(ids), resource_notes.c.text != "")
-            .order_by(resource_notes.c.id)
-        ):
-            notes[rid].append(note)
-        upvotes = dict(
-            (
-                await self.conn.execute(
-                    select(marks.c.message_id, func.count())
-                    .where(
-                        marks.c.community_id == rows[0].community_id,
-                        marks.c.kind == MarkKind.UPVOTE.value,
-                        marks.c.revoked_at.is_(None),
-                        marks.c.message_id.in_(
-                            [r.post_message_id for r in rows if r.post_message_id]
-                        ),
-                    )
-                    .group_by(marks.c.message_id)
-                )
-            ).all()
-        )
+        for is_note, rid, value in await self.conn.execute(_RESOURCE_DETAILS, {"ids": ids}):
+            (notes if is_note else tags)[rid].append(value)
         return [
             Resource(
                 id=row.id,
@@ -100,7 +76,7 @@ class Resources(Repository):
                 created_at=row.created_at,
                 tags=tuple(tags[row.id]),
                 notes=tuple(notes[row.id]),
-                upvotes=upvotes.get(row.post_message_id, 0),
+                upvotes=row.upvotes,
                 post_message_id=row.post_message_id,
             )
             for row in rows
@@ -153,3 +129,40 @@ class Resources(Repository):
 
     async def all(self, community_id: str) -> list[Resource]:
         return await self._resources_where(resources.c.community_id == community_id)
+
+
+def _resource_details():
+    """Tags and notes of resources ``ids``, in one statement: tags in alphabetical order,
+    notes in the order they were written."""
+    details = union_all(
+        select(
+            literal_column("0").label("note"),
+            resource_tags.c.resource_id,
+            cast(resource_tags.c.tag, Text).label("value"),
+            literal_column("0").label("note_id"),
+        ).where(resource_tags.c.resource_id.in_(bindparam("ids"))),
+        select(
+            literal_column("1"),
+            resource_notes.c.resource_id,
+            resource_notes.c.text,
+            resource_notes.c.id,
+        ).where(resource_notes.c.resource_id.in_(bindparam("ids")), resource_notes.c.text != ""),
+    ).subquery()
+    return select(details.c.note, details.c.resource_id, details.c.value).order_by(
+        details.c.note, details.c.note_id, details.c.value
+    )
+
+
+# Built once: a search loads its resources' details while the member waits.
+_RESOURCE_DETAILS = _resource_details()
+_UPVOTES = (
+    select(func.count())
+    .where(
+        marks.c.community_id == resources.c.community_id,
+        marks.c.message_id == resources.c.post_message_id,
+        marks.c.kind == MarkKind.UPVOTE.value,
+        marks.c.revoked_at.is_(None),
+    )
+    .scalar_subquery()
+    .label("upvotes")
+)

@@ -41,3 +41,26 @@ async def test_nothing_of_one_community_is_visible_from_another(db):
     # Sharing the same link in the other community is new there, not a duplicate.
     reply = await other.command("zoe", "share", "https://example.com/retro-guide")
     assert "Saved" in reply.plain_text()
+
+
+async def test_items_looked_up_by_id_belong_to_the_community_asked(db):
+    """Hits are loaded by primary key alone (see storage.sql); another community's
+    ids find nothing."""
+    team = make_community(db, "team")
+    other = make_community(db, "other", chat=team.chat, clock=team.clock)
+    card = await team.ask("alice", "How do I run a retrospective?")
+    answer = await team.reply("bob", card, "Start-stop-continue works well")
+    await team.react("alice", answer, "white_check_mark")
+    await team.command("alice", "share", "https://example.com/retro-guide #retro Nice guide")
+    await other.command("zoe", "share", "https://example.com/other")
+    async with db.transaction() as tx:
+        ids = [1, 2, 3, 4, 5]  # more than three: SQLite's plan changes at four
+        assert set(await tx.questions.by_ids("team", ids)) == {1}
+        assert await tx.questions.by_ids("other", ids) == {}
+        assert set(await tx.questions.answers_by_ids("team", ids)) == {1}
+        assert await tx.questions.answers_by_ids("other", ids) == {}
+        team_resources = await tx.resources.by_ids("team", ids)
+        other_resources = await tx.resources.by_ids("other", ids)
+        assert [r.url for r in team_resources.values()] == ["https://example.com/retro-guide"]
+        assert [r.url for r in other_resources.values()] == ["https://example.com/other"]
+        assert await tx.practice.shares_by_ids("other", ids) == {}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
+from bot.search import Kind, parse_query
 from storage.engine import create_engine
 from storage.migrate import downgrade, schema_status, upgrade
+from storage.store import Store
 from storage.tables import metadata
 
 
@@ -43,8 +45,39 @@ async def test_the_migrations_build_exactly_the_tables_the_code_declares(db):
 
     def differences(connection):
         found = compare_metadata(MigrationContext.configure(connection), metadata)
-        # The search index is DDL of its own (FTS5 tables, the tsvector column), not in the metadata.
-        return [d for d in found if "search_fts" not in str(d) and "'tsv'" not in str(d)]
+        # The search index is DDL of its own (FTS5 tables, the tsvector column and the GIN
+        # indexes on it), not in the metadata.
+        search_ddl = ("search_fts", "'tsv'", "ix_search_documents_bucketed")
+        return [d for d in found if not any(name in str(d) for name in search_ddl)]
 
     async with db.engine.connect() as conn:
         assert await conn.run_sync(differences) == []
+
+
+async def test_documents_indexed_before_the_prefix_indexes_are_still_found(tmp_path):
+    """0006 rebuilds SQLite's FTS5 table with prefix indexes from the documents already there."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'before.db'}")
+    try:
+        await upgrade(engine, "0005")
+        async with engine.begin() as conn:  # as 0005's code wrote it
+            await conn.execute(
+                text(
+                    "INSERT INTO communities (id, language, timezone, helpful_emoji, "
+                    "me_too_emoji, bookmark_emoji, reminder_delay_minutes, created_at) "
+                    "VALUES ('team', 'fr', 'UTC', 'a', 'b', 'c', 60, '2026-12-01 00:00:00')"
+                )
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO search_documents (community_id, kind, ref_id, title, body) "
+                    "VALUES ('team', 'question', 1, 'grille d''evaluation', 'formative')"
+                )
+            )
+        await upgrade(engine)
+        store = Store(engine)
+        for words in ("evaluation", "eva", "eval", "evalu", "evaluat", "formative"):
+            async with store.transaction() as tx:
+                hits = await tx.search.find("team", parse_query(words), list(Kind))
+            assert [(h.kind, h.ref_id) for h in hits] == [(Kind.QUESTION, 1)], words
+    finally:
+        await engine.dispose()

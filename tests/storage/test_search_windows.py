@@ -1,0 +1,153 @@
+"""PostgreSQL searches older ids in windows: whatever their sizes, the results are the same.
+
+The candidates are the newest ``CANDIDATES`` matches however many statements find them.
+On SQLite (one statement) these tests check the same results.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+import storage.search
+import storage.search_postgres
+from bot.domain import CommunitySettings
+from bot.search import Kind, parse_query
+from tests.conftest import START
+
+QUERIES = [
+    "polls",
+    "poll",
+    "polls -slido",
+    '"short polls"',
+    "polls remote",
+    "remote",
+    "cameras",
+]
+
+
+@pytest.fixture
+async def many(db):
+    """60 documents in two communities, ids interleaved; "polls" in every third, in the title
+    in every ninth."""
+    async with db.transaction() as tx:
+        for community in ("team", "other"):
+            await tx.communities.settings(CommunitySettings(community_id=community), START)
+        for n in range(1, 61):
+            community = "other" if n % 5 == 0 else "team"
+            kind = (Kind.QUESTION, Kind.RESOURCE, Kind.SHARE)[n % 3]
+            title = f"item {n} short polls" if n % 9 == 0 else f"item {n}"
+            body = " ".join(
+                word
+                for word, every in (("polls", 3), ("remote", 4), ("slido", 6), ("cameras", 7))
+                if n % every == 0
+            )
+            await tx.search.index(community, kind, n, title, body or "nothing")
+    return db
+
+
+async def found(store, text: str, kinds=tuple(Kind)) -> list[tuple[Kind, int]]:
+    async with store.transaction() as tx:
+        hits = await tx.search.find("team", parse_query(text), list(kinds), limit=10)
+    return [(h.kind, h.ref_id) for h in hits]
+
+
+@pytest.mark.parametrize("candidates", [3, 7, 2000])
+async def test_the_results_do_not_depend_on_the_window_sizes(many, monkeypatch, candidates):
+    monkeypatch.setattr(storage.search, "CANDIDATES", candidates)
+    monkeypatch.setattr(storage.search_postgres, "WALK_IDS", 10_000)  # one statement
+    expected = {q: await found(many, q) for q in QUERIES}
+    expected_resources = await found(many, "polls", kinds=[Kind.RESOURCE])
+    gathered = storage.search_postgres.Frequencies.density
+    settings = itertools.product((1, 2, 5, 13), (0.5, 1.3, 4.0), (0, 0.2, 2), (None, 0.01, 0.3))
+    for walk_ids, margin, dense, expected_density in settings:
+        # dense 0: every window is walked; 2: none is. The expected density stands for the
+        # planner's statistics, right or wrong (None: whatever the database has gathered).
+        monkeypatch.setattr(storage.search_postgres, "WALK_IDS", walk_ids)
+        monkeypatch.setattr(storage.search_postgres, "WINDOW_MARGIN", margin)
+        monkeypatch.setattr(storage.search_postgres, "DENSE", dense)
+        monkeypatch.setattr(
+            storage.search_postgres.Frequencies,
+            "density",
+            gathered
+            if expected_density is None
+            else lambda self, query, share=expected_density: share,
+        )
+        for query, hits in expected.items():
+            assert await found(many, query) == hits, (query, walk_ids, margin, dense)
+        assert await found(many, "polls", kinds=[Kind.RESOURCE]) == expected_resources
+
+
+async def test_only_the_newest_matches_are_ranked_and_titles_first(many, monkeypatch):
+    monkeypatch.setattr(storage.search, "CANDIDATES", 4)
+    monkeypatch.setattr(storage.search_postgres, "WALK_IDS", 2)
+    # "polls" in team's documents: 3, 6, 9, 12, 18, 21, 24, 27, 33, 36, 39, 42, 48, 51, 54, 57;
+    # the newest four are 57, 54, 51, 48, and 54 has it in its title.
+    hits = await found(many, "polls")
+    assert {ref for _, ref in hits} == {57, 54, 51, 48}
+    assert hits[0][1] == 54
+
+
+@pytest.fixture
+async def across_buckets(db):
+    """Documents whose ids straddle the buckets of search_bucketed (2**14 ids each)."""
+    from sqlalchemy import insert
+
+    from storage.tables import search_documents
+
+    ids = [1, 2, 16_382, 16_383, 16_384, 16_385, 32_767, 32_768, 40_000, 49_151, 49_152, 65_536]
+    async with db.transaction() as tx:
+        await tx.communities.settings(CommunitySettings(community_id="team"), START)
+        for n, document_id in enumerate(ids):
+            await tx.conn.execute(
+                insert(search_documents).values(
+                    id=document_id,
+                    community_id="team",
+                    kind=Kind.RESOURCE.value,
+                    ref_id=document_id,
+                    title=f"polls {n}" if n % 4 == 0 else f"item {n}",
+                    body="short polls remote" if n % 2 else "remote cameras",
+                )
+            )
+    return db
+
+
+async def test_windows_across_buckets_find_what_one_statement_finds(across_buckets, monkeypatch):
+    monkeypatch.setattr(storage.search, "CANDIDATES", 5)
+    monkeypatch.setattr(storage.search_postgres, "WALK_IDS", 1_000_000)  # one statement
+    queries = ["polls", "remote", '"short polls"', "remote -cameras", "cameras", "pol"]
+    expected = {q: await found(across_buckets, q) for q in queries}
+    assert expected["polls"]  # the fixture has something to find
+    for walk_ids, margin, max_buckets in itertools.product((1, 3, 2048), (0.01, 1.3), (0, 1, 16)):
+        monkeypatch.setattr(storage.search_postgres, "WALK_IDS", walk_ids)
+        monkeypatch.setattr(storage.search_postgres, "WINDOW_MARGIN", margin)
+        monkeypatch.setattr(storage.search_postgres, "DENSE", 2)  # windows, never walked
+        monkeypatch.setattr(storage.search_postgres, "MAX_BUCKETS", max_buckets)
+        for query, hits in expected.items():
+            assert await found(across_buckets, query) == hits, (query, walk_ids, margin)
+
+
+def test_a_query_is_tagged_with_each_bucket_and_its_phrases_become_conjunctions():
+    from storage.search_postgres import bucketed
+
+    normalized = "'short' <-> 'polls' & 'remot':* & 'l''ecole'"
+    assert bucketed(normalized, range(2, 0, -1)) == (
+        "('2_short' & '2_polls' & '2_remot':* & '2_l''ecole')"
+        " | ('1_short' & '1_polls' & '1_remot':* & '1_l''ecole')"
+    )
+
+
+def test_the_expected_density_errs_high_from_the_lexemes_shares():
+    from bot.search import similarity_query
+    from storage.search_postgres import Frequencies
+
+    frequencies = Frequencies(
+        ["class", "classes", "de", "polls", "remote"], [0.1, 0.2, 0.5, 0.05, 0.3], 0.001
+    )
+    assert frequencies.density(parse_query("class")) == pytest.approx(0.3)  # a prefix: both
+    assert frequencies.density(parse_query("de")) == 0.5  # two letters: the word alone
+    assert frequencies.density(parse_query("unheard")) == 0.001
+    assert frequencies.density(parse_query("polls remote")) == 0.05  # the least common
+    assert frequencies.density(parse_query('"remote polls"')) == 0.05
+    assert frequencies.density(similarity_query("remote polls")) == pytest.approx(1 - 0.95 * 0.7)
