@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain import Answer, MarkKind, PracticeShare, Question, QuestionStatus, Resource
 from bot.search import Hit, Kind, Query
 from storage import search as search_backend
+from storage.repositories.questions import answer_from_row, question_from_row
+from storage.repositories.resources import resource_from_row
 from storage.tables import (
     answers,
     marks,
@@ -104,7 +106,7 @@ class LibraryReports:
         rows = await self.conn.execute(
             select(questions).where(*conditions).order_by(order, q.id).limit(limit).offset(offset)
         )
-        return [_question(row) for row in rows], total
+        return [question_from_row(row) for row in rows], total
 
     def _tagged(self, tag: str):
         if self.postgres:
@@ -149,7 +151,7 @@ class LibraryReports:
         )
         if public:
             stmt = stmt.where(*self._public_question())
-        return [_question(row) for row in await self.conn.execute(stmt)]
+        return [question_from_row(row) for row in await self.conn.execute(stmt)]
 
     def _public_question(self) -> list:
         accepted_by_someone = (
@@ -171,7 +173,7 @@ class LibraryReports:
         )
         if public:
             stmt = stmt.where(*self._public_question())
-        return {row.id: _question(row) for row in await self.conn.execute(stmt)}
+        return {row.id: question_from_row(row) for row in await self.conn.execute(stmt)}
 
     async def answers(
         self, community_id: str, question_ids: Sequence[int], public: bool = False
@@ -196,19 +198,7 @@ class LibraryReports:
         )
         if public:
             stmt = stmt.where(a.author_id.is_not(None))
-        return [
-            Answer(
-                id=row.id,
-                community_id=row.community_id,
-                question_id=row.question_id,
-                author_id=row.author_id,
-                text=row.text,
-                message_id=row.message_id,
-                created_at=row.created_at,
-                helpful_count=row.helpful_count,
-            )
-            for row in await self.conn.execute(stmt)
-        ]
+        return [answer_from_row(row) for row in await self.conn.execute(stmt)]
 
     async def shares(
         self,
@@ -321,40 +311,6 @@ class LibraryReports:
             for rid, note in await self.conn.execute(note_rows.order_by(resource_notes.c.id)):
                 notes[rid].append(note)
         return [
-            _resource(row, tuple(tags[row.id]), tuple(notes[row.id]), row.upvotes) for row in rows
+            resource_from_row(row, tuple(tags[row.id]), tuple(notes[row.id]), row.upvotes)
+            for row in rows
         ], total
-
-
-def _question(row) -> Question:
-    return Question(
-        id=row.id,
-        community_id=row.community_id,
-        channel_id=row.channel_id,
-        message_id=row.message_id,
-        asker_id=row.asker_id,
-        anonymous=row.anonymous,
-        title=row.title,
-        details=row.details,
-        tags=tuple(row.tags or ()),
-        status=QuestionStatus(row.status),
-        created_at=row.created_at,
-        first_answer_at=row.first_answer_at,
-        resolved_at=row.resolved_at,
-        accepted_answer_id=row.accepted_answer_id,
-        reminders_sent=row.reminders_sent,
-    )
-
-
-def _resource(row, tags=(), notes=(), upvotes: int = 0) -> Resource:
-    return Resource(
-        id=row.id,
-        community_id=row.community_id,
-        url=row.url,
-        title=row.title,
-        shared_by=row.shared_by,
-        created_at=row.created_at,
-        tags=tags,
-        notes=notes,
-        upvotes=upvotes,
-        post_message_id=row.post_message_id,
-    )

@@ -271,19 +271,7 @@ class Questions(Repository):
             .where(condition)
             .order_by(answers.c.created_at, answers.c.id)
         )
-        return [
-            Answer(
-                id=row.id,
-                community_id=row.community_id,
-                question_id=row.question_id,
-                author_id=row.author_id,
-                text=row.text,
-                message_id=row.message_id,
-                created_at=row.created_at,
-                helpful_count=row.helpful_count,
-            )
-            for row in rows
-        ]
+        return [answer_from_row(row) for row in rows]
 
     async def all(self, community_id: str) -> list[Question]:
         return await self._questions(
@@ -321,6 +309,20 @@ _ANSWER_AND_QUESTION = (
         answers.c.message_id == bindparam("message_id"),
     )
 )
+
+
+def answer_from_row(row) -> Answer:
+    """An answer from its row with a ``helpful_count`` column."""
+    return Answer(
+        id=row.id,
+        community_id=row.community_id,
+        question_id=row.question_id,
+        author_id=row.author_id,
+        text=row.text,
+        message_id=row.message_id,
+        created_at=row.created_at,
+        helpful_count=row.helpful_count,
+    )
 
 
 def question_from_row(row) -> Question:

@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain import MarkKind, Resource
 from bot.web.model import PromptWeek, QuestionWeek
-from storage.repositories.library import LibraryReports, _resource
+from storage.repositories.library import LibraryReports
+from storage.repositories.resources import resource_from_row
 from storage.tables import (
     UTCDateTime,
     answers,
@@ -246,7 +247,7 @@ class Reports(LibraryReports):
             .order_by(top.c.n.desc(), r.id.desc())
             .limit(limit)
         )
-        return [(_resource(row), row.n) for row in rows]
+        return [(resource_from_row(row), row.n) for row in rows]
 
     async def most_saved(
         self, community_id: str, start: datetime, end: datetime, limit: int = 5
@@ -284,7 +285,7 @@ class Reports(LibraryReports):
             .join(top, top.c.resource_id == r.id)
             .order_by(top.c.n.desc(), r.id.desc())
         )
-        return [(_resource(row), row.n) for row in rows]
+        return [(resource_from_row(row), row.n) for row in rows]
 
     # -- recognition (the digest, /entraide stats) ------------------------------
 

@@ -67,18 +67,7 @@ class Resources(Repository):
         for is_note, rid, value in await self.conn.execute(_RESOURCE_DETAILS, {"ids": ids}):
             (notes if is_note else tags)[rid].append(value)
         return [
-            Resource(
-                id=row.id,
-                community_id=row.community_id,
-                url=row.url,
-                title=row.title,
-                shared_by=row.shared_by,
-                created_at=row.created_at,
-                tags=tuple(tags[row.id]),
-                notes=tuple(notes[row.id]),
-                upvotes=row.upvotes,
-                post_message_id=row.post_message_id,
-            )
+            resource_from_row(row, tuple(tags[row.id]), tuple(notes[row.id]), row.upvotes)
             for row in rows
         ]
 
@@ -129,6 +118,23 @@ class Resources(Repository):
 
     async def all(self, community_id: str) -> list[Resource]:
         return await self._resources_where(resources.c.community_id == community_id)
+
+
+def resource_from_row(
+    row, tags: tuple[str, ...] = (), notes: tuple[str, ...] = (), upvotes: int = 0
+) -> Resource:
+    return Resource(
+        id=row.id,
+        community_id=row.community_id,
+        url=row.url,
+        title=row.title,
+        shared_by=row.shared_by,
+        created_at=row.created_at,
+        tags=tags,
+        notes=notes,
+        upvotes=upvotes,
+        post_message_id=row.post_message_id,
+    )
 
 
 def _resource_details():
