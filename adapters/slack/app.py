@@ -155,6 +155,12 @@ class SlackAdapter:
             await asyncio.gather(*self._work, return_exceptions=True)
 
     @property
+    def backlog(self) -> int:
+        """Requests acknowledged and not yet handled in this process (``entraide_event_backlog``);
+        those beyond ``WAITING_MAX`` wait in the database for a tick, and are not counted here."""
+        return len(self._work)
+
+    @property
     def connected(self) -> bool:
         if self._socket is not None:
             session = self._socket.client.current_session
