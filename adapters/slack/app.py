@@ -1,8 +1,9 @@
-"""SlackAdapter: bolt's AsyncApp wired to the core, over Socket Mode or HTTP.
+"""SlackAdapter: the core over Slack's HTTP mode (:mod:`adapters.slack.http`) or Socket Mode
+(bolt's AsyncApp).
 
-Every listener keeps the request in the database, then acknowledges it (Slack gives
-up after 3 s and retries events), then hands the real work to a task the adapter
-tracks, so that ``stop()`` lets in-flight work finish. What Slack was told it
+Every request is kept in the database, then acknowledged (Slack gives up after 3 s
+and retries events), then its real work goes to a task the adapter tracks, so that
+``stop()`` lets in-flight work finish. What Slack was told it
 received is never lost: a request whose instance died before handling it, or that
 found too many already waiting, is replayed by a scheduler tick. The adapter
 translates and delivers; the core decides.
@@ -13,21 +14,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
-from urllib.parse import parse_qsl
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.authorization import AuthorizeResult
-from slack_bolt.request.async_internals import build_async_context
-from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import modal, translate
 from adapters.slack.chat import SlackChat
+from adapters.slack.http import Endpoint, context
 from adapters.slack.members import Members
 from bot.clock import Clock, SystemClock
 from bot.commands import Command
@@ -47,11 +46,7 @@ WORKERS = 8
 # Acknowledged requests waiting for a handler, at most: beyond, a request waits in the
 # database only (kept, not handled) until a scheduler tick replays it. Memory stays bounded.
 WAITING_MAX = 1000
-
-
-def context(community_id: str, what: str | None) -> dict[str, str]:
-    """Log context, as the runtime's JSON lines show it."""
-    return {"platform": "slack", "community": community_id, "command": what or "?"}
+WARN_EVERY = 10.0  # seconds between two warnings that requests wait in the database
 
 
 class Handler(Protocol):
@@ -81,17 +76,6 @@ def required_secrets(settings: SlackSettings) -> dict[str, str]:
     return secrets
 
 
-def form_fixed(request: AsyncBoltRequest) -> AsyncBoltRequest:
-    """Bolt reads any form body containing "payload" as an interaction, so that
-    ``/ask what is a payload?`` would be dropped: a command's fields are parsed again."""
-    if request.content_type == "application/x-www-form-urlencoded":
-        fields = dict(parse_qsl(request.raw_body, keep_blank_values=True))
-        if "payload" not in fields and request.body != fields:
-            request.body = fields
-            request.context = build_async_context(AsyncBoltContext({}), fields)
-    return request
-
-
 class SlackAdapter:
     platform = "slack"
     # chat.postMessage allows about one message a second per channel (short bursts aside);
@@ -114,9 +98,10 @@ class SlackAdapter:
         self._identity: dict | None = None
         self._work: set[asyncio.Task] = set()
         self._slots = asyncio.Semaphore(WORKERS)
+        self._overflowed = 0
+        self._warned_at = float("-inf")
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
-        self.bolt = self._bolt_app()
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -168,21 +153,16 @@ class SlackAdapter:
         return self._runner is not None
 
     async def _serve_http(self) -> None:
-        server = web.Application()
-        server.router.add_post(EVENTS_PATH, self._http_request)
-        self._runner = web.AppRunner(server, access_log=None)
+        endpoint = Endpoint(self, self._secrets["signing_secret"], EVENTS_PATH)
+        # aiohttp's low-level server: one path, no router or middlewares to go through.
+        self._runner = web.ServerRunner(web.Server(endpoint.handle), access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.settings.host, self.settings.port).start()
         self.port = self._runner.addresses[0][1]
 
-    async def _http_request(self, request: web.Request) -> web.Response:
-        # Bolt checks the signature and the timestamp: anything else gets a 401.
-        response = await self.bolt.async_dispatch(form_fixed(await to_bolt_request(request)))
-        return await to_aiohttp_response(response)
-
     async def _connect_socket(self) -> None:
         self._socket = AsyncSocketModeHandler(
-            self.bolt, self._secrets["app_token"], web_client=self.chat.client, logger=log
+            self._bolt_app(), self._secrets["app_token"], web_client=self.chat.client, logger=log
         )
         try:
             # Asked here rather than by the SDK so that a bad app token fails start, clearly.
@@ -194,7 +174,7 @@ class SlackAdapter:
             ) from None
         await self._socket.connect_async()
 
-    # -- bolt wiring ---------------------------------------------------------
+    # -- bolt wiring (Socket Mode) --------------------------------------------
 
     def _bolt_app(self) -> AsyncApp:
         # Bolt passes arguments by parameter name, which bound methods confuse: closures here.
@@ -212,10 +192,9 @@ class SlackAdapter:
         app = AsyncApp(
             # Token-less: bolt only copies its base URL; our calls go through SlackChat.
             client=AsyncWebClient(base_url=self.chat.client.base_url),
-            signing_secret=self._secrets.get("signing_secret"),
             authorize=authorize,
             # Socket Mode messages come over an authenticated WebSocket: nothing to sign.
-            request_verification_enabled=self.settings.mode == "http",
+            request_verification_enabled=False,
             # Our listeners return as soon as the request is kept: bolt answers right after,
             # with no polling for the acknowledgement.
             process_before_response=True,
@@ -236,14 +215,16 @@ class SlackAdapter:
         async def listener(ack: AsyncAck, body: dict) -> None:
             # Kept before the acknowledgement: if this fails (the database is away), Slack is
             # not told it was received, and retries.
-            fresh = await self._receive(body)
+            fresh = await self.receive(body)
             await ack()  # Slack retries, or shows an error, after 3 s without it
             if fresh:
-                self._start(work, body)
+                self.start_work(work, body)
 
         return listener
 
-    async def _receive(self, body: dict) -> bool:
+    # -- every request: kept, acknowledged, then worked on --------------------
+
+    async def receive(self, body: dict) -> bool:
         """Keep the request; False for a redelivery of one already kept."""
         key = translate.receipt_key(body)
         if key is None:
@@ -251,13 +232,26 @@ class SlackAdapter:
         kept = {name: value for name, value in body.items() if name != "token"}  # a legacy secret
         return await self.entraide.receive("slack", translate.community_id(body), key, kept)
 
-    def _start(self, work: Callable[[dict], Coroutine[Any, Any, None]], body: dict) -> None:
+    def from_self(self, body: dict) -> bool:
+        """An event about the bot's own messages or reactions: nothing to keep or do."""
+        event = body.get("event")
+        bot_user_id = (self._identity or {}).get("user_id")
+        return isinstance(event, dict) and translate.from_bot(event, bot_user_id)
+
+    def start_work(self, work: Callable[[dict], Coroutine[Any, Any, None]], body: dict) -> None:
         if len(self._work) >= WAITING_MAX:
-            log.warning(
-                "slack: %d requests waiting; this one waits in the database for the next tick",
-                len(self._work),
-                extra=context(translate.community_id(body), body.get("type")),
-            )
+            # Under a flood, a warning per request would cost more than keeping it: one
+            # every WARN_EVERY seconds says how many went to the database meanwhile.
+            self._overflowed += 1
+            now = time.monotonic()
+            if now >= self._warned_at + WARN_EVERY:
+                log.warning(
+                    "slack: %d requests waiting; %d more wait in the database for a tick",
+                    len(self._work),
+                    self._overflowed,
+                    extra=context(translate.community_id(body), translate.kind(body)),
+                )
+                self._warned_at, self._overflowed = now, 0
             return
         task = asyncio.create_task(self._guarded(work, body))
         self._work.add(task)
@@ -265,11 +259,11 @@ class SlackAdapter:
 
     async def replay(self, body: dict) -> None:
         """Handle a request kept earlier and never handled (its instance died, or was full)."""
-        work = self._work_for(body)
+        work = self.work_for(body)
         if work is not None:
             await self._guarded(work, body)
 
-    def _work_for(self, body: dict) -> Callable[[dict], Coroutine[Any, Any, None]] | None:
+    def work_for(self, body: dict) -> Callable[[dict], Coroutine[Any, Any, None]] | None:
         if body.get("command"):
             return self._command
         return {
@@ -288,7 +282,7 @@ class SlackAdapter:
             if key is not None:  # most are marked by the core with their effect; the rest here
                 await self.entraide.handled(translate.community_id(body), key)
         except Exception:
-            what = body.get("command") or (body.get("event") or {}).get("type") or body.get("type")
+            what = translate.kind(body)
             community_id = translate.community_id(body)
             log.exception(
                 "slack: %s in %s failed", what, community_id, extra=context(community_id, what)
