@@ -1,7 +1,8 @@
 """Slack HTTP mode as `entraide run` ships it, against bare slack-bolt apps, interleaved.
 
 Two measures, each in rounds that alternate the two sides (bare, entraide, bare,
-entraide, …), every round on fresh processes and a fresh SQLite database:
+entraide, …), every round on fresh processes and a fresh database (SQLite, or
+PostgreSQL with ``--postgres``):
 
 1. **Acknowledgements.** Signed ``/ask`` requests (form-encoded, ``X-Slack-Signature``
    v0, signed before the clock starts) from ``--concurrency`` connections, each sent
@@ -54,6 +55,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -74,6 +76,7 @@ WARM_UP = 200  # requests before measuring: connections, caches, first queries
 E2E_WARM_UP = 3.0  # seconds at the offered rate before the window opens
 ASKER = "U0ALICE"
 TICKS = os.sysconf("SC_CLK_TCK")
+SHIPPED_PACE = 50.0  # slack.posts_per_second's default
 
 
 # -- FakeSlack and the bare apps, each in its own process -------------------------
@@ -116,7 +119,8 @@ def serve_bare(pipe: Connection, port: int, database: str, api_url: str, work: b
     async def main() -> None:
         engine = create_engine(database)
         async with engine.begin() as conn:
-            await conn.execute(text("CREATE TABLE asked (id INTEGER PRIMARY KEY, q TEXT)"))
+            serial = "SERIAL" if engine.dialect.name == "postgresql" else "INTEGER"
+            await conn.execute(text(f"CREATE TABLE asked (id {serial} PRIMARY KEY, q TEXT)"))
         # Acks only: answered as the listener returns, bolt's fastest way (no ack polling).
         # With work: acked at once, the work after, as bolt's docs show it.
         app = AsyncApp(
@@ -167,6 +171,43 @@ def channel(number: int) -> str:
     return f"C{number:07d}"
 
 
+class Databases:
+    """A fresh database for each server: a SQLite file in ``folder``, or a database created
+    on the PostgreSQL server of ``postgres`` (and dropped at the end)."""
+
+    def __init__(self, folder: Path, postgres: str | None) -> None:
+        self.folder, self.postgres = folder, postgres
+        self.created: list[str] = []
+
+    def fresh(self, name: str) -> str:
+        if self.postgres is None:
+            return f"sqlite:///{self.folder / f'{name}.db'}"
+        from sqlalchemy.engine import make_url
+
+        database = f"entraide_bench_{uuid.uuid4().hex[:10]}"
+        asyncio.run(self._admin(f'CREATE DATABASE "{database}"'))
+        self.created.append(database)
+        return make_url(self.postgres).set(database=database).render_as_string(False)
+
+    def drop_all(self) -> None:
+        for database in self.created:
+            asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+
+    async def _admin(self, statement: str) -> None:
+        from sqlalchemy import text
+
+        from storage.engine import create_engine
+
+        engine = create_engine(self.postgres, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as conn:
+            await conn.execute(text(statement))
+        await engine.dispose()
+
+    @property
+    def kind(self) -> str:
+        return "SQLite" if self.postgres is None else "PostgreSQL"
+
+
 class Server:
     """One side's server process: its CPU time and memory, read from /proc."""
 
@@ -186,10 +227,10 @@ class Server:
 
 
 class Bare(Server):
-    def __init__(self, folder: Path, api_url: str, work: bool) -> None:
+    def __init__(self, databases: Databases, api_url: str, work: bool) -> None:
         self.port = free_port()
         self.pipe, theirs = multiprocessing.Pipe()
-        database = f"sqlite:///{folder / f'bare-{self.port}.db'}"
+        database = databases.fresh(f"bare-{self.port}")
         self.process = multiprocessing.Process(
             target=serve_bare, args=(theirs, self.port, database, api_url, work), daemon=True
         )
@@ -207,16 +248,17 @@ class Bare(Server):
 
 
 class EntraideRun(Server):
-    """``entraide run`` with Slack in HTTP mode on a fresh SQLite database."""
+    """``entraide run`` with Slack in HTTP mode on a fresh database."""
 
-    def __init__(self, folder: Path, api_url: str) -> None:
+    def __init__(self, databases: Databases, api_url: str, pace: float | None = None) -> None:
         from storage.engine import create_engine
         from storage.migrate import upgrade
         from tests.slack.fake_slack import BOT_TOKEN
         from tests.slack.payloads import SIGNING_SECRET
 
         self.port = free_port()
-        self.database = f"sqlite:///{folder / f'entraide-{self.port}.db'}"
+        self.database = databases.fresh(f"entraide-{self.port}")
+        folder = databases.folder
 
         async def migrate() -> None:  # `entraide db upgrade`, once, before the instance
             engine = create_engine(self.database)
@@ -237,6 +279,8 @@ class EntraideRun(Server):
             "ENTRAIDE_HEALTH__PORT": "0",
             "PYTHONPATH": str(ROOT),
         }
+        if pace is not None:
+            env["ENTRAIDE_SLACK__POSTS_PER_SECOND"] = str(pace)
         self.log = folder / f"entraide-{self.port}.log"  # its warnings, for a look afterwards
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
@@ -486,15 +530,15 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def acks(args, folder: Path, api_url: str, hooks: str) -> list[str]:
+def acks(args, databases: Databases, api_url: str, hooks: str) -> list[str]:
     rounds: list[tuple[AckRound, AckRound]] = []
     sides: dict[str, Callable[[], Server]] = {
-        "bare": lambda: Bare(folder, api_url, work=False),
-        "entraide": lambda: EntraideRun(folder, api_url),
+        "bare": lambda: Bare(databases, api_url, work=False),
+        "entraide": lambda: EntraideRun(databases, api_url),
     }
     print(
         f"\n1. acknowledgements: /ask over HTTP, {args.requests} requests a round on "
-        f"{args.concurrency} connections, SQLite, {args.rounds} rounds interleaved"
+        f"{args.concurrency} connections, {databases.kind}, {args.rounds} rounds interleaved"
     )
     print(
         f"{'round':8}{'side':10}{'requests/s':>12}{'p50 ms':>9}{'p99 ms':>9}"
@@ -534,14 +578,16 @@ def acks(args, folder: Path, api_url: str, hooks: str) -> list[str]:
     ]
 
 
-def stored_and_posted(args, folder: Path, api_url: str, hooks: str, fake: Connection) -> list[str]:
+def stored_and_posted(
+    args, databases: Databases, api_url: str, hooks: str, fake: Connection
+) -> list[str]:
     sides: dict[str, Callable[[], Server]] = {
-        "bare": lambda: Bare(folder, api_url, work=True),
-        "entraide": lambda: EntraideRun(folder, api_url),
+        "bare": lambda: Bare(databases, api_url, work=True),
+        "entraide": lambda: EntraideRun(databases, api_url, args.pace),
     }
     print(
         f"\n2. stored and posted: /ask at {args.rate:.0f}/s from {args.channels} channels, "
-        f"{args.seconds:.0f} s windows after {E2E_WARM_UP:.0f} s, {args.rounds} rounds interleaved"
+        f"{databases.kind}, {args.seconds:.0f} s windows after {E2E_WARM_UP:.0f} s, {args.rounds} rounds interleaved"
     )
     print(f"{'round':8}{'side':10}{'sent/s':>9}{'posted/s':>10}{'memory MB (window)':>26}")
     rounds: list[tuple[PostedRound, PostedRound]] = []
@@ -562,18 +608,27 @@ def stored_and_posted(args, folder: Path, api_url: str, hooks: str, fake: Connec
                 f"{f'{mem[0]:.0f} → {max(mem):.0f} max → {mem[-1]:.0f}':>26}"
             )
         rounds.append((pair[0], pair[1]))
-    ratios = [ours.rate / bare.rate for bare, ours in rounds]
+    ratios = [ours.rate / max(bare.rate, 1e-9) for bare, ours in rounds]
     growth = max(ours.growth for _, ours in rounds)
     above = all(r.offered > r.rate * 1.05 for pair in rounds for r in pair)
+    pace = args.pace or SHIPPED_PACE
+    paced = [ours.rate / min(bare.rate, pace) for bare, ours in rounds]
     print(
-        f"spread: ratio {spread(ratios, '.2f')}x; entraide {spread([o.rate for _, o in rounds], '.0f')}"
-        f" posted/s, bare {spread([b.rate for b, _ in rounds], '.0f')}; offered rate "
+        f"spread: ratio {spread(ratios, '.2f')}x; entraide "
+        f"{spread([o.rate for _, o in rounds], '.0f')} posted/s, bare "
+        f"{spread([b.rate for b, _ in rounds], '.0f')}; offered rate "
         f"{'above' if above else 'NOT above'} what each side posted"
+    )
+    print(
+        f"entraide posts at most {pace:.0f}/s over a workspace (slack.posts_per_second"
+        f"{'' if args.pace else ', as shipped'}); the bare app keeps to no pace: against the "
+        f"most it could post at that pace, entraide is at {spread(paced, '.2f')}x"
     )
     ratio = statistics.median(ratios)
     return [
         f"{verdict(ratio >= TARGET_POSTED_RATIO)} stored and posted: {ratio:.2f}x the bare "
-        f"rate (median of {args.rounds}; target >= {TARGET_POSTED_RATIO}x)",
+        f"rate (median of {args.rounds}; target >= {TARGET_POSTED_RATIO}x; entraide paced at "
+        f"{pace:.0f}/s, bare unpaced)",
         f"{verdict(growth <= MEMORY_GROWTH_MAX)} memory bounded under overload: entraide's grew "
         f"{growth:+.0%} at most from the second to the last quarter of a window "
         f"(target <= {MEMORY_GROWTH_MAX:+.0%})",
@@ -588,13 +643,25 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=400, help="/ask offered per second")
     parser.add_argument("--seconds", type=float, default=20, help="window of a posted round")
     parser.add_argument("--channels", type=int, default=1000)
+    parser.add_argument(
+        "--pace",
+        type=float,
+        help=f"entraide's slack.posts_per_second (default: as shipped, {SHIPPED_PACE:.0f})",
+    )
     parser.add_argument("--only", choices=["acks", "posted"])
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="PostgreSQL server to use instead of SQLite (a database is created per server, "
+        "then dropped), e.g. postgresql://postgres@127.0.0.1:5432/test",
+    )
     args = parser.parse_args()
     multiprocessing.set_start_method("spawn")
     for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
         os.environ.pop(name, None)  # everything here is local
 
     folder = Path(tempfile.mkdtemp(prefix="entraide-bench-"))
+    databases = Databases(folder, args.postgres)
     ours, theirs = multiprocessing.Pipe()
     fake = multiprocessing.Process(target=serve_fake_slack, args=(theirs, args.channels))
     fake.start()
@@ -602,12 +669,13 @@ def main() -> int:
     summary = []
     try:
         if args.only in (None, "acks"):
-            summary += acks(args, folder, f"{hooks}/api/", hooks)
+            summary += acks(args, databases, f"{hooks}/api/", hooks)
         if args.only in (None, "posted"):
-            summary += stored_and_posted(args, folder, f"{hooks}/api/", hooks, ours)
+            summary += stored_and_posted(args, databases, f"{hooks}/api/", hooks, ours)
     finally:
         ours.send("stop")
         fake.join(timeout=10)
+        databases.drop_all()
         shutil.rmtree(folder, ignore_errors=True)
     load = os.getloadavg()[0]
     print(f"\nload average {load:.1f} on {os.cpu_count()} cores at the end")

@@ -16,6 +16,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -79,7 +80,8 @@ def required_secrets(settings: SlackSettings) -> dict[str, str]:
 class SlackAdapter:
     platform = "slack"
     # chat.postMessage allows about one message a second per channel (short bursts aside);
-    # the runtime spreads the core's scheduled posts under that, and keeps the whole calm.
+    # the runtime spreads the core's posts under that, and the whole under
+    # ``slack.posts_per_second`` (the default here).
     rate_limits = RateLimits(per_second=50.0, per_channel_per_second=1.0)
 
     def __init__(
@@ -90,6 +92,7 @@ class SlackAdapter:
         chat: SlackChat | None = None,
     ) -> None:
         self._secrets = required_secrets(settings)
+        self.rate_limits = replace(SlackAdapter.rate_limits, per_second=settings.posts_per_second)
         self.entraide = entraide
         self.settings = settings
         self.chat = chat or SlackChat(self._secrets["bot_token"], settings.api_url)
@@ -209,7 +212,7 @@ class SlackAdapter:
             app.event(event)(self._acked(self._event))
         return app
 
-    def _acked(self, work: Callable[[dict], Coroutine[Any, Any, None]]):
+    def _acked(self, work: Callable[[dict], Coroutine[Any, Any, bool]]):
         """A listener that keeps the request, acknowledges it, then does ``work`` in a task."""
 
         async def listener(ack: AsyncAck, body: dict) -> None:
@@ -238,7 +241,7 @@ class SlackAdapter:
         bot_user_id = (self._identity or {}).get("user_id")
         return isinstance(event, dict) and translate.from_bot(event, bot_user_id)
 
-    def start_work(self, work: Callable[[dict], Coroutine[Any, Any, None]], body: dict) -> None:
+    def start_work(self, work: Callable[[dict], Coroutine[Any, Any, bool]], body: dict) -> None:
         if len(self._work) >= WAITING_MAX:
             # Under a flood, a warning per request would cost more than keeping it: one
             # every WARN_EVERY seconds says how many went to the database meanwhile.
@@ -263,7 +266,7 @@ class SlackAdapter:
         if work is not None:
             await self._guarded(work, body)
 
-    def work_for(self, body: dict) -> Callable[[dict], Coroutine[Any, Any, None]] | None:
+    def work_for(self, body: dict) -> Callable[[dict], Coroutine[Any, Any, bool]] | None:
         if body.get("command"):
             return self._command
         return {
@@ -272,14 +275,15 @@ class SlackAdapter:
             "event_callback": self._event,
         }.get(body.get("type") or "")
 
-    async def _guarded(self, work: Callable[[dict], Coroutine[Any, Any, None]], body: dict) -> None:
+    async def _guarded(self, work: Callable[[dict], Coroutine[Any, Any, bool]], body: dict) -> None:
         """Run ``work`` when a slot is free, then mark the request handled; log, never raise,
         what goes wrong (the request stays kept, and a tick replays it)."""
         try:
             async with self._slots:
-                await work(body)
+                marked = await work(body)
             key = translate.receipt_key(body)
-            if key is not None:  # most are marked by the core with their effect; the rest here
+            # Most are marked handled by the core, with their effect; the rest here.
+            if key is not None and not marked:
                 await self.entraide.handled(translate.community_id(body), key)
         except Exception:
             what = translate.kind(body)
@@ -289,8 +293,14 @@ class SlackAdapter:
             )
 
     # -- the work, after the acknowledgement --------------------------------
+    # Each returns whether the core was handed a command under the request's key: the core
+    # then marked the request handled in the command's own unit of work.
 
-    async def _command(self, body: dict) -> None:
+    @staticmethod
+    def _marked(command: Command) -> bool:
+        return not command.actor.is_bot  # the core ignores bots' commands, unmarked
+
+    async def _command(self, body: dict) -> bool:
         member = await self.members.get(body["user_id"], body.get("user_name", ""))
         if translate.opens_modal(body):
             form = modal.ask_modal(member.locale, body["channel_id"], body.get("response_url"))
@@ -303,7 +313,7 @@ class SlackAdapter:
                     error,
                     extra=context(translate.community_id(body), "/ask"),
                 )
-            return
+            return False
         command = translate.slash_command(body, member)
         log.info(
             "%s from %s in %s",
@@ -314,32 +324,43 @@ class SlackAdapter:
         )
         reply = await self.entraide.handle(command)
         await self._deliver(reply, command, body.get("response_url"))
+        return self._marked(command)
 
-    async def _ask_form(self, body: dict) -> None:
+    async def _ask_form(self, body: dict) -> bool:
         member = await self.members.get(body["user"]["id"])
         form = modal.submission(body.get("view") or {})
         command = translate.ask(body, member, form)
         await self._deliver(await self.entraide.handle(command), command, form.response_url)
+        return self._marked(command)
 
-    async def _buttons(self, body: dict) -> None:
+    async def _buttons(self, body: dict) -> bool:
         member = await self.members.get(body["user"]["id"])
-        for press in translate.button_presses(body, member):
+        presses = translate.button_presses(body, member)
+        for press in presses:
             reply = await self.entraide.handle(press)
             await self._deliver(reply, press, body.get("response_url"))
+        # The first press carries the request's key.
+        return (
+            bool(presses)
+            and presses[0].event_key == translate.receipt_key(body)
+            and (self._marked(presses[0]))
+        )
 
-    async def _event(self, body: dict) -> None:
+    async def _event(self, body: dict) -> bool:
         event = body.get("event") or {}
         member_id = translate.acting_member(event)
         if member_id is None:
-            return
+            return False
         bot_user_id = (self._identity or {}).get("user_id")
         if translate.from_bot(event, bot_user_id):
-            return  # the core would ignore it: spare the Web API calls
+            return False  # the core would ignore it: spare the Web API calls
         member = await self.members.get(member_id)
         names = await self.members.names(translate.mentioned_ids(event.get("text") or ""))
         command = translate.event(body, member, bot_user_id, names)
-        if command is not None:
-            await self._deliver(await self.entraide.handle(command), command, None)
+        if command is None:
+            return False
+        await self._deliver(await self.entraide.handle(command), command, None)
+        return self._marked(command)
 
     async def _deliver(
         self, reply: Message | None, command: Command, response_url: str | None
