@@ -372,21 +372,24 @@ class Client(asyncio.Protocol):
     so that what is measured is the servers, on a 2-core machine too.
     """
 
-    def __init__(self, requests, latencies: list[float], done: asyncio.Future) -> None:
-        self.requests = requests  # shared by the connections: each request is sent once
-        self.latencies = latencies
-        self.done = done
+    def __init__(self) -> None:
         self.buffer = b""
         self.began = 0.0
+        self.requests = iter(())
+        self.latencies: list[float] = []
+        self.done: asyncio.Future | None = None
 
     def connection_made(self, transport) -> None:
         self.transport = transport
+
+    def start(self, requests, latencies: list[float], done: asyncio.Future) -> None:
+        """Send from ``requests`` (shared by the connections: each is sent once) until none is left."""
+        self.requests, self.latencies, self.done = requests, latencies, done
         self.send()
 
     def send(self) -> None:
         request = next(self.requests, None)
         if request is None:
-            self.transport.close()
             if not self.done.done():
                 self.done.set_result(None)
             return
@@ -411,33 +414,40 @@ class Client(asyncio.Protocol):
         self.send()
 
     def connection_lost(self, exc) -> None:
-        if not self.done.done():
+        if self.done is not None and not self.done.done():
             self.done.set_exception(exc or ConnectionError("closed by the server"))
 
 
 async def closed_loop(
     server: Server, side: str, requests: int, concurrency: int, channels: int, hooks: str
 ) -> AckRound:
+    """Every connection opened and used first (its set-up is not measured), then the
+    measured requests, each connection sending its next one when answered."""
     loop = asyncio.get_running_loop()
+    clients = []
+    for _ in range(concurrency):
+        _, client = await loop.create_connection(Client, "127.0.0.1", server.port)
+        clients.append(client)
 
-    async def run(asks: list[tuple[bytes, dict]], connections: int) -> list[float]:
+    async def run(asks: list[tuple[bytes, dict]]) -> list[float]:
         queue = iter([http_request(server.port, body, headers) for body, headers in asks])
         latencies: list[float] = []
-        finished = [loop.create_future() for _ in range(connections)]
-        for done in finished:
-            await loop.create_connection(
-                lambda done=done: Client(queue, latencies, done), "127.0.0.1", server.port
-            )
+        finished = [loop.create_future() for _ in clients]
+        for client, done in zip(clients, finished, strict=True):
+            client.start(queue, latencies, done)
         await asyncio.gather(*finished)
         return latencies
 
-    await run(signed_asks(WARM_UP, 0, channels, hooks), min(concurrency, 16))
-    asks = signed_asks(requests, WARM_UP, channels, hooks)
+    warm_up = max(WARM_UP, 2 * concurrency)
+    await run(signed_asks(warm_up, 0, channels, hooks))
+    asks = signed_asks(requests, warm_up, channels, hooks)
     load_cpu, cpu = time.process_time(), server.cpu_seconds()
     began = time.perf_counter()
-    latencies = await run(asks, concurrency)
+    latencies = await run(asks)
     seconds = time.perf_counter() - began
     cpu, load_cpu = server.cpu_seconds() - cpu, time.process_time() - load_cpu
+    for client in clients:
+        client.transport.close()
     return AckRound(side, seconds, latencies, cpu, load_cpu)
 
 
