@@ -68,18 +68,27 @@ class Core:
         return actor.is_organiser or actor.member_id in self.organisers
 
     async def settings(self, tx: Transaction, community_id: str) -> CommunitySettings:
+        settings = self.settings_read(community_id)
+        if settings is None:
+            now = self.clock.now()
+            settings = await tx.community(replace(self.defaults, community_id=community_id), now)
+            memo = _settings_memo.get()
+            if memo is not None:
+                memo[community_id] = settings
+        return settings
+
+    def settings_read(self, community_id: str) -> CommunitySettings | None:
+        """The settings this command, or this process lately, read: None when the database
+        must be asked (:meth:`settings`)."""
         memo = _settings_memo.get()
         if memo is not None and community_id in memo:
             return memo[community_id]
-        now = self.clock.now()
         read = self._settings_read.get(community_id)
-        if read is not None and now - read[1] < SETTINGS_TTL:
-            settings = read[0]
-        else:
-            settings = await tx.community(replace(self.defaults, community_id=community_id), now)
+        if read is None or self.clock.now() - read[1] >= SETTINGS_TTL:
+            return None
         if memo is not None:
-            memo[community_id] = settings
-        return settings
+            memo[community_id] = read[0]
+        return read[0]
 
     def keep_settings(self, memo: dict[str, CommunitySettings]) -> None:
         """Trust a command's settings for a while: only once the command went through, so
