@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import multiprocessing
 import os
 import re
@@ -59,6 +60,7 @@ import sys
 import tempfile
 import time
 import uuid
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -119,6 +121,17 @@ def serve_bare(pipe: Connection, port: int, database: str, api_url: str, work: b
     async def authorize(enterprise_id, team_id) -> AuthorizeResult:
         return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=BOT_TOKEN)
 
+    class Failures(logging.Handler):  # listeners that raised ("database is locked", say)
+        count = 0
+
+        def emit(self, record: logging.LogRecord) -> None:
+            Failures.count += 1
+
+    logging.getLogger("slack_bolt").addHandler(Failures(logging.ERROR))
+    logging.getLogger("slack_bolt").propagate = False
+    # Stopped under load, it leaves connections to the collector: nothing to say about that.
+    warnings.filterwarnings("ignore", message="The garbage collector is trying to clean up")
+
     async def main() -> None:
         engine = create_engine(database)
         async with engine.begin() as conn:
@@ -155,6 +168,7 @@ def serve_bare(pipe: Connection, port: int, database: str, api_url: str, work: b
         await web.TCPSite(runner, "127.0.0.1", port).start()
         pipe.send("ready")
         await asyncio.to_thread(pipe.recv)
+        pipe.send(Failures.count)
         await runner.cleanup()
         await engine.dispose()
 
@@ -216,6 +230,7 @@ class Server:
 
     pid: int
     port: int
+    failed = 0  # requests whose listener raised (the bare app logs them)
 
     def cpu_seconds(self) -> float:
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -245,6 +260,8 @@ class Bare(Server):
 
     def stop(self) -> None:
         self.pipe.send("stop")
+        if self.pipe.poll(10):
+            self.failed = self.pipe.recv()
         self.process.join(timeout=10)
         if self.process.is_alive():
             self.process.kill()
@@ -602,7 +619,10 @@ def stored_and_posted(
         f"\n2. stored and posted: /ask at {args.rate:.0f}/s from {args.channels} channels, "
         f"{databases.kind}, {args.seconds:.0f} s windows after {E2E_WARM_UP:.0f} s, {args.rounds} rounds interleaved"
     )
-    print(f"{'round':8}{'side':10}{'sent/s':>9}{'posted/s':>10}{'memory MB (window)':>26}")
+    print(
+        f"{'round':8}{'side':10}{'sent/s':>9}{'posted/s':>10}{'memory MB (window)':>26}"
+        f"{'failed':>8}"
+    )
     rounds: list[tuple[PostedRound, PostedRound]] = []
     for number in range(1, args.rounds + 1):
         pair = []
@@ -619,6 +639,7 @@ def stored_and_posted(
             print(
                 f"{number:<8}{side:10}{result.offered:>9.0f}{result.rate:>10.1f}"
                 f"{f'{mem[0]:.0f} → {max(mem):.0f} max → {mem[-1]:.0f}':>26}"
+                f"{server.failed if side == 'bare' else '-':>8}"
             )
         rounds.append((pair[0], pair[1]))
     ratios = [ours.rate / max(bare.rate, 1e-9) for bare, ours in rounds]

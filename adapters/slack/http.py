@@ -3,12 +3,13 @@
 Slack waits for the acknowledgement (3 s, then it retries or shows an error), so
 only what must come first is done before it: Slack's signature and its 5-minute
 window (``slack_sdk``'s ``SignatureVerifier``, what bolt itself uses), the body
-read as bolt reads it, and the request kept in the database. Under load, bolt's
-dispatch (its request object, middleware chain, listener matching and argument
-injection) cost more CPU per request than all of that together, and no part of it
-is needed to acknowledge: the work is routed as a replayed request is
-(``SlackAdapter.replay``), once acknowledged. Socket Mode, whose messages come over
-an authenticated WebSocket, still goes through bolt.
+read as bolt reads it, and the request kept in the database. Profiled under load,
+bolt's dispatch (its request object, middleware chain, listener matching and argument
+injection) took more of each request than the keeping, and none of it is needed to
+acknowledge: the work is routed as a replayed request is (``SlackAdapter.replay``),
+once acknowledged. An acknowledgement now costs about half the CPU of a bare bolt
+app's that does nothing else (``benchmarks/slack_http.py``). Socket Mode, whose
+messages come over an authenticated WebSocket, still goes through bolt.
 """
 
 from __future__ import annotations
@@ -26,16 +27,15 @@ from adapters.slack import translate
 if TYPE_CHECKING:
     from adapters.slack.app import SlackAdapter
 
-
-def context(community_id: str, what: str | None) -> dict[str, str]:
-    """Log context, as the runtime's JSON lines show it."""
-    return {"platform": "slack", "community": community_id, "command": what or "?"}
-
-
 log = logging.getLogger(__name__)
 
 TIMESTAMP = "X-Slack-Request-Timestamp"
 SIGNATURE = "X-Slack-Signature"
+
+
+def context(community_id: str, what: str | None) -> dict[str, str]:
+    """Log context, as the runtime's JSON lines show it."""
+    return {"platform": "slack", "community": community_id, "command": what or "?"}
 
 
 def parsed(raw: str, content_type: str) -> dict:
