@@ -5,10 +5,11 @@ makes four such calls per statement (open a cursor, execute, fetch the rows, clo
 the cursor), and two per unit of work (commit, then the rollback of the pool when
 the connection comes back). Each call is a trip to that thread and back through
 the event loop, and under load the trips, not SQLite, are what a unit of work
-waits for: a ``/ask``, from its keeping to its card posted, made 68 of them (19 now). SQLite takes one writer at a time, so units
-of work take turns (:class:`storage.store.Turns`) and every trip of one delays all
-the others. Here a statement is one trip, and a commit or rollback with no
-transaction open (a unit of work that only read) is none.
+waits for: a ``/ask``, from its keeping to its card posted, made 68 of them (19
+now). SQLite takes one writer at a time, so units of work take turns
+(:class:`storage.store.Turns`) and every trip of one delays all the others. Here a
+statement is one trip, and a commit or rollback with no transaction open (a unit
+of work that only read) is none.
 
 This leans on two attributes of aiosqlite's ``Connection``, ``_execute`` (run a
 function in its thread) and ``_connection`` (the ``sqlite3`` connection); when a
