@@ -62,10 +62,10 @@ class Core:
         the unit of work commits, so that a community whose creation rolled back is never
         remembered.
         """
+        settings = self.settings_read(community_id)
+        if settings is not None:
+            return settings
         now = self.clock.now()
-        read = self._settings_read.get(community_id)
-        if read is not None and now - read[1] < SETTINGS_TTL:
-            return read[0]
         settings = await tx.communities.settings(
             replace(self.defaults, community_id=community_id), now
         )
@@ -75,6 +75,13 @@ class Core:
 
         tx.after_commit(trust)
         return settings
+
+    def settings_read(self, community_id: str) -> CommunitySettings | None:
+        """The settings this process read lately: None when the database must be asked."""
+        read = self._settings_read.get(community_id)
+        if read is None or self.clock.now() - read[1] >= SETTINGS_TTL:
+            return None
+        return read[0]
 
     async def save_settings(self, tx: Transaction, settings: CommunitySettings) -> None:
         """Change the settings; this process reads them afresh once the change is saved."""

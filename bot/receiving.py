@@ -12,8 +12,13 @@ import asyncio
 from dataclasses import dataclass, field
 
 from bot.core import Core
+from bot.ports import Transaction
 
 BATCH_MAX = 500  # events kept in one unit of work, at most
+# Under a stream of events, a unit of work per event (or two) would take most of the
+# database's turns: one keep every KEEP_EVERY seconds at most, with everything that came
+# meanwhile. An event after a quiet moment is kept at once.
+KEEP_EVERY = 0.01
 
 
 @dataclass
@@ -32,6 +37,7 @@ class Receiver:
         self.core = core
         self._waiting: list[_Arrival] = []
         self._keeping: asyncio.Task | None = None
+        self._last_batch = float("-inf")  # when the last batch was taken (the loop's clock)
 
     async def keep(self, platform: str, community_id: str, event_key: str, payload: dict) -> bool:
         """Store one event; False for a redelivery of one already kept. Raises what the
@@ -44,11 +50,22 @@ class Receiver:
 
     async def _keep_waiting(self) -> None:
         """Keep what arrived, batch after batch, until nothing waits."""
+        loop = asyncio.get_running_loop()
         while self._waiting:
-            batch, self._waiting = self._waiting[:BATCH_MAX], self._waiting[BATCH_MAX:]
+            pause = self._last_batch + KEEP_EVERY - loop.time()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            batch: list[_Arrival] = []
             try:
-                new = await self._keep(batch)
+                async with self.core.store.transaction(priority=True) as tx:
+                    # Taken once the turn is ours: what arrived while waiting for it (another
+                    # unit of work was writing) joins this batch instead of the next one.
+                    batch, self._waiting = self._waiting[:BATCH_MAX], self._waiting[BATCH_MAX:]
+                    self._last_batch = loop.time()
+                    new = await self._keep(tx, batch)
             except Exception as error:
+                if not batch:  # the database failed before the turn: those waiting fail
+                    batch, self._waiting = self._waiting[:BATCH_MAX], self._waiting[BATCH_MAX:]
                 for arrival in batch:
                     if not arrival.kept.done():
                         arrival.kept.set_exception(error)
@@ -59,11 +76,10 @@ class Receiver:
                     arrival.kept.set_result(key in new)
                 new.discard(key)
 
-    async def _keep(self, batch: list[_Arrival]) -> set[tuple[str, str]]:
+    async def _keep(self, tx: Transaction, batch: list[_Arrival]) -> set[tuple[str, str]]:
         now = self.core.clock.now()
-        async with self.core.store.transaction(priority=True) as tx:
-            for community_id in {arrival.community_id for arrival in batch}:
-                await self.core.settings(tx, community_id)  # a new community is created
-            return await tx.events.receive(
-                [(a.community_id, a.event_key, a.platform, a.payload) for a in batch], now
-            )
+        for community_id in {arrival.community_id for arrival in batch}:
+            await self.core.settings(tx, community_id)  # a new community is created
+        return await tx.events.receive(
+            [(a.community_id, a.event_key, a.platform, a.payload) for a in batch], now
+        )

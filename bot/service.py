@@ -138,8 +138,10 @@ class Entraide:
         """The message a bookmark reaction saves a link from, read from the platform."""
         if not isinstance(command, ReactionAdded):
             return None
-        async with self.core.store.transaction() as tx:
-            settings = await self.core.settings(tx, command.actor.community_id)
+        settings = self.core.settings_read(command.actor.community_id)
+        if settings is None:  # a reaction storm asks for them once, not at every event
+            async with self.core.store.transaction() as tx:
+                settings = await self.core.settings(tx, command.actor.community_id)
         if not is_bookmark(command, settings):
             return None
         return await resources.read_bookmarked(self.core, command)

@@ -8,6 +8,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from storage import sqlite_driver
+
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
     "postgresql": "postgresql+asyncpg",
@@ -56,7 +58,12 @@ def create_engine(url: str, *, statement_timeout: float | None = None, **kwargs)
         kwargs.setdefault(
             "connect_args", {"timeout": statement_timeout, "command_timeout": statement_timeout}
         )
-    engine = create_async_engine(async_url(url), **kwargs)
+    target = async_url(url)
+    if make_url(target).get_backend_name() == "sqlite":
+        one_trip = sqlite_driver.module()  # one trip to SQLite's thread per statement
+        if one_trip is not None:
+            kwargs.setdefault("module", one_trip)
+    engine = create_async_engine(target, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine

@@ -28,6 +28,7 @@ from discord.http import Route
 from adapters.discord import reconcile, translate
 from adapters.discord.chat import DiscordChat
 from adapters.discord.interactions import Interactions
+from adapters.discord.lanes import Lanes
 from adapters.discord.links import jump_url
 from adapters.discord.settings import DiscordSettings
 from adapters.discord.tree import build_tree
@@ -40,6 +41,9 @@ from bot.replies import Message
 log = logging.getLogger(__name__)
 
 RATE_LIMIT_WAIT_MAX = 30.0  # seconds; discord.py's smallest allowed
+# Gateway events handled at once. SQLite takes one writer at a time and PostgreSQL a pool
+# of connections (5 + 10 by default), which interactions and deliveries share too.
+WORKERS = 8
 REACTIONS_PAGE = 100  # Discord's largest page of reaction users
 
 
@@ -126,6 +130,7 @@ class DiscordAdapter:
         *,
         request_timeout: float = 10.0,
         retry_delays: Sequence[float] = (1.0, 4.0),
+        workers: int = WORKERS,
     ) -> None:
         self._token = token_of(settings)
         use_api_url(settings.api_url)
@@ -133,7 +138,10 @@ class DiscordAdapter:
         self.client = EntraideClient(self, settings)
         self.chat = DiscordChat(self.client, timeout=request_timeout, retry_delays=retry_delays)
         self.interactions = Interactions(entraide, self.chat)
+        # Interactions, each in its own task: Discord wants an answer within 3 s, and members
+        # click at human pace. Gateway events wait in their lanes for a worker instead.
         self._work: set[asyncio.Task[None]] = set()
+        self._events = Lanes(workers)
         self._accepting = True
         self._logged_in = False
         self._gateway: asyncio.Task[None] | None = None
@@ -192,8 +200,13 @@ class DiscordAdapter:
 
     async def drain(self) -> None:
         """Wait until every event taken so far has been handled."""
-        while self._work:
-            await asyncio.gather(*self._work, return_exceptions=True)
+        while self._work or self._events.backlog:
+            await asyncio.gather(*self._work, self._events.drain(), return_exceptions=True)
+
+    @property
+    def backlog(self) -> int:
+        """Gateway events received and not yet handled (``entraide_event_backlog``)."""
+        return self._events.backlog
 
     async def run(self, work: Coroutine[Any, Any, None]) -> None:
         """Do ``work`` as a tracked task (so that ``stop`` waits for it), unless stopping."""
@@ -254,14 +267,23 @@ class DiscordAdapter:
             case "interaction", (discord.Interaction() as interaction,):
                 self._spawn(self.interactions.component_or_form(interaction))
             case "message", (discord.Message() as message,):
-                self._spawn(self._message(message))
+                self._events.add(
+                    (message.guild and message.guild.id, message.channel.id),
+                    self._message(message),
+                )
             case "raw_reaction_add" | "raw_reaction_remove", (
                 discord.RawReactionActionEvent() as reaction,
             ):
-                self._spawn(self._reaction(reaction, self._gateway_key(reaction.guild_id)))
+                self._events.add(
+                    (reaction.guild_id, reaction.channel_id),
+                    self._reaction(reaction, self._gateway_key(reaction.guild_id)),
+                )
             case "raw_reaction_clear" | "raw_reaction_clear_emoji", (cleared,):
                 # A moderator's clear: Discord does not say whose reactions went, so all their marks go.
-                self._spawn(self.entraide.handle(translate.reactions_cleared(cleared)))
+                self._events.add(
+                    (cleared.guild_id, cleared.channel_id),
+                    self.entraide.handle(translate.reactions_cleared(cleared)),
+                )
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(_logged(work))

@@ -1,8 +1,9 @@
-"""SlackAdapter: bolt's AsyncApp wired to the core, over Socket Mode or HTTP.
+"""SlackAdapter: the core over Slack's HTTP mode (:mod:`adapters.slack.http`) or Socket Mode
+(bolt's AsyncApp).
 
-Every listener keeps the request in the database, then acknowledges it (Slack gives
-up after 3 s and retries events), then hands the real work to a task the adapter
-tracks, so that ``stop()`` lets in-flight work finish. What Slack was told it
+Every request is kept in the database, then acknowledged (Slack gives up after 3 s
+and retries events), then its real work goes to a task the adapter tracks, so that
+``stop()`` lets in-flight work finish. What Slack was told it
 received is never lost: a request whose instance died before handling it, or that
 found too many already waiting, is replayed by a scheduler tick. The adapter
 translates and delivers; the core decides.
@@ -13,21 +14,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from typing import Any
-from urllib.parse import parse_qsl
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.authorization import AuthorizeResult
-from slack_bolt.request.async_internals import build_async_context
-from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import links, modal, translate
 from adapters.slack.chat import SlackChat
+from adapters.slack.http import Endpoint, context
 from adapters.slack.members import Members
 from adapters.slack.settings import SlackSettings
 from bot.clock import Clock, SystemClock
@@ -47,11 +47,7 @@ WORKERS = 8
 # Acknowledged requests waiting for a handler, at most: beyond, a request waits in the
 # database only (kept, not handled) until a scheduler tick replays it. Memory stays bounded.
 WAITING_MAX = 1000
-
-
-def context(community_id: str, what: str | None) -> dict[str, str]:
-    """Log context, as the runtime's JSON lines show it."""
-    return {"platform": "slack", "community": community_id, "command": what or "?"}
+WARN_EVERY = 10.0  # seconds between two warnings that requests wait in the database
 
 
 def required_secrets(settings: SlackSettings) -> dict[str, str]:
@@ -71,21 +67,11 @@ def required_secrets(settings: SlackSettings) -> dict[str, str]:
     return secrets
 
 
-def form_fixed(request: AsyncBoltRequest) -> AsyncBoltRequest:
-    """Bolt reads any form body containing "payload" as an interaction, so that
-    ``/ask what is a payload?`` would be dropped: a command's fields are parsed again."""
-    if request.content_type == "application/x-www-form-urlencoded":
-        fields = dict(parse_qsl(request.raw_body, keep_blank_values=True))
-        if "payload" not in fields and request.body != fields:
-            request.body = fields
-            request.context = build_async_context(AsyncBoltContext({}), fields)
-    return request
-
-
 class SlackAdapter:
     platform = "slack"
     # chat.postMessage allows about one message a second per channel (short bursts aside);
-    # the runtime spreads the core's scheduled posts under that, and keeps the whole calm.
+    # the runtime spreads the core's posts under that, and the whole under
+    # ``slack.posts_per_second`` (the default here).
     rate_limits = RateLimits(per_second=50.0, per_channel_per_second=1.0)
 
     def __init__(
@@ -96,6 +82,7 @@ class SlackAdapter:
         chat: SlackChat | None = None,
     ) -> None:
         self._secrets = required_secrets(settings)
+        self.rate_limits = replace(SlackAdapter.rate_limits, per_second=settings.posts_per_second)
         self.entraide = entraide
         self.settings = settings
         self.chat = chat or SlackChat(self._secrets["bot_token"], settings.api_url)
@@ -104,9 +91,10 @@ class SlackAdapter:
         self._identity: dict | None = None
         self._work: set[asyncio.Task] = set()
         self._slots = asyncio.Semaphore(WORKERS)
+        self._overflowed = 0
+        self._warned_at = float("-inf")
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
-        self.bolt = self._bolt_app()
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -149,6 +137,12 @@ class SlackAdapter:
         return links.permalink((self._identity or {}).get("url"), message_id)
 
     @property
+    def backlog(self) -> int:
+        """Requests acknowledged and not yet handled in this process (``entraide_event_backlog``);
+        those beyond ``WAITING_MAX`` wait in the database for a tick, and are not counted here."""
+        return len(self._work)
+
+    @property
     def connected(self) -> bool:
         if self._socket is not None:
             session = self._socket.client.current_session
@@ -156,21 +150,16 @@ class SlackAdapter:
         return self._runner is not None
 
     async def _serve_http(self) -> None:
-        server = web.Application()
-        server.router.add_post(EVENTS_PATH, self._http_request)
-        self._runner = web.AppRunner(server, access_log=None)
+        endpoint = Endpoint(self, self._secrets["signing_secret"], EVENTS_PATH)
+        # aiohttp's low-level server: one path, no router or middlewares to go through.
+        self._runner = web.ServerRunner(web.Server(endpoint.handle), access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.settings.host, self.settings.port).start()
         self.port = self._runner.addresses[0][1]
 
-    async def _http_request(self, request: web.Request) -> web.Response:
-        # Bolt checks the signature and the timestamp: anything else gets a 401.
-        response = await self.bolt.async_dispatch(form_fixed(await to_bolt_request(request)))
-        return await to_aiohttp_response(response)
-
     async def _connect_socket(self) -> None:
         self._socket = AsyncSocketModeHandler(
-            self.bolt, self._secrets["app_token"], web_client=self.chat.client, logger=log
+            self._bolt_app(), self._secrets["app_token"], web_client=self.chat.client, logger=log
         )
         try:
             # Asked here rather than by the SDK so that a bad app token fails start, clearly.
@@ -182,7 +171,7 @@ class SlackAdapter:
             ) from None
         await self._socket.connect_async()
 
-    # -- bolt wiring ---------------------------------------------------------
+    # -- bolt wiring (Socket Mode) --------------------------------------------
 
     def _bolt_app(self) -> AsyncApp:
         # Bolt passes arguments by parameter name, which bound methods confuse: closures here.
@@ -200,10 +189,9 @@ class SlackAdapter:
         app = AsyncApp(
             # Token-less: bolt only copies its base URL; our calls go through SlackChat.
             client=AsyncWebClient(base_url=self.chat.client.base_url),
-            signing_secret=self._secrets.get("signing_secret"),
             authorize=authorize,
             # Socket Mode messages come over an authenticated WebSocket: nothing to sign.
-            request_verification_enabled=self.settings.mode == "http",
+            request_verification_enabled=False,
             # Our listeners return as soon as the request is kept: bolt answers right after,
             # with no polling for the acknowledgement.
             process_before_response=True,
@@ -218,20 +206,22 @@ class SlackAdapter:
             app.event(event)(self._acked(self._event))
         return app
 
-    def _acked(self, work: Callable[[dict], Coroutine[Any, Any, None]]):
+    def _acked(self, work: Callable[[dict], Coroutine[Any, Any, bool]]):
         """A listener that keeps the request, acknowledges it, then does ``work`` in a task."""
 
         async def listener(ack: AsyncAck, body: dict) -> None:
             # Kept before the acknowledgement: if this fails (the database is away), Slack is
             # not told it was received, and retries.
-            fresh = await self._receive(body)
+            fresh = await self.receive(body)
             await ack()  # Slack retries, or shows an error, after 3 s without it
             if fresh:
-                self._start(work, body)
+                self.start_work(work, body)
 
         return listener
 
-    async def _receive(self, body: dict) -> bool:
+    # -- every request: kept, acknowledged, then worked on --------------------
+
+    async def receive(self, body: dict) -> bool:
         """Keep the request; False for a redelivery of one already kept."""
         key = translate.receipt_key(body)
         if key is None:
@@ -239,13 +229,26 @@ class SlackAdapter:
         kept = {name: value for name, value in body.items() if name != "token"}  # a legacy secret
         return await self.entraide.receive("slack", translate.community_id(body), key, kept)
 
-    def _start(self, work: Callable[[dict], Coroutine[Any, Any, None]], body: dict) -> None:
+    def from_self(self, body: dict) -> bool:
+        """An event about the bot's own messages or reactions: nothing to keep or do."""
+        event = body.get("event")
+        bot_user_id = (self._identity or {}).get("user_id")
+        return isinstance(event, dict) and translate.from_bot(event, bot_user_id)
+
+    def start_work(self, work: Callable[[dict], Coroutine[Any, Any, bool]], body: dict) -> None:
         if len(self._work) >= WAITING_MAX:
-            log.warning(
-                "slack: %d requests waiting; this one waits in the database for the next tick",
-                len(self._work),
-                extra=context(translate.community_id(body), body.get("type")),
-            )
+            # Under a flood, a warning per request would cost more than keeping it: one
+            # every WARN_EVERY seconds says how many went to the database meanwhile.
+            self._overflowed += 1
+            now = time.monotonic()
+            if now >= self._warned_at + WARN_EVERY:
+                log.warning(
+                    "slack: %d requests waiting; %d more wait in the database for a tick",
+                    len(self._work),
+                    self._overflowed,
+                    extra=context(translate.community_id(body), translate.kind(body)),
+                )
+                self._warned_at, self._overflowed = now, 0
             return
         task = asyncio.create_task(self._guarded(work, body))
         self._work.add(task)
@@ -253,11 +256,11 @@ class SlackAdapter:
 
     async def replay(self, body: dict) -> None:
         """Handle a request kept earlier and never handled (its instance died, or was full)."""
-        work = self._work_for(body)
+        work = self.work_for(body)
         if work is not None:
             await self._guarded(work, body)
 
-    def _work_for(self, body: dict) -> Callable[[dict], Coroutine[Any, Any, None]] | None:
+    def work_for(self, body: dict) -> Callable[[dict], Coroutine[Any, Any, bool]] | None:
         if body.get("command"):
             return self._command
         return {
@@ -266,25 +269,32 @@ class SlackAdapter:
             "event_callback": self._event,
         }.get(body.get("type") or "")
 
-    async def _guarded(self, work: Callable[[dict], Coroutine[Any, Any, None]], body: dict) -> None:
+    async def _guarded(self, work: Callable[[dict], Coroutine[Any, Any, bool]], body: dict) -> None:
         """Run ``work`` when a slot is free, then mark the request handled; log, never raise,
         what goes wrong (the request stays kept, and a tick replays it)."""
         try:
             async with self._slots:
-                await work(body)
+                marked = await work(body)
             key = translate.receipt_key(body)
-            if key is not None:  # most are marked by the core with their effect; the rest here
+            # Most are marked handled by the core, with their effect; the rest here.
+            if key is not None and not marked:
                 await self.entraide.handled(translate.community_id(body), key)
         except Exception:
-            what = body.get("command") or (body.get("event") or {}).get("type") or body.get("type")
+            what = translate.kind(body)
             community_id = translate.community_id(body)
             log.exception(
                 "slack: %s in %s failed", what, community_id, extra=context(community_id, what)
             )
 
     # -- the work, after the acknowledgement --------------------------------
+    # Each returns whether the core was handed a command under the request's key: the core
+    # then marked the request handled in the command's own unit of work.
 
-    async def _command(self, body: dict) -> None:
+    @staticmethod
+    def _marked(command: Command) -> bool:
+        return not command.actor.is_bot  # the core ignores bots' commands, unmarked
+
+    async def _command(self, body: dict) -> bool:
         member = await self.members.get(body["user_id"], body.get("user_name", ""))
         if translate.opens_modal(body):
             form = modal.ask_modal(member.locale, body["channel_id"], body.get("response_url"))
@@ -297,7 +307,7 @@ class SlackAdapter:
                     error,
                     extra=context(translate.community_id(body), "/ask"),
                 )
-            return
+            return False
         command = translate.slash_command(body, member)
         log.info(
             "%s from %s in %s",
@@ -308,32 +318,43 @@ class SlackAdapter:
         )
         reply = await self.entraide.handle(command)
         await self._deliver(reply, command, body.get("response_url"))
+        return self._marked(command)
 
-    async def _ask_form(self, body: dict) -> None:
+    async def _ask_form(self, body: dict) -> bool:
         member = await self.members.get(body["user"]["id"])
         form = modal.submission(body.get("view") or {})
         command = translate.ask(body, member, form)
         await self._deliver(await self.entraide.handle(command), command, form.response_url)
+        return self._marked(command)
 
-    async def _buttons(self, body: dict) -> None:
+    async def _buttons(self, body: dict) -> bool:
         member = await self.members.get(body["user"]["id"])
-        for press in translate.button_presses(body, member):
+        presses = translate.button_presses(body, member)
+        for press in presses:
             reply = await self.entraide.handle(press)
             await self._deliver(reply, press, body.get("response_url"))
+        # The first press carries the request's key.
+        return (
+            bool(presses)
+            and presses[0].event_key == translate.receipt_key(body)
+            and (self._marked(presses[0]))
+        )
 
-    async def _event(self, body: dict) -> None:
+    async def _event(self, body: dict) -> bool:
         event = body.get("event") or {}
         member_id = translate.acting_member(event)
         if member_id is None:
-            return
+            return False
         bot_user_id = (self._identity or {}).get("user_id")
         if translate.from_bot(event, bot_user_id):
-            return  # the core would ignore it: spare the Web API calls
+            return False  # the core would ignore it: spare the Web API calls
         member = await self.members.get(member_id)
         names = await self.members.names(translate.mentioned_ids(event.get("text") or ""))
         command = translate.event(body, member, bot_user_id, names)
-        if command is not None:
-            await self._deliver(await self.entraide.handle(command), command, None)
+        if command is None:
+            return False
+        await self._deliver(await self.entraide.handle(command), command, None)
+        return self._marked(command)
 
     async def _deliver(
         self, reply: Message | None, command: Command, response_url: str | None

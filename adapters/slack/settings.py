@@ -23,3 +23,6 @@ class SlackSettings(BaseModel):
     port: int = Field(
         3000, ge=1, le=65535
     )  # HTTP mode: events, commands and interactivity on /slack/events
+    # Posts a second over the whole workspace, at most (Slack allows about one a second in
+    # each channel, and "several hundred messages per minute" in all, without a figure).
+    posts_per_second: float = Field(50, gt=0, le=1000)

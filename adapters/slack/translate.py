@@ -139,6 +139,11 @@ def receipt_key(body: Mapping) -> str | None:
     return body.get("event_id")
 
 
+def kind(body: Mapping) -> str | None:
+    """What a request is, for the logs: its command, its event's type, or its own type."""
+    return body.get("command") or (body.get("event") or {}).get("type") or body.get("type")
+
+
 def opens_modal(body: Mapping) -> bool:
     """``/ask`` with no text opens the form instead of asking."""
     return body.get("command") == "/ask" and not (body.get("text") or "").strip()

@@ -146,7 +146,8 @@ class Adapter(Protocol):
     ``"<platform>:<workspace or server id>"`` (``slack:T0123``, ``discord:8123…``),
     which is how the runtime routes a post to the right adapter. An adapter MAY
     have a ``rate_limits`` attribute (``bot.delivery.pacing.RateLimits``): the
-    runtime then paces the core's posts to it.
+    runtime then paces the core's posts to it; and a ``backlog`` property (events
+    received, not yet handled), which ``/metrics`` shows as ``entraide_event_backlog``.
     """
 
     platform: str

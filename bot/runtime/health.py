@@ -19,7 +19,12 @@ def health_app(
     metrics: Metrics,
     backlog: Callable[[], Awaitable[int]],
 ) -> web.Application:
-    """``database_reachable`` answers within its own time-out (``storage.engine.reachable``)."""
+    """``database_reachable`` answers within its own time-out (``storage.engine.reachable``).
+
+    An adapter with a ``backlog`` (events it received and has not handled yet) has it
+    shown as ``entraide_event_backlog{platform}``: a storm is seen growing, not only
+    once events start failing.
+    """
 
     async def healthz(_request: web.Request) -> web.Response:
         checks = {"database": await database_reachable()}
@@ -35,6 +40,10 @@ def health_app(
         )
 
     async def prometheus(_request: web.Request) -> web.Response:
+        for adapter in adapters:
+            waiting = getattr(adapter, "backlog", None)
+            if waiting is not None:
+                metrics.event_backlog.labels(adapter.platform).set(waiting)
         if await database_reachable():  # the backlog is read from the database
             metrics.delivery_backlog.set(await backlog())
         return web.Response(body=metrics.exposition(), content_type="text/plain", charset="utf-8")

@@ -1,4 +1,5 @@
-"""Prometheus metrics of one process: commands, events, posts, retries, failures, scheduler lag."""
+"""Prometheus metrics of one process: commands, events, posts, retries, failures, backlogs,
+scheduler lag."""
 
 from __future__ import annotations
 
@@ -51,6 +52,12 @@ class Metrics:
         self.delivery_backlog = Gauge(
             "entraide_delivery_backlog",
             "Deliveries (posts, edits, direct messages) due and not yet sent",
+            registry=self.registry,
+        )
+        self.event_backlog = Gauge(
+            "entraide_event_backlog",
+            "Events received from a platform and not yet handled",
+            ["platform"],
             registry=self.registry,
         )
         self.lag = Gauge(

@@ -10,6 +10,7 @@ in the database, so that several instances can run side by side.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import Sequence
@@ -206,6 +207,10 @@ async def run(settings: Settings) -> int:
         delivering = asyncio.create_task(
             app.entraide.deliveries.run(interval.total_seconds()), name="deliverer"
         )
+        # What start-up made (modules, settings, clients) lives as long as the process: the
+        # collector need not walk it again at every full collection, each one a pause of
+        # tens of milliseconds in every request waiting to be acknowledged.
+        gc.freeze()
         print(f"entraide: running ({', '.join(a.platform for a in adapters)})", flush=True)
         await stop.wait()
 

@@ -23,26 +23,28 @@ class Events(Repository):
         received already (redeliveries: their first copy is, or will be, handled)."""
         if not events:
             return set()
-        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
-        stmt = (
-            dialect.insert(processed_events)
-            .values(
-                [
-                    {
-                        "community_id": community_id,
-                        "event_key": event_key[:200],
-                        "created_at": now,
-                        "platform": platform,
-                        "payload": payload,
-                        "processed_at": None,
-                    }
-                    for community_id, event_key, platform, payload in events
-                ]
-            )
-            .on_conflict_do_nothing(index_elements=["community_id", "event_key"])
-            .returning(processed_events.c.community_id, processed_events.c.event_key)
+        # One statement, compiled once, run for many rows: compiling a multi-row VALUES
+        # for each batch cost more than the insert itself.
+        stmt = _RECEIVE.get(self.conn.dialect.name)
+        if stmt is None:
+            stmt = _RECEIVE[self.conn.dialect.name] = self._insert_ignoring(
+                processed_events, "community_id", "event_key"
+            ).returning(processed_events.c.community_id, processed_events.c.event_key)
+        rows = await self.conn.execute(
+            stmt,
+            [
+                {
+                    "community_id": community_id,
+                    "event_key": event_key[:200],
+                    "created_at": now,
+                    "platform": platform,
+                    "payload": payload,
+                    "processed_at": None,
+                }
+                for community_id, event_key, platform, payload in events
+            ],
         )
-        return {(row.community_id, row.event_key) for row in await self.conn.execute(stmt)}
+        return {(row.community_id, row.event_key) for row in rows}
 
     async def claim(self, community_id: str, event_key: str, now: datetime) -> bool:
         """True the first time an event is handled (received or not); False for every redelivery.
@@ -103,3 +105,4 @@ class Events(Repository):
 
 
 _CLAIM_EVENT: dict[str, object] = {}
+_RECEIVE: dict[str, object] = {}

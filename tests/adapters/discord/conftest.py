@@ -45,7 +45,7 @@ async def settle(adapter: DiscordAdapter) -> None:
             and not task.done()
             and task.get_name().startswith(_DISCORD_TASKS)
         ]
-        if not started and not adapter._work:
+        if not started and not adapter._work and not adapter.backlog:
             return
         await asyncio.gather(*started, return_exceptions=True)
         await adapter.drain()

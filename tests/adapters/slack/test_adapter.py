@@ -145,3 +145,19 @@ async def test_a_member_slack_cannot_describe_still_acts_as_a_plain_member(works
     workspace.fake.fail("users.info", error="user_not_found")
     reply = await workspace.command(ALICE, "/ask", "Question?")
     assert "Q1" in reply["text"] and workspace.fake.posts(HELP)
+
+
+async def test_every_request_handled_is_marked_so_and_none_is_left_to_replay(workspace):
+    """Commands the core took, a form opened, a message out of any thread, a press, a reaction
+    on nothing: each request kept at arrival is marked handled, by the core or by the adapter."""
+    await workspace.command(ALICE, "/ask", "How do I run a retro?")
+    await workspace.command(ALICE, "/ask")  # opens the form: nothing reaches the core
+    await workspace.command(BOB, "/search", "retro")
+    await workspace.say(BOB, GENERAL, "Hello all")  # no thread: the core has nothing to do
+    card = workspace.last_card()
+    await workspace.react(BOB, HELP, card, "eyes")
+    on_nothing = payloads.reaction_event(BOB, GENERAL, "1.000001", "tada", None)
+    assert (await workspace.requests.event(on_nothing))[0] == 200
+    await workspace.settle()
+    async with workspace.store.transaction() as tx:
+        assert await tx.events.unhandled_count() == 0

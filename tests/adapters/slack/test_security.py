@@ -8,7 +8,9 @@ import time
 from urllib.parse import urlencode
 
 import pytest
+from sqlalchemy import func, select
 
+from storage.tables import processed_events
 from tests.adapters.slack import payloads
 from tests.adapters.slack.conftest import ALICE, BOB, CAROL, HELP, text_of
 from tests.adapters.slack.fake_slack import BOT_TOKEN
@@ -22,14 +24,25 @@ def ask_body(workspace) -> str:
     "tampering",
     [
         {"signed_with": "not-the-secret"},
-        {"timestamp": str(int(time.time()) - 6 * 60)},  # Slack's window is 5 minutes
+        {"timestamp": -6 * 60},  # seconds from now: Slack's window is 5 minutes
+        {"timestamp": 6 * 60},  # either way
+        {"timestamp": "yesterday"},
         {"headers": {"X-Slack-Signature": None}},
         {"headers": {"X-Slack-Request-Timestamp": None, "X-Slack-Signature": None}},
     ],
-    ids=["bad signature", "stale timestamp", "no signature", "no headers"],
+    ids=[
+        "bad signature",
+        "stale timestamp",
+        "future timestamp",
+        "timestamp not a number",
+        "no signature",
+        "no headers",
+    ],
 )
 async def test_unsigned_or_stale_requests_get_401_and_nothing_happens(workspace, tampering):
     """Bad or missing signatures and old timestamps: 401, no Web API call, nothing stored."""
+    if isinstance(tampering.get("timestamp"), int):  # from now, not from when tests were collected
+        tampering = tampering | {"timestamp": str(int(time.time()) + tampering["timestamp"])}
     status, _ = await workspace.requests.post(
         ask_body(workspace), "application/x-www-form-urlencoded", **tampering
     )
@@ -51,6 +64,53 @@ async def test_a_body_changed_after_signing_is_refused(workspace):
         headers=headers,
     )
     assert status == 401
+
+
+async def kept(workspace) -> int:
+    """Requests kept in the database, handled or not."""
+    async with workspace.store.engine.connect() as conn:
+        return (await conn.execute(select(func.count()).select_from(processed_events))).scalar()
+
+
+async def test_a_certificate_check_is_answered_and_does_nothing(workspace):
+    """Slack's ``ssl_check`` of a command URL gets 200, as from bolt, signed or not."""
+    body = urlencode({"ssl_check": "1", "token": "legacy"})
+    for signed_with in (payloads.SIGNING_SECRET, "not-the-secret"):
+        status, _ = await workspace.requests.post(
+            body, "application/x-www-form-urlencoded", signed_with=signed_with
+        )
+        assert status == 200
+    assert await kept(workspace) == 0
+    assert [call.method for call in workspace.fake.calls] == ["auth.test"]
+
+
+async def test_a_signed_request_nothing_listens_to_gets_404_and_is_not_kept(workspace):
+    """A global shortcut (the app declares none): refused as bolt refuses it, nothing stored."""
+    shortcut = {"type": "shortcut", "callback_id": "x", "trigger_id": "1.2", "team": {"id": "T"}}
+    status, _ = await workspace.requests.interaction(shortcut)
+    assert status == 404
+    assert await kept(workspace) == 0
+
+
+@pytest.mark.parametrize("body", ["[1, 2]", "{not json", "payload=%7Bnot+json"])
+async def test_a_signed_body_that_is_no_request_gets_400(workspace, body):
+    content_type = (
+        "application/json" if "payload" not in body else "application/x-www-form-urlencoded"
+    )
+    status, _ = await workspace.requests.post(body, content_type)
+    assert status == 400
+    assert await kept(workspace) == 0
+
+
+async def test_the_bots_own_messages_are_acknowledged_and_not_kept(workspace):
+    """Every card the bot posts comes back as an event: acknowledged, nothing stored or done."""
+    message = workspace.fake.member_message(HELP, "U0BOT", "A card")
+    status, _ = await workspace.requests.event(
+        payloads.message_event(message | {"bot_id": "B0BOT"})
+    )
+    await workspace.settle()
+    assert status == 200
+    assert await kept(workspace) == 0
 
 
 async def test_the_url_verification_challenge_is_answered(workspace):
