@@ -142,6 +142,10 @@ questions = Table(
     Column("closed_at", UTCDateTime),
     UniqueConstraint("community_id", "message_id", name="uq_questions_message"),
     Index("ix_questions_community_status", "community_id", "status", "created_at"),
+    # Each tick looks for open questions in every community (round-ups, routing, nudges):
+    # they are few, and without it that read went through every question ever asked.
+    Index("ix_questions_status", "status", "created_at"),
+    Index("ix_questions_duplicate_of", "duplicate_of"),  # an original's duplicates, on accept
 )
 
 answers = Table(
@@ -171,6 +175,10 @@ marks = Table(
     # again. Removing the reaction drops the row.
     Column("revoked_at", UTCDateTime),
     UniqueConstraint("community_id", "message_id", "member_id", "kind", name="uq_marks_key"),
+    # A message's marks of one kind, counted (an answer's helpful marks at every reaction, a
+    # resource's upvotes): without it SQLite, which keeps no statistics, counts them through
+    # the overview's (community, kind, …) index, reading every mark of that kind.
+    Index("ix_marks_message", "community_id", "message_id", "kind", "revoked_at"),
 )
 
 resources = Table(

@@ -37,6 +37,8 @@ INDEXES = (
         "marks",
         ["community_id", "kind", "created_at", "message_id", "revoked_at"],
     ),
+    # The overview's marks index would otherwise be SQLite's choice for one message's marks.
+    ("ix_marks_message", "marks", ["community_id", "message_id", "kind", "revoked_at"]),
     ("ix_practice_shares_occurrence", "practice_shares", ["occurrence_id"]),
     (
         "ix_resource_notes_created",

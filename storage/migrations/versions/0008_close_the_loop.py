@@ -94,6 +94,8 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_routing_requests_asked", "routing_requests", ["community_id", "asked_at"])
+    op.create_index("ix_questions_status", "questions", ["status", "created_at"])
+    op.create_index("ix_questions_duplicate_of", "questions", ["duplicate_of"])
     op.create_table(
         "nudges",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -112,6 +114,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("nudges")
     op.drop_index("ix_routing_requests_asked", table_name="routing_requests")
+    op.drop_index("ix_questions_status", table_name="questions")
+    op.drop_index("ix_questions_duplicate_of", table_name="questions")
     op.drop_table("routing_requests")
     op.drop_table("roundups")
     with op.batch_alter_table("members") as batch:
