@@ -41,8 +41,16 @@ class Event:
 class Demo:
     """Plans a quarter of events, then plays them in time order through the session."""
 
-    def __init__(self, session: ConsoleSession, chat: ConsoleChat, out: list[str], seed: int = 7):
+    def __init__(
+        self,
+        session: ConsoleSession,
+        chat: ConsoleChat,
+        out: list[str],
+        seed: int = 7,
+        weeks: int = WEEKS,
+    ):
         self.session, self.chat, self.out = session, chat, out
+        self.weeks = weeks
         self.rng = random.Random(seed)
         self.events: list[Event] = []
         self.cards: dict[int, int] = {}  # planned question → its card's #N
@@ -64,7 +72,7 @@ class Demo:
 
     def plan(self, start: datetime, end: datetime) -> None:
         question = 0
-        for week in range(WEEKS):
+        for week in range(self.weeks):
             monday = start + timedelta(weeks=week)
             for _ in range(8 + week // 2 + self.rng.randint(0, 5)):
                 asked = monday + timedelta(
@@ -219,11 +227,13 @@ class Demo:
         return run
 
 
-async def fill(session: ConsoleSession, chat: ConsoleChat, out: list[str], end: datetime) -> int:
-    """Play a generated quarter ending at ``end`` (the session's clock starts 13 weeks
-    before, on a Monday); return how many events were played."""
+async def fill(
+    session: ConsoleSession, chat: ConsoleChat, out: list[str], end: datetime, weeks: int = WEEKS
+) -> int:
+    """Play ``weeks`` generated weeks (a quarter by default) ending at ``end`` (the session's
+    clock starts that many weeks before, on a Monday); return how many events were played."""
     start = session.clock.now()
-    demo = Demo(session, chat, out)
+    demo = Demo(session, chat, out, weeks=weeks)
     demo.plan(start, end)
     await demo.play(start, end)
     return len(demo.events)

@@ -75,19 +75,22 @@ async def run_console(
     return 0
 
 
-async def _fill(session: ConsoleSession, chat: ConsoleChat, clock: ManualClock) -> None:
+async def _fill(
+    session: ConsoleSession, chat: ConsoleChat, clock: ManualClock, weeks: int | None = None
+) -> None:
     from adapters.console.demo import WEEKS, fill
 
+    weeks = weeks or WEEKS
     end = clock.now()
-    monday = (end - timedelta(weeks=WEEKS - 1, days=end.weekday())).replace(
+    monday = (end - timedelta(weeks=weeks - 1, days=end.weekday())).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
     clock.set(monday)
-    print(f"Generating a quarter of a 40-member community (from {monday.date()})…", flush=True)
+    print(f"Generating {weeks} weeks of a 40-member community (from {monday.date()})…", flush=True)
     out: list[str] = []
     chat.write = session.write = out.append  # what the quarter said is kept, not printed
     try:
-        played = await fill(session, chat, out, end)
+        played = await fill(session, chat, out, end, weeks)
     finally:
         chat.write = session.write = lambda line: print(line, flush=True)
     print(f"Demo ready: {played} things members did, up to {end.isoformat(timespec='minutes')}.")

@@ -156,7 +156,8 @@ async def test_expired_and_reused_links_and_other_communities_are_refused(browse
 
 
 async def test_a_screenshot_of_the_overview(browser, sqlite_url, tmp_path):
-    """The README's picture: the demo's quarter, in a desktop-sized window."""
+    """The README's picture: the demo's quarter, in a desktop-sized window. Its month only,
+    unless the picture is wanted (ENTRAIDE_SCREENSHOTS): a quarter takes half a minute."""
     from adapters.console.app import ConsoleSession
     from adapters.console.chat import ConsoleChat
     from bot.runtime.console import _fill
@@ -172,7 +173,8 @@ async def test_a_screenshot_of_the_overview(browser, sqlite_url, tmp_path):
     session = ConsoleSession(
         community.entraide, chat, community.clock, "console", frozenset({"alice"}), out.append
     )
-    await _fill(session, chat, community.clock)
+    folder = os.environ.get("ENTRAIDE_SCREENSHOTS")
+    await _fill(session, chat, community.clock, weeks=None if folder else 4)
     web_site, client = await serve(community)
     try:
         web = Web(community, client, web_site, {})
@@ -180,10 +182,10 @@ async def test_a_screenshot_of_the_overview(browser, sqlite_url, tmp_path):
         token = await web.link("alice", organiser=True)
         await tab.page.goto(f"{web_site.config.base_url}/login/{token}")
         asked = int(await tab.page.inner_text("#figure-asked"))
-        assert asked > 100  # a quarter of a 40-member community
-        folder = Path(os.environ.get("ENTRAIDE_SCREENSHOTS") or tmp_path)
-        folder.mkdir(parents=True, exist_ok=True)
-        await tab.page.screenshot(path=str(folder / "overview.png"), full_page=False)
+        assert asked > (100 if folder else 30)  # at least 8 questions a week
+        shots = Path(folder or tmp_path)
+        shots.mkdir(parents=True, exist_ok=True)
+        await tab.page.screenshot(path=str(shots / "overview.png"), full_page=False)
         tab.clean()
     finally:
         await client.close()
