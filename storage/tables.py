@@ -385,6 +385,3 @@ search_documents = Table(
     UniqueConstraint("community_id", "kind", "ref_id", name="uq_search_documents_key"),
     Index("ix_search_documents_recent", "community_id", "id"),
 )
-
-# The web side's tables and indexes (issue 12), on this metadata too.
-import storage.web_tables  # noqa: E402, F401

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+import storage.web_tables  # noqa: F401  (the web side's tables join the metadata)
 from bot.clock import ManualClock
 from bot.commands import (
     Actor,

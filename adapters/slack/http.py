@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack import translate
-
-if TYPE_CHECKING:
-    from adapters.slack.app import SlackAdapter
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +55,29 @@ def _form(raw: str | bytes) -> dict:
     return dict(parse_qsl(raw, keep_blank_values=True))
 
 
+Work = Callable[[dict], Coroutine[Any, Any, bool]]
+
+
+class Receiving(Protocol):
+    """What the endpoint asks of the adapter (``adapters.slack.app.SlackAdapter``)."""
+
+    def work_for(self, body: dict) -> Work | None:
+        """The work a request asks for; None when nothing listens to it."""
+
+    def from_self(self, body: dict) -> bool:
+        """Whether the request is about the bot's own message."""
+
+    async def receive(self, body: dict) -> bool:
+        """Keep the request; False for a redelivery of one already kept."""
+
+    def start_work(self, work: Work, body: dict) -> None:
+        """Start a kept request's work, once it is acknowledged."""
+
+
 class Endpoint:
     """``POST /slack/events`` (``path``): events, commands and interactions all arrive here."""
 
-    def __init__(self, adapter: SlackAdapter, signing_secret: str, path: str) -> None:
+    def __init__(self, adapter: Receiving, signing_secret: str, path: str) -> None:
         self.adapter = adapter
         self.verifier = SignatureVerifier(signing_secret)
         self.path = path

@@ -6,6 +6,7 @@ import asyncio
 
 from alembic import context
 
+import storage.web_tables  # noqa: F401  (the web side's tables join the metadata)
 from storage.engine import create_engine
 from storage.tables import metadata
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import inspect, text
 
+import storage.web_tables  # noqa: F401  (the web side's tables join the metadata)
 from bot.search import Kind, parse_query
 from storage.engine import create_engine
 from storage.migrate import downgrade, schema_status, upgrade
