@@ -5,7 +5,3 @@ turns Discord's events into core commands, ``render`` turns core messages into
 Discord payloads, ``chat`` is the core's outbound port over Discord's REST API,
 ``tree`` declares the slash commands from ``bot.specs`` and ``sync`` registers them.
 """
-
-from adapters.discord.client import DiscordAdapter
-
-__all__ = ["DiscordAdapter"]

@@ -45,11 +45,11 @@ def make_adapters(settings: Settings, entraide: MeteredEntraide) -> list[Adapter
             RecorderAdapter(Path(settings.recorder.path), settings.recorder.delay_seconds)
         )
     if settings.slack.enabled:
-        from adapters.slack import SlackAdapter
+        from adapters.slack.app import SlackAdapter
 
         adapters.append(SlackAdapter(entraide, settings.slack))
     if settings.discord.enabled:
-        from adapters.discord import DiscordAdapter
+        from adapters.discord.client import DiscordAdapter
 
         adapters.append(DiscordAdapter(entraide, settings.discord))
     if not adapters:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from adapters.slack import SlackAdapter
+from adapters.slack.app import SlackAdapter
 from adapters.slack.chat import SlackChat
 from adapters.slack.settings import SlackSettings as Slack
 from bot.clock import ManualClock

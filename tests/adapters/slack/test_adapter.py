@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from pydantic import SecretStr
 
-from adapters.slack import SlackAdapter
+from adapters.slack.app import SlackAdapter
 from bot.errors import ConfigError
 from tests.adapters.slack import payloads
 from tests.adapters.slack.conftest import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from adapters.slack import SlackAdapter
+from adapters.slack.app import SlackAdapter
 from bot.delivery.deliverer import Deliverer
 from bot.delivery.pacing import Pacer
 from bot.service import SUBJECTS
