@@ -8,7 +8,8 @@ processed keys so that an event delivered twice has one effect.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -123,3 +124,32 @@ Command = (
     | ButtonPressed
     | AcceptAnswer
 )
+
+
+_KINDS: dict[str, type] = {
+    kind.__name__: kind
+    for kind in (
+        SlashCommand,
+        Ask,
+        MessagePosted,
+        ReactionAdded,
+        ReactionRemoved,
+        ButtonPressed,
+        AcceptAnswer,
+    )
+}
+
+
+def command_to_json(command: Command) -> dict[str, Any]:
+    """A command as JSON, for an adapter that keeps what it acknowledged in order to replay it
+    (``Entraide.receive``) when it has no platform payload of its own to keep."""
+    return {"kind": type(command).__name__} | asdict(command)
+
+
+def command_from_json(data: dict[str, Any]) -> Command:
+    """The command :func:`command_to_json` wrote."""
+    values = {name: value for name, value in data.items() if name != "kind"}
+    values["actor"] = Actor(**values["actor"])
+    if "tags" in values:  # JSON has lists only
+        values["tags"] = tuple(values["tags"])
+    return _KINDS[data["kind"]](**values)

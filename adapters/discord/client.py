@@ -215,6 +215,10 @@ class DiscordAdapter:
             return
         await self._spawn(work)
 
+    async def replay(self, payload: dict[str, Any]) -> None:
+        """Answer an interaction kept and deferred by an instance that never answered it."""
+        await self.run(self.interactions.answer(payload))
+
     def reconcile_in_background(self) -> asyncio.Task[int] | None:
         """Start :meth:`reconcile_reactions` (once ready), unless it is running or the bot stops."""
         if not self._accepting:
@@ -230,7 +234,7 @@ class DiscordAdapter:
         """False once ``stop`` began: no new work is taken."""
         return self._accepting
 
-    async def replay(
+    async def replay_reaction(
         self, event: discord.RawReactionActionEvent, member: discord.abc.User | None
     ) -> bool:
         """A reaction read back from Discord, handled as its live event would be, with no key.

@@ -1,8 +1,9 @@
 """Answering interactions: the first response within Discord's 3 s, then the core's reply.
 
-Every command, menu, button and form is deferred first ("thinking…", visible only
-to the member) before the core is asked anything, so that a slow database never
-makes Discord show "the application did not respond". The core's reply then
+Every command, menu, button and form is kept (``Entraide.receive``), then deferred
+("thinking…", visible only to the member) before the core is asked anything, so that
+a slow core never makes Discord show "the application did not respond", and an
+instance that dies after the deferral leaves the interaction to another one. The core's reply then
 replaces that deferred message (private replies), or is posted in the channel
 (public ones); with no reply it is removed.
 """
@@ -18,7 +19,7 @@ import discord
 from adapters.discord import translate
 from adapters.discord.chat import DiscordChat
 from adapters.discord.translate import ANONYMOUS, ASK_MODAL, DETAILS, QUESTION, TAGS
-from bot.commands import Command
+from bot.commands import Command, command_from_json, command_to_json
 from bot.i18n import language_for, t
 from bot.ports import ChatError, Handler
 from bot.replies import Message, plain
@@ -66,29 +67,57 @@ class Interactions:
             await self._run(interaction, lambda: translate.modal_ask(interaction))
 
     async def _run(self, interaction: discord.Interaction, command: Callable[[], Command]) -> None:
+        built = command()
+        community, key = built.actor.community_id, str(built.event_key)
+        received = {
+            "command": command_to_json(built),
+            "token": interaction.token,  # answers the interaction for 15 minutes, no longer
+            "guild": translate.guild_id(community),
+            "locale": str(interaction.locale),
+        }
+        try:
+            # Kept before the deferral, Discord's acknowledgement: if this instance dies
+            # before answering, a tick of any instance handles it and answers in its place.
+            if not await self.entraide.receive("discord", community, key, received):
+                return  # already kept: a gateway replay of an interaction under way
+        except Exception:
+            # Not acknowledged: Discord tells the member it did not go through.
+            log.exception("interaction %s could not be kept", interaction.id)
+            return
         try:
             await interaction.response.defer(ephemeral=True, thinking=True)
         except discord.HTTPException as error:
             # Too late: Discord already told the member it failed, so do nothing they did not see.
             log.warning("interaction %s could not be deferred: %s", interaction.id, error)
+            await self.entraide.handled(community, key)
             return
-        built = command()
-        community, guild = built.actor.community_id, translate.guild_id(built.actor.community_id)
+        await self.answer(received)
+
+    async def answer(self, received: dict[str, Any]) -> None:
+        """Handle a kept interaction, mark it handled, and replace its "thinking…" message
+        with the reply: right after the deferral, or when a tick replays it."""
+        command = command_from_json(received["command"])
+        community, language = command.actor.community_id, language_for("en", received["locale"])
         try:
-            reply = await self.entraide.handle(built)
+            reply = await self.entraide.handle(command)
         except Exception:
-            log.exception("%s failed in %s", type(built).__name__, community)
-            reply = Message(
-                lines=((plain(t(_language(interaction), "error.internal")),),), private=True
-            )
+            log.exception("%s failed in %s", type(command).__name__, community)
+            reply = Message(lines=((plain(t(language, "error.internal")),),), private=True)
+        try:
+            # Most commands are claimed with their effect; the rest (a search, a refusal) here.
+            # One told it failed is done too: the member tries again, or not.
+            await self.entraide.handled(community, str(command.event_key))
+        except Exception:
+            log.exception("interaction %s stays kept: a tick answers it", command.event_key)
+            return
         try:
             if reply is not None and not reply.private:
-                await self.chat.post(community, built.channel_id, reply)
+                await self.chat.post(community, command.channel_id, reply)
                 reply = None
-            await self.chat.reply_to_interaction(interaction.token, guild, reply)
+            await self.chat.reply_to_interaction(received["token"], received["guild"], reply)
         except ChatError as error:
             log.warning(
-                "could not answer interaction %s in %s: %s", interaction.id, community, error
+                "could not answer interaction %s in %s: %s", command.event_key, community, error
             )
 
 

@@ -42,7 +42,7 @@ class Replaying(Protocol):
 
     async def member(self, guild_id: int | None, user_id: int) -> discord.Member | None: ...
 
-    async def replay(
+    async def replay_reaction(
         self, event: discord.RawReactionActionEvent, member: discord.abc.User | None
     ) -> bool: ...
 
@@ -166,5 +166,5 @@ class Reconciliation:
             "REACTION_ADD",
         )
         event.member = self.members[user_id]
-        if await self.adapter.replay(event, self.members[user_id]):
+        if await self.adapter.replay_reaction(event, self.members[user_id]):
             self.replayed += 1

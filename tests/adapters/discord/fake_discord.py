@@ -306,6 +306,7 @@ class FakeDiscord:
             response = _error(404, 0)
         if failure is not None:
             if failure.hang:
+                self.hanging.set()
                 await self._closing.wait()
             return failure.response()
         return response

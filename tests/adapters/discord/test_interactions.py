@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.domain import QuestionStatus
 from bot.privacy import CONFIRM
 from bot.questions.answers import ACCEPT
 from bot.questions.card import CLOSE, REOPEN
 from bot.questions.closing import NOT_NEEDED, SOLVED_ELSEWHERE
+from bot.runtime.run import replay_unhandled
+from storage.repositories.events import Events
+from storage.repositories.search import Search
 from tests.adapters.discord import payloads
-from tests.adapters.discord.conftest import COMMUNITY, make_adapter, reply_text
+from tests.adapters.discord.conftest import COMMUNITY, make_adapter, reply_text, settle
 from tests.adapters.discord.fake_discord import FakeDiscord
 
 HELP_MESSAGES = rf"/channels/{payloads.HELP}/messages"
@@ -245,14 +250,13 @@ async def test_a_button_that_is_not_ours_is_left_alone(bot):
     assert bot.fake.calls_to("POST", r"/interactions/.*") == []
 
 
-async def test_a_failure_in_the_core_still_answers_the_member(bot, caplog):
+async def test_a_failure_in_the_core_still_answers_the_member(bot, caplog, monkeypatch):
     """An unexpected error is logged with its community, and the member is not left "thinking"."""
 
-    class Broken:
-        async def handle(self, command):
-            raise RuntimeError("database unreachable")
+    async def unreachable(*args, **kwargs):
+        raise ConnectionError("database unreachable")
 
-    bot.adapter.interactions.entraide = Broken()  # type: ignore[assignment]
+    monkeypatch.setattr(Search, "find", unreachable)
     event = payloads.slash("search", query="polls", locale="fr")
     await bot.feed("INTERACTION_CREATE", event)
     assert "Un problème est survenu" in reply_text(bot.reply_to(event))
@@ -278,3 +282,46 @@ async def test_the_accept_answer_menu_on_a_message_that_is_no_answer_says_so(bot
     event = payloads.accept_answer("1180000000000009999", payloads.GENERAL)
     await bot.feed("INTERACTION_CREATE", event)
     assert "not an answer" in reply_text(bot.reply_to(event))
+
+
+async def test_an_interaction_the_database_cannot_keep_is_not_acknowledged(bot, monkeypatch):
+    """Kept before it is deferred: with the database away, Discord gets no deferral (and tells
+    the member it did not go through), and nothing was done."""
+
+    async def database_away(*args, **kwargs):
+        raise ConnectionError("the database is away")
+
+    monkeypatch.setattr(Events, "receive", database_away)
+    await bot.feed("INTERACTION_CREATE", payloads.slash("ask", question="Anyone there?"))
+    assert bot.fake.calls_to("POST", r"/interactions/.*") == []
+    assert await bot.question() is None
+
+
+async def test_an_interaction_deferred_by_an_instance_that_died_is_answered_by_another(
+    bot, monkeypatch
+):
+    """The deferral reached Discord, then the instance died: a tick of another instance
+    asks the question once and replaces the member's "thinking…" with the reply."""
+    dying, _ = make_adapter(bot.store, bot.fake)
+    await dying.login()
+    dying.client._connection.parse_guild_create(payloads.guild())
+    # Discord takes the deferral but its answer never comes back: the instance is killed then.
+    bot.fake.fail("POST", r"/interactions/\d+/.+/callback", 200, after_effect=True, hang=True)
+    event = payloads.slash("ask", question="Who answers when an instance dies?")
+    dying.client._connection.parsers["INTERACTION_CREATE"](event)
+    await bot.fake.hanging.wait()
+    for task in list(dying._work):
+        task.cancel()
+    await dying.stop()
+    assert await bot.question() is None  # deferred, never handled
+
+    now = bot.core.clock.now()
+    assert await replay_unhandled(bot.adapter.entraide, [bot.adapter], now) == 0  # not yet
+    later = now + timedelta(minutes=2)
+    assert await replay_unhandled(bot.adapter.entraide, [bot.adapter], later) == 1
+    await settle(bot.adapter)
+    await bot.adapter.entraide.deliver_due()
+    assert await replay_unhandled(bot.adapter.entraide, [bot.adapter], later) == 0
+    assert (await bot.question()).title == "Who answers when an instance dies?"
+    assert len(bot.fake.posted_in(payloads.HELP)) == 1
+    assert "Q1" in reply_text(bot.reply_to(event))
