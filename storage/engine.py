@@ -58,6 +58,9 @@ def create_engine(url: str, *, statement_timeout: float | None = None, **kwargs)
         kwargs.setdefault(
             "connect_args", {"timeout": statement_timeout, "command_timeout": statement_timeout}
         )
+    # A database error names its statement, never its values: members' texts and the
+    # platforms' tokens kept with an event stay out of the logs.
+    kwargs.setdefault("hide_parameters", True)
     target = async_url(url)
     if make_url(target).get_backend_name() == "sqlite":
         one_trip = sqlite_driver.module()  # one trip to SQLite's thread per statement

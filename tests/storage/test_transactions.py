@@ -52,3 +52,15 @@ async def test_a_nested_transaction_joins_the_open_one(db):
             await inner.communities.settings(CommunitySettings(community_id="team"), START)
         assert not await community_exists(db, "team")  # not committed by the inner block
     assert await community_exists(db, "team")
+
+
+async def test_a_database_error_names_its_statement_never_its_values(db):
+    """What a failed statement raised ends up in the logs: the member's text and the token kept
+    with the event stay out of it."""
+    kept = {"token": "interaction-token-secret", "question": "a member's private question"}
+    with pytest.raises(Exception) as raised:  # noqa: PT011  (the driver's own error class)
+        async with db.transaction() as tx:  # an unknown community: refused by its foreign key
+            await tx.events.receive([("nobody", "evt-1", "discord", kept)], START)
+    assert "INSERT INTO processed_events" in str(raised.value)
+    assert "interaction-token-secret" not in str(raised.value)
+    assert "private question" not in str(raised.value)
