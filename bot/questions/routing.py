@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot import delivery
 from bot.context import Context
@@ -32,10 +33,11 @@ from bot.domain import (
     Question,
     QuestionStatus,
     RequestStatus,
+    RoutedRequest,
 )
 from bot.errors import UserError
 from bot.i18n import spans, t
-from bot.localtime import local_day, quiet_until, zone_or
+from bot.localtime import local_day, next_midnight, quiet_until, zone_or
 from bot.ports import Transaction
 from bot.questions.card import refresh_card
 from bot.replies import Button, ButtonStyle, Line, Message, bold, italic, private
@@ -83,6 +85,58 @@ async def ranked(tx: Transaction, question: Question, now: datetime) -> list[str
     return sorted((m for m, s in found.items() if s > 0), key=lambda m: (-found[m], m))
 
 
+async def _candidates(tx: Transaction, question: Question, now: datetime) -> tuple[int, list[str]]:
+    """How many more members the question needs, and who may be asked, best first."""
+    requests = await tx.routing.for_question(question.community_id, question.id)
+    needed = ROUTED_PER_QUESTION - sum(r.status is not RequestStatus.DECLINED for r in requests)
+    asked = {r.member_id for r in requests}
+    candidates = [
+        m for m in await ranked(tx, question, now) if m != question.asker_id and m not in asked
+    ]
+    return needed, candidates
+
+
+def available_from(
+    core: Core, tz: ZoneInfo, theirs: list[RoutedRequest], now: datetime
+) -> datetime:
+    """When the rules let a member be asked, given their recent requests: ``now``, or when
+    their quiet hours end, their unanswered request stops holding them back, or their local
+    day has room again (whichever is last; another rule may then hold them still)."""
+    bounds = [now, quiet_until(core.quiet_hours, now, tz)]
+    bounds += [
+        r.asked_at + PENDING_FOR
+        for r in theirs
+        if r.status is RequestStatus.ASKED and now - r.asked_at < PENDING_FOR
+    ]
+    if sum(r.day == local_day(now, tz) for r in theirs) >= core.routing_per_day:
+        bounds.append(next_midnight(now, tz))
+    return max(bounds)
+
+
+async def _availability(
+    core: Core,
+    tx: Transaction,
+    settings: CommunitySettings,
+    candidates: list[str],
+    now: datetime,
+) -> tuple[list[RoutedRequest], dict[str, tuple[ZoneInfo, datetime]]]:
+    """The community's recent requests, and each candidate's zone and :func:`available_from`
+    (members who paused their topics are left out)."""
+    community_id = settings.community_id
+    # A local day is at most 25 h long: this covers every request of anyone's today.
+    recent = await tx.routing.since(community_id, now - timedelta(hours=26))
+    profiles = await tx.communities.profiles(community_id, candidates)
+    found = {}
+    for member_id in candidates:
+        profile = profiles.get(member_id)
+        if profile is not None and profile.topics_paused:
+            continue
+        tz = zone_or(profile.timezone if profile else None, settings.timezone)
+        theirs = [r for r in recent if r.member_id == member_id]
+        found[member_id] = (tz, available_from(core, tz, theirs, now))
+    return recent, found
+
+
 async def route(
     core: Core, tx: Transaction, settings: CommunitySettings, question: Question, now: datetime
 ) -> int:
@@ -92,34 +146,18 @@ async def route(
     if not question.tags or core.routing_per_day <= 0 or not waiting(question):
         return 0
     community_id = question.community_id
-    requests = await tx.routing.for_question(community_id, question.id)
-    needed = ROUTED_PER_QUESTION - sum(r.status is not RequestStatus.DECLINED for r in requests)
-    asked = {r.member_id for r in requests}
-    candidates = [
-        m for m in await ranked(tx, question, now) if m != question.asker_id and m not in asked
-    ]
+    needed, candidates = await _candidates(tx, question, now)
     if needed <= 0 or not candidates:
         return 0
-    # A local day is at most 25 h long: this covers every request of anyone's today.
-    recent = await tx.routing.since(community_id, now - timedelta(hours=26))
-    profiles = await tx.communities.profiles(community_id, candidates)
+    recent, availability = await _availability(core, tx, settings, candidates, now)
     sent = 0
-    for member_id in candidates:
+    for member_id, (tz, available) in availability.items():
         if sent == needed:
             break
-        profile = profiles.get(member_id)
-        if profile is not None and profile.topics_paused:
-            continue
-        tz = zone_or(profile.timezone if profile else None, settings.timezone)
-        if quiet_until(core.quiet_hours, now, tz) > now:
-            continue
-        theirs = [r for r in recent if r.member_id == member_id]
-        if any(r.status is RequestStatus.ASKED and now - r.asked_at < PENDING_FOR for r in theirs):
+        if available > now:
             continue
         day = local_day(now, tz)
-        today = sum(r.day == day for r in theirs)
-        if today >= core.routing_per_day:
-            continue
+        today = sum(r.day == day and r.member_id == member_id for r in recent)
         request = await tx.routing.add(community_id, question.id, member_id, day, today + 1, now)
         if request is None:
             continue  # that slot was just taken: the cap holds
@@ -164,26 +202,35 @@ async def route_waiting(core: Core, now: datetime) -> int:
 
 
 async def next_routing(core: Core, tx: Transaction, now: datetime) -> datetime | None:
-    """When routing may ask someone next: a question reaching ``routing_after``, or, while a
-    question still needs members, the next hour (caps, pending requests and quiet hours
-    change with time)."""
+    """When routing may ask someone next: a question reaching ``routing_after``, or, for a
+    question that still needs members, the first moment one of its candidates is no longer
+    held back by the rules (:func:`available_from`)."""
+    if core.routing_per_day <= 0:
+        return None
     found: list[datetime] = []
     questions = await tx.questions.awaiting(
         now - ROUTING_WINDOW, datetime.max.replace(tzinfo=now.tzinfo)
     )
     by_community: dict[str, list[Question]] = {}
     for question in questions:
-        if question.tags:
+        if question.tags and waiting(question):
             by_community.setdefault(question.community_id, []).append(question)
-    next_hour = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     for community_id, listed in by_community.items():
         active = await tx.routing.active_counts(community_id, [q.id for q in listed])
+        settings = await core.settings(tx, community_id)
         for question in listed:
             due = question.created_at + core.routing_after
             if due > now:
                 found.append(due)
             elif active.get(question.id, 0) < ROUTED_PER_QUESTION:
-                found.append(next_hour)
+                needed, candidates = await _candidates(tx, question, now)
+                if needed <= 0 or not candidates:
+                    continue
+                _, availability = await _availability(core, tx, settings, candidates, now)
+                # A candidate free now is asked by the tick at ``now``; one after the
+                # question's window never is.
+                ends = question.created_at + ROUTING_WINDOW
+                found += [a for _, a in availability.values() if now < a <= ends]
     return min(found) if found else None
 
 

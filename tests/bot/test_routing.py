@@ -107,6 +107,17 @@ async def test_nobody_is_asked_inside_their_quiet_hours_in_their_own_zone(commun
     assert asked(community) == ["lea", "kenji"]
 
 
+async def test_the_clock_wakes_when_a_held_back_member_may_be_asked_not_every_hour(community):
+    """The console and the demo move the clock from one due instant to the next: a question
+    that still needs someone is due again when a candidate's quiet hours end."""
+    await declare(community, "kenji", "remote", timezone="Asia/Tokyo")
+    await declare(community, "lea", "remote", timezone="Europe/Paris")
+    await community.ask("alice", "Cameras off? #remote")
+    await run_until(community, ROUTED)
+    assert asked(community) == ["lea"]
+    assert await community.entraide.next_due(ROUTED) == datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
+
+
 async def test_the_asker_is_never_asked_and_topics_off_opts_out(community):
     await declare(community, "alice", "remote")
     await declare(community, "dave", "remote")
