@@ -3,9 +3,9 @@
 Every command, menu, button and form is kept (``Entraide.receive``), then deferred
 ("thinking…", visible only to the member) before the core is asked anything, so that
 a slow core never makes Discord show "the application did not respond", and an
-instance that dies after the deferral leaves the interaction to another one. The core's reply then
-replaces that deferred message (private replies), or is posted in the channel
-(public ones); with no reply it is removed.
+instance that dies after the deferral leaves the interaction to another one. The
+core's reply then replaces that deferred message (private replies), or is posted in
+the channel (public ones); with no reply it is removed.
 """
 
 from __future__ import annotations
