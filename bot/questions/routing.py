@@ -30,6 +30,7 @@ from bot.domain import (
     CommunitySettings,
     Delivery,
     Expertise,
+    MemberProfile,
     Question,
     QuestionStatus,
     RequestStatus,
@@ -113,19 +114,16 @@ def available_from(
     return max(bounds)
 
 
-async def _availability(
+def _availability(
     core: Core,
-    tx: Transaction,
     settings: CommunitySettings,
     candidates: list[str],
+    recent: list[RoutedRequest],
+    profiles: dict[str, MemberProfile],
     now: datetime,
-) -> tuple[list[RoutedRequest], dict[str, tuple[ZoneInfo, datetime]]]:
-    """The community's recent requests, and each candidate's zone and :func:`available_from`
-    (members who paused their topics are left out)."""
-    community_id = settings.community_id
-    # A local day is at most 25 h long: this covers every request of anyone's today.
-    recent = await tx.routing.since(community_id, now - timedelta(hours=26))
-    profiles = await tx.communities.profiles(community_id, candidates)
+) -> dict[str, tuple[ZoneInfo, datetime]]:
+    """Each candidate's zone and :func:`available_from`, given the community's recent
+    requests (members who paused their topics are left out)."""
     found = {}
     for member_id in candidates:
         profile = profiles.get(member_id)
@@ -134,7 +132,12 @@ async def _availability(
         tz = zone_or(profile.timezone if profile else None, settings.timezone)
         theirs = [r for r in recent if r.member_id == member_id]
         found[member_id] = (tz, available_from(core, tz, theirs, now))
-    return recent, found
+    return found
+
+
+def _recent_since(now: datetime) -> datetime:
+    # A local day is at most 25 h long: this covers every request of anyone's today.
+    return now - timedelta(hours=26)
 
 
 async def route(
@@ -149,7 +152,9 @@ async def route(
     needed, candidates = await _candidates(tx, question, now)
     if needed <= 0 or not candidates:
         return 0
-    recent, availability = await _availability(core, tx, settings, candidates, now)
+    recent = await tx.routing.since(community_id, _recent_since(now))
+    profiles = await tx.communities.profiles(community_id, candidates)
+    availability = _availability(core, settings, candidates, recent, profiles, now)
     sent = 0
     for member_id, (tz, available) in availability.items():
         if sent == needed:
@@ -217,20 +222,27 @@ async def next_routing(core: Core, tx: Transaction, now: datetime) -> datetime |
             by_community.setdefault(question.community_id, []).append(question)
     for community_id, listed in by_community.items():
         active = await tx.routing.active_counts(community_id, [q.id for q in listed])
-        settings = await core.settings(tx, community_id)
+        held: list[tuple[Question, list[str]]] = []  # questions that need someone, and who
         for question in listed:
             due = question.created_at + core.routing_after
             if due > now:
                 found.append(due)
             elif active.get(question.id, 0) < ROUTED_PER_QUESTION:
                 needed, candidates = await _candidates(tx, question, now)
-                if needed <= 0 or not candidates:
-                    continue
-                _, availability = await _availability(core, tx, settings, candidates, now)
-                # A candidate free now is asked by the tick at ``now``; one after the
-                # question's window never is.
-                ends = question.created_at + ROUTING_WINDOW
-                found += [a for _, a in availability.values() if now < a <= ends]
+                if needed > 0 and candidates:
+                    held.append((question, candidates))
+        if not held:
+            continue
+        settings = await core.settings(tx, community_id)
+        recent = await tx.routing.since(community_id, _recent_since(now))
+        everyone = sorted({m for _, candidates in held for m in candidates})
+        profiles = await tx.communities.profiles(community_id, everyone)
+        for question, candidates in held:
+            availability = _availability(core, settings, candidates, recent, profiles, now)
+            # A candidate free now is asked by the tick at ``now``; one after the question's
+            # window never is.
+            ends = question.created_at + ROUTING_WINDOW
+            found += [a for _, a in availability.values() if now < a <= ends]
     return min(found) if found else None
 
 
