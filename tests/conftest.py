@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.util import LRUCache
 
 import storage.web_tables  # noqa: F401  (the web side's tables join the metadata)
 from bot.clock import ManualClock
@@ -42,6 +45,7 @@ from tests.fakes import FakeChat
 from tests.running import kill_leftovers
 
 POSTGRES_URL = os.environ.get("ENTRAIDE_TEST_POSTGRES_URL")
+LIBRARY = load_library()  # read once: it is immutable
 START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # a Monday
 
 # Property tests (tests/test_any_input.py): few examples by default, to keep the suite
@@ -63,12 +67,21 @@ def _no_process_outlives_its_test():
 
 
 @pytest.fixture(scope="session")
-async def sqlite_url(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'entraide.db'}"
-    engine = create_engine(url)
+async def migrated_sqlite(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("db") / "migrated.db"
+    engine = create_engine(f"sqlite:///{path}")
     await upgrade(engine)
     await engine.dispose()
-    return url
+    return path
+
+
+@pytest.fixture
+def sqlite_url(migrated_sqlite: Path, tmp_path: Path) -> str:
+    """A migrated SQLite database of the test's own: a copy of one migrated once per run,
+    cheaper than emptying every table."""
+    path = tmp_path / "entraide.db"
+    shutil.copyfile(migrated_sqlite, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture(scope="session")
@@ -99,20 +112,22 @@ def database_url(request) -> str:
     return request.getfixturevalue(f"{request.param}_url")
 
 
+# SQL compiled once per backend for the whole run, as one long-lived engine would: each
+# test's engine would otherwise compile every statement again.
+_COMPILED: dict[str, dict] = {}
+
+
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Store]:
     """A store on an empty, migrated database: each test starts with no rows."""
     engine = create_engine(database_url)
-    store = Store(engine)
-    async with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as conn:
             names = ", ".join(table.name for table in metadata.sorted_tables)
             await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(metadata.sorted_tables):
-                await conn.execute(table.delete())
+    compiled = _COMPILED.setdefault(engine.dialect.name, LRUCache(2000))
     try:
-        yield store
+        yield Store(engine.execution_options(compiled_cache=compiled))
     finally:
         await engine.dispose()
 
@@ -223,7 +238,7 @@ def make_community(
         store=store,
         chat=chat,
         clock=clock,
-        library=load_library(),
+        library=LIBRARY,
         defaults=CommunitySettings(community_id="", help_channel="help", **settings),
         organisers=frozenset({"olga"}),
     )

@@ -21,12 +21,11 @@ from adapters.discord.settings import DiscordSettings as Discord
 from bot.clock import ManualClock
 from bot.core import Core
 from bot.domain import Answer, CommunitySettings, Question
-from bot.prompts import load_library
 from bot.service import Entraide
 from storage.store import Store
 from tests.adapters.discord import payloads
 from tests.adapters.discord.fake_discord import FakeDiscord
-from tests.conftest import START
+from tests.conftest import LIBRARY, START
 
 TOKEN = "test-token-never-logged"
 COMMUNITY = f"discord:{payloads.GUILD}"
@@ -122,7 +121,7 @@ def make_adapter(store: Store, fake: FakeDiscord, **defaults: Any) -> tuple[Disc
         store=store,
         chat=None,  # type: ignore[arg-type]  # the adapter's chat, set below, as the runtime routes
         clock=ManualClock(START),
-        library=load_library(),
+        library=LIBRARY,
         defaults=CommunitySettings(community_id="", **({"help_channel": payloads.HELP} | defaults)),
     )
     settings = Discord(enabled=True, token=SecretStr(TOKEN), api_url=fake.api_url)

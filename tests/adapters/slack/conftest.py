@@ -15,12 +15,11 @@ from adapters.slack.settings import SlackSettings as Slack
 from bot.clock import ManualClock
 from bot.core import Core
 from bot.domain import CommunitySettings, Question
-from bot.prompts import load_library
 from bot.service import Entraide
 from storage.store import Store
 from tests.adapters.slack import payloads
 from tests.adapters.slack.fake_slack import APP_TOKEN, BOT_TOKEN, TEAM, FakeSlack
-from tests.conftest import START
+from tests.conftest import LIBRARY, START
 
 COMMUNITY = f"slack:{TEAM}"
 GENERAL, HELP, RESOURCES = "C0GENERAL", "C0HELP", "C0RES"
@@ -162,7 +161,7 @@ async def open_workspace(
         store=store,
         chat=chat,
         clock=clock,
-        library=load_library(),
+        library=LIBRARY,
         defaults=CommunitySettings(community_id="", help_channel=HELP),
     )
     adapter = SlackAdapter(Entraide(core), slack_settings(fake, mode), clock, chat=chat)

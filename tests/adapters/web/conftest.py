@@ -6,7 +6,9 @@ clock is the test's (links expire without waiting); the HTTP client is aiohttp's
 
 from __future__ import annotations
 
+import copy
 import re
+import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,6 +18,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.web.server import web_app
 from bot.web.site import Site, WebConfig
+from storage.engine import create_engine
+from storage.store import Store
 from tests.conftest import START, Community, make_community
 
 LINK = re.compile(r"https?://\S+/login/[\w.\-]+")
@@ -89,10 +93,32 @@ async def serve(community: Community, config_secret: str | None = None):
     return site, client
 
 
-@pytest.fixture
-async def web(db) -> AsyncIterator[Web]:
-    community = make_community(db, resources_channel="resources", language="en", timezone="UTC")
+WEB_SETTINGS = {"resources_channel": "resources", "language": "en", "timezone": "UTC"}
+
+
+@pytest.fixture(scope="session")
+async def populated_sqlite(migrated_sqlite, tmp_path_factory):
+    """On SQLite, the community is populated once per run and each test gets a copy of its
+    database, its chat and its clock: populating it is most of a web test's time."""
+    path = tmp_path_factory.mktemp("web") / "populated.db"
+    shutil.copyfile(migrated_sqlite, path)
+    engine = create_engine(f"sqlite:///{path}")
+    community = make_community(Store(engine), **WEB_SETTINGS)
     ids = await populate(community)
+    await engine.dispose()
+    return path, community.chat, community.clock.now(), ids
+
+
+@pytest.fixture
+async def web(db: Store, populated_sqlite) -> AsyncIterator[Web]:
+    if db.engine.dialect.name == "sqlite":
+        path, chat, now, ids = populated_sqlite
+        shutil.copyfile(path, db.engine.url.database)
+        community = make_community(db, chat=copy.deepcopy(chat), **WEB_SETTINGS)
+        community.clock.set(now)
+    else:
+        community = make_community(db, **WEB_SETTINGS)
+        ids = await populate(community)
     site, client = await serve(community)
     try:
         yield Web(community, client, site, ids)
