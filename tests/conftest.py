@@ -7,6 +7,7 @@ database and drops it at the end, whatever earlier runs left on the server.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import shutil
 import sys
@@ -259,3 +260,10 @@ def make_community(
 @pytest.fixture
 def community(db) -> Community:
     return make_community(db)
+
+
+def pytest_collection_finish(session) -> None:
+    """What collection made (modules, tests, fixtures' definitions) lives for the whole run:
+    full collections need not walk it again between tests (as `entraide run` does)."""
+    gc.collect()
+    gc.freeze()
