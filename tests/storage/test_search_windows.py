@@ -61,6 +61,8 @@ async def test_the_results_do_not_depend_on_the_window_sizes(many, monkeypatch, 
     expected_resources = await found(many, "polls", kinds=[Kind.RESOURCE])
     gathered = storage.search_postgres.Frequencies.density
     settings = itertools.product((1, 2, 5, 13), (0.5, 1.3, 4.0), (0, 0.2, 2), (None, 0.01, 0.3))
+    if many.engine.dialect.name == "sqlite":  # the windows are PostgreSQL's alone
+        settings = [(1, 1.3, 0.2, None)]
     for walk_ids, margin, dense, expected_density in settings:
         # dense 0: every window is walked; 2: none is. The expected density stands for the
         # planner's statistics, right or wrong (None: whatever the database has gathered).
