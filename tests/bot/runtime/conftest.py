@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import uuid
 
 import pytest
@@ -14,11 +15,11 @@ from tests.conftest import POSTGRES_URL
 
 
 @pytest.fixture
-async def fresh_url(request, tmp_path):
+async def fresh_url(request, tmp_path, migrated_sqlite):
     """A new, migrated database of the kind the test asks for ("sqlite" or "postgres")."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'run.db'}"
-        yield await migrated(url)
+        shutil.copyfile(migrated_sqlite, tmp_path / "run.db")
+        yield f"sqlite:///{tmp_path / 'run.db'}"
         return
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL tests need ENTRAIDE_TEST_POSTGRES_URL")

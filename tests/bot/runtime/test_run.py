@@ -45,14 +45,14 @@ async def test_three_instances_racing_post_every_occurrence_once(fresh_url, tmp_
 async def test_an_instance_killed_between_claim_and_post_is_taken_over_once(fresh_url, tmp_path):
     record = tmp_path / "posts.jsonl"
     await schedule_due(fresh_url, ["practice"], timedelta(minutes=1))
-    slow = Instance(fresh_url, record, delay=30)  # claims, then hangs in the platform call
+    slow = Instance(fresh_url, record, delay=30, lease=1)  # claims, then hangs in the call
     await eventually(lambda: deliveries_are(fresh_url, ["sending"]))
     slow.kill()
     assert posts(record) == []
     rescuer = Instance(fresh_url, record, lease=1)
     try:
         await eventually(lambda: posts(record))
-        await asyncio.sleep(1)
+        await asyncio.sleep(0.6)  # two more ticks: nothing more may come
     finally:
         rescuer.stop()
     assert [p["channel"] for p in posts(record)] == ["practice"]
