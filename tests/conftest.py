@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.util import LRUCache
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 import storage.web_tables  # noqa: F401  (the web side's tables join the metadata)
 from bot.clock import ManualClock
@@ -74,6 +74,10 @@ def _no_process_outlives_its_test():
     kill_leftovers()
 
 
+# A long-lived process has one engine, which compiles each statement once: the tests too
+# keep one engine per backend for the run (SQLAlchemy's compiled statements are its own).
+
+
 @pytest.fixture(scope="session")
 async def migrated_sqlite(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("db") / "migrated.db"
@@ -83,13 +87,23 @@ async def migrated_sqlite(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+async def sqlite_engine(tmp_path_factory) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'entraide.db'}")
+    yield engine
+    await engine.dispose()
+
+
 @pytest.fixture
-def sqlite_url(migrated_sqlite: Path, tmp_path: Path) -> str:
-    """A migrated SQLite database of the test's own: a copy of one migrated once per run,
-    cheaper than emptying every table."""
-    path = tmp_path / "entraide.db"
+async def sqlite_url(sqlite_engine: AsyncEngine, migrated_sqlite: Path) -> str:
+    """A migrated SQLite database with no rows: a copy of one migrated once per run,
+    cheaper than emptying every table, put where the run's engine reconnects."""
+    await sqlite_engine.dispose()
+    path = Path(sqlite_engine.url.database)
+    for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
     shutil.copyfile(migrated_sqlite, path)
-    return f"sqlite:///{path}"
+    return sqlite_engine.url.render_as_string()
 
 
 @pytest.fixture(scope="session")
@@ -114,30 +128,33 @@ async def postgres_url() -> AsyncIterator[str]:
         await admin.dispose()
 
 
+@pytest.fixture(scope="session")
+async def postgres_engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(postgres_url)
+    yield engine
+    await engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request) -> str:
     """Each test that needs a database runs once per backend."""
     return request.getfixturevalue(f"{request.param}_url")
 
 
-# SQL compiled once per backend for the whole run, as one long-lived engine would: each
-# test's engine would otherwise compile every statement again.
-_COMPILED: dict[str, dict] = {}
+@pytest.fixture
+def database_engine(request, database_url: str) -> AsyncEngine:
+    backend = "sqlite" if database_url.startswith("sqlite") else "postgres"
+    return request.getfixturevalue(f"{backend}_engine")
 
 
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Store]:
+async def db(database_engine: AsyncEngine) -> Store:
     """A store on an empty, migrated database: each test starts with no rows."""
-    engine = create_engine(database_url)
-    if engine.dialect.name == "postgresql":
-        async with engine.begin() as conn:
+    if database_engine.dialect.name == "postgresql":
+        async with database_engine.begin() as conn:
             names = ", ".join(table.name for table in metadata.sorted_tables)
             await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    compiled = _COMPILED.setdefault(engine.dialect.name, LRUCache(2000))
-    try:
-        yield Store(engine.execution_options(compiled_cache=compiled))
-    finally:
-        await engine.dispose()
+    return Store(database_engine)
 
 
 class DeliveringEntraide:
