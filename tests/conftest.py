@@ -56,7 +56,7 @@ POSTGRES_URL = os.environ.get("ENTRAIDE_TEST_POSTGRES_URL")
 LIBRARY = load_library()  # read once: it is immutable
 START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # a Monday
 
-# Property tests (tests/test_any_input.py): few examples by default, to keep the suite
+# Property tests (tests/bot/test_any_input.py): few examples by default, to keep the suite
 # quick; HYPOTHESIS_PROFILE=thorough tries many more. Their community fixture is built
 # once per test and shared by its examples on purpose, hence the suppressed health check.
 _HYPOTHESIS = {
