@@ -91,6 +91,18 @@ class Sender:
         finally:
             keeper.cancel()
 
+    async def give_back(self, flight: Flight) -> None:
+        """A claimed delivery never tried: back in the queue, due now, for any instance."""
+        delivery = flight.delivery
+        try:
+            await self._record(
+                lambda tx: tx.deliveries.reschedule(
+                    delivery, self.core.clock.now(), uncertain=delivery.uncertain
+                )
+            )
+        except Exception as error:  # its lease runs out, and another instance takes it over
+            log.warning("delivery %s not given back: %s", delivery.key, describe(error))
+
     async def _attempt(self, flight: Flight) -> int:
         delivery = flight.delivery
         subject = self.subjects.get(delivery.subject or "")

@@ -34,6 +34,20 @@ class Deliveries(Protocol):
     ) -> bool:
         """Queue a delivery, due now; False when one with this key exists already."""
 
+    async def add_claimed(
+        self,
+        community_id: str,
+        key: str,
+        action: DeliveryAction,
+        route: str,
+        now: datetime,
+        lease: timedelta,
+        **fields,
+    ) -> Delivery | None:
+        """Queue a delivery claimed at once (attempt 1, leased for ``lease``) by the instance
+        that queues it; None when one with this key exists already. ``fields`` as for
+        :meth:`add`."""
+
     async def edit_waiting(self, community_id: str, subject: str, subject_id: int) -> bool:
         """Whether an edit of this subject is queued and not claimed yet."""
 

@@ -48,39 +48,39 @@ class Deliveries:
         action: DeliveryAction,
         route: str,
         now: datetime,
-        *,
-        channel_id: str | None = None,
-        thread_id: str | None = None,
-        member_id: str | None = None,
-        target_id: str | None = None,
-        subject: str | None = None,
-        subject_id: int | None = None,
-        body: dict | None = None,
+        **fields,
     ) -> bool:
-        """Queue a delivery; False when one with this key exists (it is already on its way)."""
+        """Queue a delivery; False when one with this key exists (it is already on its way).
+        ``fields``: channel_id, thread_id, member_id, target_id, subject, subject_id, body."""
+        values = _values(community_id, key, action, route, now, fields)
+        result = await self.conn.execute(self._insert(), values | {"status": PENDING})
+        return result.rowcount == 1
+
+    async def add_claimed(
+        self,
+        community_id: str,
+        key: str,
+        action: DeliveryAction,
+        route: str,
+        now: datetime,
+        lease: timedelta,
+        **fields,
+    ) -> Delivery | None:
+        """Queue a delivery already claimed (attempt 1, leased) by the instance that queues
+        it, which sends it once this unit of work commits: no claim of its own to wait for.
+        None when one with this key exists."""
+        values = _values(community_id, key, action, route, now, fields)
+        values |= {"status": SENDING, "attempt": 1, "lease_until": now + lease}
+        row = (
+            await self.conn.execute(self._insert().returning(*deliveries.c), values)
+        ).first()
+        return _delivery(row) if row else None
+
+    def _insert(self):
         dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(deliveries).on_conflict_do_nothing(
+        return dialect.insert(deliveries).on_conflict_do_nothing(
             index_elements=["community_id", "key"]
         )
-        result = await self.conn.execute(
-            stmt.values(
-                community_id=community_id,
-                key=key[:200],
-                action=action.value,
-                route=route[:200],
-                channel_id=channel_id,
-                thread_id=thread_id,
-                member_id=member_id,
-                target_id=target_id,
-                subject=subject,
-                subject_id=subject_id,
-                body=body,
-                status=PENDING,
-                due_at=now,
-                created_at=now,
-            )
-        )
-        return result.rowcount == 1
 
     async def edit_waiting(self, community_id: str, subject: str, subject_id: int) -> bool:
         """Whether an edit of this subject is queued and not yet claimed: it will show the
@@ -253,6 +253,25 @@ class Deliveries:
         """How many deliveries could be sent now and are not yet."""
         found = await self.conn.execute(select(func.count()).where(_claimable(now)))
         return found.scalar_one()
+
+
+_FIELDS = ("channel_id", "thread_id", "member_id", "target_id", "subject", "subject_id", "body")
+
+
+def _values(
+    community_id: str, key: str, action: DeliveryAction, route: str, now: datetime, fields: dict
+) -> dict:
+    unknown = set(fields) - set(_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown delivery fields {sorted(unknown)}")
+    return {name: fields.get(name) for name in _FIELDS} | {
+        "community_id": community_id,
+        "key": key[:200],
+        "action": action.value,
+        "route": route[:200],
+        "due_at": now,
+        "created_at": now,
+    }
 
 
 def _delivery(row) -> Delivery:
