@@ -50,11 +50,9 @@ class Questions(Repository):
                 created_at=now,
                 reminders_sent=0,
             )
-            .returning(questions.c.id)
+            .returning(*questions.c)  # read back as stored (defaults, types) in the same trip
         )
-        question = await self.get(community_id, result.scalar_one())
-        assert question is not None
-        return question
+        return question_from_row(result.one())
 
     async def get(self, community_id: str, question_id: int) -> Question | None:
         return await self._one_question(questions.c.id == question_id, community_id)
