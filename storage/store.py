@@ -48,14 +48,19 @@ class Store:
         self._turns = Turns() if engine.dialect.name == "sqlite" else None
 
     @asynccontextmanager
-    async def transaction(self, priority: bool = False) -> AsyncIterator[Transaction]:
+    async def transaction(
+        self, priority: bool = False, reading: bool = False
+    ) -> AsyncIterator[Transaction]:
         """A unit of work; ``priority`` ones (keeping events a platform waits to be
-        acknowledged) take their turn before the others waiting."""
+        acknowledged) take their turn before the others waiting. A ``reading`` one, which
+        writes nothing, takes no turn: in WAL mode SQLite lets it read the last commit while
+        another connection writes."""
         current = self._current.get()
         if current is not None:
             yield current
             return
-        async with self._turns.turn(priority) if self._turns else contextlib.nullcontext():
+        turns = self._turns if not reading else None
+        async with turns.turn(priority) if turns else contextlib.nullcontext():
             async with self.engine.begin() as conn:
                 tx = Transaction(conn)
                 token = self._current.set(tx)

@@ -41,7 +41,8 @@ class Subject:
     """How deliveries about one kind of thing are rendered and what follows their outcome.
 
     ``render`` returns None when there is nothing to send any more (the thing is gone,
-    or it is too late); the hooks run in the unit of work that records the outcome.
+    or it is too late); it only reads, in a reading unit of work. The hooks run in the
+    unit of work that records the outcome.
     """
 
     render: Callable[[Core, Transaction, Delivery], Awaitable[Message | None]] | None = None

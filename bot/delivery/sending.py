@@ -107,7 +107,8 @@ class Sender:
         delivery = flight.delivery
         subject = self.subjects.get(delivery.subject or "")
         try:
-            async with self.core.store.transaction() as tx:
+            # Rendering only reads: it need not wait for the units of work that write.
+            async with self.core.store.transaction(reading=True) as tx:
                 prepared = await self._prepare(tx, delivery, subject)
             if prepared is _Outcome.CANCEL:
                 await self._record(
