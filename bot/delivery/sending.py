@@ -14,6 +14,7 @@ from enum import Enum
 from bot.core import Core
 from bot.delivery import Subject, platform_key, retry_at
 from bot.delivery.pacing import Pacer
+from bot.delivery.recording import Recorder
 from bot.domain import Delivery, DeliveryAction, DeliveryStatus
 from bot.errors import describe
 from bot.ports import ChatError, ChatUnavailable, Transaction
@@ -57,6 +58,7 @@ class Sender:
         self.pacer_for = pacer_for
         self._sleep = sleep
         self._claiming = claiming
+        self._recorder = Recorder(core.store)  # outcomes that come together, written together
 
     @property
     def _lease(self) -> timedelta:
@@ -318,8 +320,7 @@ class Sender:
         await self._record(record)
 
     async def _record(self, change) -> None:
-        async with self.core.store.transaction() as tx:
-            await change(tx)
+        await self._recorder.record(change)
 
     async def _keep_lease(self, flight: Flight) -> None:
         """Renew the claim while the delivery is in flight, so that it is not taken over."""
