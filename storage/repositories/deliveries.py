@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import ClauseElement
 
 from bot.domain import Delivery, DeliveryAction, DeliveryStatus, OccurrenceStatus
 from storage.tables import deliveries, occurrences, questions, resources
@@ -71,16 +72,11 @@ class Deliveries:
         None when one with this key exists."""
         values = _values(community_id, key, action, route, now, fields)
         values |= {"status": SENDING, "attempt": 1, "lease_until": now + lease}
-        row = (
-            await self.conn.execute(self._insert().returning(*deliveries.c), values)
-        ).first()
+        row = (await self.conn.execute(self._insert().returning(*deliveries.c), values)).first()
         return _delivery(row) if row else None
 
     def _insert(self):
-        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
-        return dialect.insert(deliveries).on_conflict_do_nothing(
-            index_elements=["community_id", "key"]
-        )
+        return _INSERT["postgresql" if self.conn.dialect.name == "postgresql" else "sqlite"]
 
     async def edit_waiting(self, community_id: str, subject: str, subject_id: int) -> bool:
         """Whether an edit of this subject is queued and not yet claimed: it will show the
@@ -174,12 +170,11 @@ class Deliveries:
 
     async def _fenced(self, delivery: Delivery, **values) -> bool:
         """Change a delivery only while ``delivery.attempt`` still holds it."""
-        result = await self.conn.execute(
-            update(deliveries)
-            .where(d.id == delivery.id, d.attempt == delivery.attempt, d.status == SENDING)
-            .values(**values)
-        )
-        return result.rowcount == 1
+        given = {name: value for name, value in values.items() if not _expression(value)}
+        computed = {name: value for name, value in values.items() if name not in given}
+        stmt = _FENCED.values(**computed) if computed else _FENCED
+        given |= {"fenced_id": delivery.id, "fenced_attempt": delivery.attempt}
+        return (await self.conn.execute(stmt, given)).rowcount == 1
 
     async def finish(self, delivery: Delivery, message_id: str | None, now: datetime) -> bool:
         """Sent: record the message (on the delivery and on its subject). False if fenced out."""
@@ -196,13 +191,11 @@ class Deliveries:
             values = {column.key: message_id}
             if table is occurrences:
                 values |= {"status": OccurrenceStatus.POSTED.value, "posted_at": now}
-            await self.conn.execute(
-                update(table)
-                .where(
-                    table.c.id == delivery.subject_id, table.c.community_id == delivery.community_id
-                )
-                .values(**values)
-            )
+            values |= {
+                "subject_row": delivery.subject_id,
+                "subject_community": delivery.community_id,
+            }
+            await self.conn.execute(_POSTED_UPDATE[table.name], values)
         return True
 
     async def give_up(
@@ -253,6 +246,28 @@ class Deliveries:
         """How many deliveries could be sent now and are not yet."""
         found = await self.conn.execute(select(func.count()).where(_claimable(now)))
         return found.scalar_one()
+
+
+# The statements of every delivery, built once: building one, and its cache key, cost
+# more than SQLite running it.
+_INSERT = {
+    name: dialect.insert(deliveries).on_conflict_do_nothing(index_elements=["community_id", "key"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_FENCED = update(deliveries).where(
+    d.id == bindparam("fenced_id"), d.attempt == bindparam("fenced_attempt"), d.status == SENDING
+)
+_POSTED_UPDATE = {
+    table.name: update(table).where(
+        table.c.id == bindparam("subject_row"),
+        table.c.community_id == bindparam("subject_community"),
+    )
+    for table, _ in _POSTED_ON.values()
+}
+
+
+def _expression(value) -> bool:
+    return isinstance(value, ClauseElement)
 
 
 _FIELDS = ("channel_id", "thread_id", "member_id", "target_id", "subject", "subject_id", "body")
