@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 SLOTS = 32  # deliveries in flight at once, over every lane
 # Deliveries claimed as they were queued and handed over, waiting here at most: beyond,
 # they are queued unclaimed, and wait in the database for their lane's turn.
-HANDED_MAX = 64
+HANDED_MAX = 256
 
 
 class Deliverer:

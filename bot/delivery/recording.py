@@ -20,21 +20,26 @@ from bot.ports import Store, Transaction
 Change = Callable[[Transaction], Awaitable[None]]
 
 MOST = 32  # outcomes written in one unit of work, at most
+# Units of work written at once. On PostgreSQL they go side by side; on SQLite they take
+# turns, and each takes what waits when its turn comes.
+WRITERS = 4
 
 
 class Recorder:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._waiting: list[tuple[Change, asyncio.Future[None]]] = []
-        self._writing: asyncio.Task | None = None
+        self._writers: set[asyncio.Task] = set()
 
     async def record(self, change: Change) -> None:
         """Run ``change`` in a unit of work, maybe shared with others; raise what it raised."""
         done = asyncio.get_running_loop().create_future()
         self._waiting.append((change, done))
-        if self._writing is None or self._writing.done():
+        if len(self._writers) < WRITERS:
             # In a context of its own: never joining a unit of work its first caller had open.
-            self._writing = asyncio.create_task(self._write_waiting(), context=Context())
+            writer = asyncio.create_task(self._write_waiting(), context=Context())
+            self._writers.add(writer)
+            writer.add_done_callback(self._writers.discard)
         await done
 
     async def _write_waiting(self) -> None:
