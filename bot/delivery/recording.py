@@ -4,9 +4,11 @@ shares the next one.
 Each outcome is a few fenced statements (``tx.deliveries.finish`` and its subject's
 hook). Written one unit of work each, under load the units of work themselves (their
 turn on SQLite, their begin and commit) cost more than the statements: those that
-wait are written together instead, at most ``MOST`` in one. If a shared unit of work
-fails, each of its outcomes is written again alone, so that one that fails (a bug, a
-constraint) takes no other down with it, and its caller gets its error.
+wait are written together instead, at most ``MOST`` in one, and the posts made are
+recorded in two statements however many they are (``tx.deliveries.finish_all``). If a
+shared unit of work fails, each of its outcomes is written again alone, so that one
+that fails (a bug, a constraint) takes no other down with it, and its caller gets its
+error.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from contextvars import Context
+from dataclasses import dataclass, field
+from datetime import datetime
 
+from bot.domain import Delivery
 from bot.ports import Store, Transaction
 
 Change = Callable[[Transaction], Awaitable[None]]
@@ -25,53 +30,98 @@ MOST = 32  # outcomes written in one unit of work, at most
 WRITERS = 4
 
 
+@dataclass
+class _Sent:
+    """A post made: recorded if its claim still holds, then ``after`` (its subject's hook)."""
+
+    delivery: Delivery
+    message_id: str | None
+    now: datetime
+    after: Change
+
+
+@dataclass
+class _Waiting:
+    outcome: Change | _Sent
+    done: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
 class Recorder:
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._waiting: list[tuple[Change, asyncio.Future[None]]] = []
+        self._waiting: list[_Waiting] = []
         self._writers: set[asyncio.Task] = set()
 
     async def record(self, change: Change) -> None:
         """Run ``change`` in a unit of work, maybe shared with others; raise what it raised."""
-        done = asyncio.get_running_loop().create_future()
-        self._waiting.append((change, done))
+        await self._wait_for(change)
+
+    async def sent(
+        self, delivery: Delivery, message_id: str | None, now: datetime, after: Change
+    ) -> bool:
+        """Record a post made (``tx.deliveries.finish``), then run ``after`` in the same unit
+        of work; False, and ``after`` not run, if the claim no longer held."""
+        return await self._wait_for(_Sent(delivery, message_id, now, after))
+
+    async def _wait_for(self, outcome: Change | _Sent):
+        waiting = _Waiting(outcome)
+        self._waiting.append(waiting)
         if len(self._writers) < WRITERS:
             # In a context of its own: never joining a unit of work its first caller had open.
             writer = asyncio.create_task(self._write_waiting(), context=Context())
             self._writers.add(writer)
             writer.add_done_callback(self._writers.discard)
-        await done
+        return await waiting.done
 
     async def _write_waiting(self) -> None:
         while self._waiting:
-            batch: list[tuple[Change, asyncio.Future[None]]] = []
+            batch: list[_Waiting] = []
             try:
                 async with self.store.transaction() as tx:
                     # Taken once the turn is ours: what came meanwhile joins this one.
                     batch, self._waiting = self._waiting[:MOST], self._waiting[MOST:]
-                    for change, _ in batch:
-                        await change(tx)
+                    results = await self._write(tx, batch)
             except Exception as error:
                 if not batch:  # failed before the turn: those waiting are tried alone
                     batch, self._waiting = self._waiting[:MOST], self._waiting[MOST:]
-                for change, done in batch:
+                for waiting in batch:
                     if len(batch) == 1:
-                        if not done.done():
-                            done.set_exception(error)
+                        _settle(waiting.done, error=error)
                     else:  # fenced as they are, outcomes written twice would change nothing
-                        await self._alone(change, done)
+                        await self._alone(waiting)
                 continue
-            for _, done in batch:
-                if not done.done():
-                    done.set_result(None)
+            for waiting, result in zip(batch, results, strict=True):
+                _settle(waiting.done, result)
 
-    async def _alone(self, change: Change, done: asyncio.Future[None]) -> None:
+    async def _write(self, tx: Transaction, batch: list[_Waiting]) -> list:
+        sent = [w.outcome for w in batch if isinstance(w.outcome, _Sent)]
+        finished = await tx.deliveries.finish_all([(s.delivery, s.message_id, s.now) for s in sent])
+        results = []
+        for waiting in batch:
+            outcome = waiting.outcome
+            if not isinstance(outcome, _Sent):
+                results.append(await outcome(tx))
+            elif outcome.delivery.id in finished:
+                await outcome.after(tx)
+                results.append(True)
+            else:
+                results.append(False)
+        return results
+
+    async def _alone(self, waiting: _Waiting) -> None:
         try:
             async with self.store.transaction() as tx:
-                await change(tx)
+                [result] = await self._write(tx, [waiting])
         except Exception as error:
-            if not done.done():
-                done.set_exception(error)
+            _settle(waiting.done, error=error)
             return
-        if not done.done():
-            done.set_result(None)
+        _settle(waiting.done, result)
+
+
+def _settle(done: asyncio.Future, result=None, error: BaseException | None = None) -> None:
+    if done.done():  # its caller was cancelled (a shutdown): nobody waits for it
+        return
+    if error is not None:
+        done.set_exception(error)
+    else:
+        done.set_result(result)

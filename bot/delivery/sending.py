@@ -274,17 +274,16 @@ class Sender:
     async def _finish(self, flight: Flight, message_id: str | None, subject: Subject | None) -> int:
         delivery = flight.delivery
 
-        async def record(tx: Transaction) -> None:
-            if not await tx.deliveries.finish(delivery, message_id, self.core.clock.now()):
-                log.warning(
-                    "delivery %s was taken over while it was sent: its new claimant records it",
-                    delivery.key,
-                )
-                return
+        async def after(tx: Transaction) -> None:
             if subject is not None and subject.sent is not None:
                 await subject.sent(self.core, tx, delivery, message_id)
 
-        await self._record(record)
+        now = self.core.clock.now()
+        if not await self._recorder.sent(delivery, message_id, now, after):
+            log.warning(
+                "delivery %s was taken over while it was sent: its new claimant records it",
+                delivery.key,
+            )
         return 1
 
     async def _retry_later(

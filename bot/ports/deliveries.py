@@ -72,6 +72,10 @@ class Deliveries(Protocol):
     async def finish(self, delivery: Delivery, message_id: str | None, now: datetime) -> bool:
         """Sent; the message id is recorded on the delivery and on its subject."""
 
+    async def finish_all(self, sent: Sequence[tuple[Delivery, str | None, datetime]]) -> set[int]:
+        """:meth:`finish` for each (delivery, message id, when); the ids of those recorded
+        (the others were taken over)."""
+
     async def give_up(
         self, delivery: Delivery, status: DeliveryStatus, error: str, now: datetime
     ) -> bool:

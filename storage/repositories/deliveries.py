@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, case, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
@@ -187,16 +187,61 @@ class Deliveries:
         ):
             return False
         if message_id is not None and delivery.subject in _POSTED_ON:
-            table, column = _POSTED_ON[delivery.subject]
-            values = {column.key: message_id}
-            if table is occurrences:
-                values |= {"status": OccurrenceStatus.POSTED.value, "posted_at": now}
-            values |= {
-                "subject_row": delivery.subject_id,
-                "subject_community": delivery.community_id,
-            }
-            await self.conn.execute(_POSTED_UPDATE[table.name], values)
+            await self._posted_on(delivery, message_id, now)
         return True
+
+    async def _posted_on(self, delivery: Delivery, message_id: str, now: datetime) -> None:
+        """Remember on its subject the message a post became."""
+        table, column = _POSTED_ON[delivery.subject or ""]
+        values = {column.key: message_id}
+        if table is occurrences:
+            values |= {"status": OccurrenceStatus.POSTED.value, "posted_at": now}
+        values |= {"subject_row": delivery.subject_id, "subject_community": delivery.community_id}
+        await self.conn.execute(_POSTED_UPDATE[table.name], values)
+
+    async def finish_all(self, sent: Sequence[tuple[Delivery, str | None, datetime]]) -> set[int]:
+        """:meth:`finish` for several deliveries, in two statements however many they are
+        (their cards' subjects in one more): the ids of those whose claim still held."""
+        if len(sent) <= 1:
+            return {x.id for x, message_id, now in sent if await self.finish(x, message_id, now)}
+        rows = await self.conn.execute(
+            update(deliveries)
+            .where(
+                d.status == SENDING,
+                or_(*(and_(d.id == x.id, d.attempt == x.attempt) for x, _, _ in sent)),
+            )
+            .values(
+                status=DeliveryStatus.SENT.value,
+                message_id=_each(d.id, d.message_id, {x.id: m for x, m, _ in sent}),
+                finished_at=_each(d.id, d.finished_at, {x.id: now for x, _, now in sent}),
+                lease_until=None,
+            )
+            .returning(d.id)
+        )
+        finished = {row.id for row in rows}
+        posted: dict[str, list[tuple[Delivery, str]]] = {}
+        for x, message_id, now in sent:
+            if x.id not in finished or message_id is None or x.subject not in _POSTED_ON:
+                continue
+            if _POSTED_ON[x.subject][0] is occurrences:  # a status too: one by one
+                await self._posted_on(x, message_id, now)
+            else:
+                posted.setdefault(x.subject, []).append((x, message_id))
+        for subject, made in posted.items():
+            table, column = _POSTED_ON[subject]
+            await self.conn.execute(
+                update(table)
+                .where(
+                    or_(
+                        *(
+                            and_(table.c.id == x.subject_id, table.c.community_id == x.community_id)
+                            for x, _ in made
+                        )
+                    )
+                )
+                .values({column.key: _each(table.c.id, column, {x.subject_id: m for x, m in made})})
+            )
+        return finished
 
     async def give_up(
         self, delivery: Delivery, status: DeliveryStatus, error: str, now: datetime
@@ -264,6 +309,11 @@ _POSTED_UPDATE = {
     )
     for table, _ in _POSTED_ON.values()
 }
+
+
+def _each(key, column, values: dict):
+    """``CASE key WHEN … THEN …``: a value per row, in the column's own type."""
+    return case({k: literal(v, column.type) for k, v in values.items()}, value=key)
 
 
 def _expression(value) -> bool:

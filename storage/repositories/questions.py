@@ -22,7 +22,6 @@ from storage.tables import (
     reminders,
 )
 
-
 _GET = select(questions).where(
     questions.c.id == bindparam("question_id"),
     questions.c.community_id == bindparam("community_id"),
