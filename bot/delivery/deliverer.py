@@ -135,10 +135,11 @@ class Deliverer:
         self._lanes.pop(lane, None)
         if not task.cancelled() and task.exception() is not None:
             log.warning("delivering in %s stopped: %s", lane[1], describe(task.exception()))
+        failed = not task.cancelled() and task.exception() is not None
         if lane in self._handed and self._claiming:
             self._start(lane, claim=lane in self._busy_when_due)  # handed over as it ended
             self._busy_when_due.discard(lane)
-        elif lane in self._busy_when_due:
+        elif lane in self._busy_when_due or failed:
             self._busy_when_due.discard(lane)
             self._wake.set()  # found due while it was sending: more may wait in the database
 
@@ -159,8 +160,7 @@ class Deliverer:
         waiting = [flight for lane in self._handed.values() for flight in lane]
         self._handed.clear()
         self._handed_count = 0
-        for flight in waiting:
-            await self._sender.give_back(flight)
+        await asyncio.gather(*(self._sender.give_back(flight) for flight in waiting))
         await asyncio.gather(*self._giving_back, return_exceptions=True)
 
     async def backlog(self) -> int:
@@ -184,6 +184,8 @@ class Deliverer:
                 if not self._claiming:
                     break
                 flight = self._next_handed(lane)
+                if flight is not None and not await self._still_held(flight):
+                    continue  # taken over meanwhile: its new claimant sends it
                 if flight is None:
                     if not claim:
                         break
@@ -197,6 +199,20 @@ class Deliverer:
                     flight = Flight(delivery, now + self._lease)
                 sent += await self._sender.send(flight)
         return sent
+
+    async def _still_held(self, flight: Flight) -> bool:
+        """A handed-over delivery's lease began when it was queued: one that waited here for
+        more than a third of it (a busy lane, a short lease) is renewed before it is sent."""
+        now = self.core.clock.now()
+        if now < flight.lease_until - self._lease * 2 / 3:
+            return True
+        delivery = flight.delivery
+        async with self.core.store.transaction() as tx:
+            kept = await tx.deliveries.renew([(delivery.id, delivery.attempt)], now, self._lease)
+        if delivery.id not in kept:
+            return False
+        flight.lease_until = now + self._lease
+        return True
 
     def _next_handed(self, lane: tuple[str, str]) -> Flight | None:
         handed = self._handed.get(lane)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.clock import ManualClock
 from bot.commands import SlashCommand
 from storage.tables import deliveries
-from tests.bot.test_delivery import HeldPacer, card_of
+from tests.bot.test_delivery import HeldPacer, SteppedSleep, card_of
 from tests.conftest import START, make_community
 from tests.fakes import FakeChat
 
@@ -114,3 +114,28 @@ async def test_a_card_handed_over_to_an_instance_that_died_is_posted_once_by_ano
         lane.cancel()
     await asyncio.gather(*dying.entraide.deliveries._lanes.values(), return_exceptions=True)
     assert len(chat.posts) == 1 and await claims(other) == [("sent", 2)]
+
+
+async def test_a_card_that_waited_long_in_its_lane_has_its_claim_renewed_before_it_is_sent(db):
+    """Its lease began when it was queued: after more than a lease spent waiting behind the
+    card before it (whose call kept its own claim alive), it is renewed, and sent once,
+    under the same claim."""
+    chat, clock = FakeChat(), ManualClock(START)
+    held, keeper = HeldPacer(), SteppedSleep()
+    community = make_community(db, chat=chat, clock=clock, pacer=held, lease_sleep=keeper.sleep)
+    deliverer = community.entraide.deliveries
+    running = asyncio.create_task(deliverer.run(poll_seconds=60))
+    await asyncio.sleep(0)
+    await ask(community, "First?")
+    await ask(community, "Second?")
+    await held.holding.wait()  # the first waits for its slot, the second behind it
+    await keeper.asleep.get()
+    clock.advance(timedelta(minutes=4))
+    await keeper.step()  # the first's claim renewed: held until 9 min
+    clock.advance(timedelta(minutes=2))  # 6 min: the second's first lease has ended
+    held.released.set()
+    await until(lambda: len(chat.posts) == 2)
+    await until(lambda: deliverer._handed_count == 0 and not deliverer._lanes)
+    assert await claims(community) == [("sent", 1), ("sent", 1)]
+    await deliverer.drain(timeout=5)
+    await running
