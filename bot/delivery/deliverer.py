@@ -37,7 +37,7 @@ from bot.errors import describe
 
 log = logging.getLogger(__name__)
 
-SLOTS = 32  # deliveries in flight at once, over every lane
+SLOTS = 16  # deliveries in flight at once, over every lane
 # Deliveries claimed as they were queued and handed over, waiting here at most: beyond,
 # they are queued unclaimed, and wait in the database for their lane's turn.
 HANDED_MAX = 256
@@ -116,7 +116,7 @@ class Deliverer:
         """A delivery claimed as it was queued, now committed: sent in its lane, in turn."""
         flight = Flight(delivery, lease_until)
         if not self._claiming:  # shut down meanwhile: given back at once for another instance
-            task = asyncio.create_task(self._sender.give_back(flight))
+            task = asyncio.create_task(self._sender.give_back([flight]))
             self._giving_back.add(task)
             task.add_done_callback(self._giving_back.discard)
             return
@@ -156,12 +156,17 @@ class Deliverer:
             await asyncio.gather(*late, return_exceptions=True)
             if late:
                 log.warning("%d deliveries were cut short at shutdown and given back", len(late))
-        # Handed over, never started: another instance takes them at once.
+        # Handed over, never started: another instance takes them at once (or, should the
+        # database not answer within the drain time, once their lease has run out).
         waiting = [flight for lane in self._handed.values() for flight in lane]
         self._handed.clear()
         self._handed_count = 0
-        await asyncio.gather(*(self._sender.give_back(flight) for flight in waiting))
-        await asyncio.gather(*self._giving_back, return_exceptions=True)
+        giving_back = {asyncio.create_task(self._sender.give_back(waiting))} | self._giving_back
+        if giving_back:
+            _, late = await asyncio.wait(giving_back, timeout=timeout)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
     async def backlog(self) -> int:
         """How many deliveries could be sent now and are not yet."""

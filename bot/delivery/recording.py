@@ -27,7 +27,7 @@ Change = Callable[[Transaction], Awaitable[None]]
 MOST = 32  # outcomes written in one unit of work, at most
 # Units of work written at once. On PostgreSQL they go side by side; on SQLite they take
 # turns, and each takes what waits when its turn comes.
-WRITERS = 4
+WRITERS = 2
 
 
 @dataclass
@@ -76,28 +76,51 @@ class Recorder:
     async def _write_waiting(self) -> None:
         while self._waiting:
             batch: list[_Waiting] = []
+            running: list[int] = []  # the outcome being written, when one raised
             try:
                 async with self.store.transaction() as tx:
                     # Taken once the turn is ours: what came meanwhile joins this one.
                     batch, self._waiting = self._waiting[:MOST], self._waiting[MOST:]
-                    results = await self._write(tx, batch)
+                    results = await self._write(tx, batch, running)
             except Exception as error:
                 if not batch:  # failed before the turn: those waiting are tried alone
                     batch, self._waiting = self._waiting[:MOST], self._waiting[MOST:]
-                for waiting in batch:
-                    if len(batch) == 1:
-                        _settle(waiting.done, error=error)
-                    else:  # fenced as they are, outcomes written twice would change nothing
-                        await self._alone(waiting)
+                failed = running[-1] if running and running[-1] >= 0 else None
+                await self._each_alone(batch, error, failed)
                 continue
             for waiting, result in zip(batch, results, strict=True):
                 _settle(waiting.done, result)
 
-    async def _write(self, tx: Transaction, batch: list[_Waiting]) -> list:
+    async def _each_alone(
+        self, batch: list[_Waiting], error: Exception, failed: int | None
+    ) -> None:
+        """After a shared unit of work failed: the outcome that raised gets its error, the
+        others are written again one after the other, each alone (fenced as they are, an
+        outcome written twice changes nothing). Not side by side: with the database away,
+        they would take every connection of the pool. And once one of them fails as the
+        shared one did, the database is what fails: the rest get that error at once, rather
+        than each waiting for its own time-out."""
+        if failed is not None:
+            _settle(batch[failed].done, error=error)
+        others = [w for n, w in enumerate(batch) if n != failed]
+        for n, waiting in enumerate(others):
+            again = await self._alone(waiting)
+            if again is not None and type(again) is type(error):
+                for rest in others[n + 1 :]:
+                    _settle(rest.done, error=again)
+                return
+
+    async def _write(
+        self, tx: Transaction, batch: list[_Waiting], running: list[int] | None = None
+    ) -> list:
+        running = [] if running is None else running
+        running.append(-1)  # recording the posts made
         sent = [w.outcome for w in batch if isinstance(w.outcome, _Sent)]
         finished = await tx.deliveries.finish_all([(s.delivery, s.message_id, s.now) for s in sent])
+        running.clear()
         results = []
-        for waiting in batch:
+        for n, waiting in enumerate(batch):
+            running.append(n)
             outcome = waiting.outcome
             if not isinstance(outcome, _Sent):
                 results.append(await outcome(tx))
@@ -106,16 +129,19 @@ class Recorder:
                 results.append(True)
             else:
                 results.append(False)
+            running.pop()
         return results
 
-    async def _alone(self, waiting: _Waiting) -> None:
+    async def _alone(self, waiting: _Waiting) -> Exception | None:
+        """Write one outcome in a unit of work of its own; the error it failed with, if any."""
         try:
             async with self.store.transaction() as tx:
                 [result] = await self._write(tx, [waiting])
         except Exception as error:
             _settle(waiting.done, error=error)
-            return
+            return error
         _settle(waiting.done, result)
+        return None
 
 
 def _settle(done: asyncio.Future, result=None, error: BaseException | None = None) -> None:

@@ -75,14 +75,16 @@ class Sender:
         try:
             return await self._attempt(flight)
         except asyncio.CancelledError:
+            keeper.cancel()  # the claim is given up: its renewals would only wait for connections
             # Cut short at shutdown: the call may have gone through, so look before sending again.
-            await self._record(
-                lambda tx: tx.deliveries.reschedule(
+            # Written at once, in a unit of work of its own: not after outcomes waiting to be
+            # written together, which a database that stopped answering would hold.
+            async with self.core.store.transaction() as tx:
+                await tx.deliveries.reschedule(
                     delivery,
                     self.core.clock.now(),
                     uncertain=delivery.uncertain or delivery.action in _CREATES,
                 )
-            )
             raise
         except Exception as error:
             # Not the platform's doing (a bug, the database): tried again, but not forever.
@@ -93,17 +95,20 @@ class Sender:
         finally:
             keeper.cancel()
 
-    async def give_back(self, flight: Flight) -> None:
-        """A claimed delivery never tried: back in the queue, due now, for any instance."""
-        delivery = flight.delivery
+    async def give_back(self, flights: list[Flight]) -> None:
+        """Claimed deliveries never tried: back in the queue, due now, for any instance; in
+        one unit of work of their own (at shutdown, nothing else is waited for)."""
+        if not flights:
+            return
         try:
-            await self._record(
-                lambda tx: tx.deliveries.reschedule(
-                    delivery, self.core.clock.now(), uncertain=delivery.uncertain
-                )
-            )
-        except Exception as error:  # its lease runs out, and another instance takes it over
-            log.warning("delivery %s not given back: %s", delivery.key, describe(error))
+            async with self.core.store.transaction() as tx:
+                for flight in flights:
+                    delivery = flight.delivery
+                    await tx.deliveries.reschedule(
+                        delivery, self.core.clock.now(), uncertain=delivery.uncertain
+                    )
+        except Exception as error:  # their leases run out, and another instance takes them over
+            log.warning("%d deliveries not given back: %s", len(flights), describe(error))
 
     async def _attempt(self, flight: Flight) -> int:
         delivery = flight.delivery

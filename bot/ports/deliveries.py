@@ -42,11 +42,17 @@ class Deliveries(Protocol):
         route: str,
         now: datetime,
         lease: timedelta,
-        **fields,
+        *,
+        channel_id: str | None = None,
+        thread_id: str | None = None,
+        member_id: str | None = None,
+        target_id: str | None = None,
+        subject: str | None = None,
+        subject_id: int | None = None,
+        body: dict | None = None,
     ) -> Delivery | None:
         """Queue a delivery claimed at once (attempt 1, leased for ``lease``) by the instance
-        that queues it; None when one with this key exists already. ``fields`` as for
-        :meth:`add`."""
+        that queues it; None when one with this key exists already."""
 
     async def edit_waiting(self, community_id: str, subject: str, subject_id: int) -> bool:
         """Whether an edit of this subject is queued and not claimed yet."""

@@ -49,10 +49,17 @@ class Deliveries:
         action: DeliveryAction,
         route: str,
         now: datetime,
-        **fields,
+        *,
+        channel_id: str | None = None,
+        thread_id: str | None = None,
+        member_id: str | None = None,
+        target_id: str | None = None,
+        subject: str | None = None,
+        subject_id: int | None = None,
+        body: dict | None = None,
     ) -> bool:
-        """Queue a delivery; False when one with this key exists (it is already on its way).
-        ``fields``: channel_id, thread_id, member_id, target_id, subject, subject_id, body."""
+        """Queue a delivery; False when one with this key exists (it is already on its way)."""
+        fields = dict(locals())
         values = _values(community_id, key, action, route, now, fields)
         result = await self.conn.execute(self._insert(), values | {"status": PENDING})
         return result.rowcount == 1
@@ -65,11 +72,19 @@ class Deliveries:
         route: str,
         now: datetime,
         lease: timedelta,
-        **fields,
+        *,
+        channel_id: str | None = None,
+        thread_id: str | None = None,
+        member_id: str | None = None,
+        target_id: str | None = None,
+        subject: str | None = None,
+        subject_id: int | None = None,
+        body: dict | None = None,
     ) -> Delivery | None:
         """Queue a delivery already claimed (attempt 1, leased) by the instance that queues
         it, which sends it once this unit of work commits: no claim of its own to wait for.
         None when one with this key exists."""
+        fields = dict(locals())
         values = _values(community_id, key, action, route, now, fields)
         values |= {"status": SENDING, "attempt": 1, "lease_until": now + lease}
         row = (await self.conn.execute(self._insert().returning(*deliveries.c), values)).first()
@@ -326,10 +341,7 @@ _FIELDS = ("channel_id", "thread_id", "member_id", "target_id", "subject", "subj
 def _values(
     community_id: str, key: str, action: DeliveryAction, route: str, now: datetime, fields: dict
 ) -> dict:
-    unknown = set(fields) - set(_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown delivery fields {sorted(unknown)}")
-    return {name: fields.get(name) for name in _FIELDS} | {
+    return {name: fields[name] for name in _FIELDS} | {
         "community_id": community_id,
         "key": key[:200],
         "action": action.value,

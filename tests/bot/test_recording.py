@@ -106,7 +106,7 @@ async def test_an_outcome_that_fails_takes_no_other_down_with_it(db):
         return_exceptions=True,
     )
     assert results[0] is True and isinstance(results[1], RuntimeError)
-    assert store.opened == 3  # together, then each alone
+    assert store.opened == 2  # together, then the other one alone (not the one that raised)
     async with db.transaction() as tx:
         assert (await tx.questions.get("team", cards[0].subject_id)).message_id == "m1"
         # The broken one's writes were undone with it.
@@ -124,3 +124,23 @@ async def test_a_failure_reaches_the_caller_whose_outcome_failed(db, alone):
     results = await asyncio.gather(*calls, return_exceptions=True)
     assert isinstance(results[0], ValueError)
     assert results[1:] == ([] if alone else [None])
+
+
+async def test_when_the_database_fails_the_outcomes_waiting_fail_at_once(db):
+    """The shared unit of work fails, and so does the first outcome tried alone, in the same
+    way: the others are not each tried in turn (each would wait for its own time-out)."""
+
+    class Away(CountingStore):
+        @asynccontextmanager
+        async def transaction(self, priority: bool = False, reading: bool = False):
+            self.opened += 1
+            raise ConnectionError("the database does not answer")
+            yield
+
+    store = Away(db)
+    recorder = Recorder(store)
+    results = await asyncio.gather(
+        *(recorder.record(nothing) for _ in range(5)), return_exceptions=True
+    )
+    assert all(isinstance(result, ConnectionError) for result in results)
+    assert store.opened == 2
