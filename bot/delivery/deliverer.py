@@ -37,7 +37,7 @@ from bot.errors import describe
 
 log = logging.getLogger(__name__)
 
-SLOTS = 16  # deliveries in flight at once, over every lane
+SLOTS = 32  # deliveries in flight at once, over every lane
 # Deliveries claimed as they were queued and handed over, waiting here at most: beyond,
 # they are queued unclaimed, and wait in the database for their lane's turn.
 HANDED_MAX = 256

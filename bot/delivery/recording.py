@@ -27,7 +27,7 @@ Change = Callable[[Transaction], Awaitable[None]]
 MOST = 32  # outcomes written in one unit of work, at most
 # Units of work written at once. On PostgreSQL they go side by side; on SQLite they take
 # turns, and each takes what waits when its turn comes.
-WRITERS = 2
+WRITERS = 4
 
 
 @dataclass
