@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.commands import Actor
-from bot.domain import CommunitySettings
+from bot.domain import CommunitySettings, Delivery
 from bot.i18n import language_for
 from bot.localtime import QuietHours
 from bot.ports import Chat, Store, Transaction
@@ -47,6 +47,10 @@ class Core:
     nudge_after: timedelta = timedelta(hours=48)
     # Called once a unit of work queued a delivery: the deliverer wakes up (bot.delivery).
     delivery_wanted: Callable[[], None] = lambda: None
+    # Set by a running deliverer (bot.delivery.deliverer): whether it takes a post queued now
+    # itself, claimed in the unit of work that queues it; and the hand-over once it committed.
+    takes_at_once: Callable[[], bool] = lambda: False
+    take: Callable[[Delivery, datetime], None] = lambda delivery, lease_until: None
     web: WebConfig | None = None  # the web pages' address and secret, when they are served
     _settings_read: dict[str, tuple[CommunitySettings, datetime]] = field(
         default_factory=dict, repr=False

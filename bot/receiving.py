@@ -18,7 +18,7 @@ BATCH_MAX = 500  # events kept in one unit of work, at most
 # Under a stream of events, a unit of work per event (or two) would take most of the
 # database's turns: one keep every KEEP_EVERY seconds at most, with everything that came
 # meanwhile. An event after a quiet moment is kept at once.
-KEEP_EVERY = 0.01
+KEEP_EVERY = 0.02
 
 
 @dataclass

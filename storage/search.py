@@ -17,6 +17,7 @@ ids first (:mod:`storage.search_postgres`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from sqlalchemy import bindparam, literal_column, select, text
@@ -42,30 +43,45 @@ async def search(
         return []
     # Bound parameters, not values: the statements are built once per shape (see
     # storage.search_postgres, whose statements take several steps).
-    scope = [docs.community_id == bindparam("community_id"), docs.kind.in_(bindparam("kinds"))]
     values = {"community_id": community_id, "kinds": sorted(k.value for k in kinds)}
     if tag is not None:
-        tagged = select(resource_tags.c.resource_id).where(
+        values["tag"] = tag
+    if not query.empty and conn.dialect.name == "postgresql":
+        return await search_postgres.search(
+            conn, query, _scope(tag is not None), values, tag is not None, limit, CANDIDATES
+        )
+    if not query.empty:
+        values["match"] = fts5_expression(query)
+    stmt = _statement(query.empty, tag is not None, limit, CANDIDATES)
+    rows = (await conn.execute(stmt, values)).all()
+    return [Hit(Kind(row.kind), row.ref_id, float(row.score)) for row in rows]
+
+
+def _scope(tagged: bool) -> list:
+    scope = [docs.community_id == bindparam("community_id"), docs.kind.in_(bindparam("kinds"))]
+    if tagged:
+        has_tag = select(resource_tags.c.resource_id).where(
             resource_tags.c.community_id == bindparam("community_id"),
             resource_tags.c.resource_id == docs.ref_id,
             resource_tags.c.tag == bindparam("tag"),
         )
-        scope += [docs.kind == Kind.RESOURCE.value, tagged.exists()]
-        values["tag"] = tag
-    if query.empty:
+        scope += [docs.kind == Kind.RESOURCE.value, has_tag.exists()]
+    return scope
+
+
+@functools.cache
+def _statement(empty: bool, tagged: bool, limit: int, candidates: int):
+    """Built once per shape: building one, and its cache key, cost more than running it."""
+    scope = _scope(tagged)
+    if empty:
         stmt = (
             select(docs.kind, docs.ref_id, literal_column("0.0").label("score"))
             .where(*scope)
             .order_by(docs.id.desc())
         )
-    elif conn.dialect.name == "postgresql":
-        return await search_postgres.search(
-            conn, query, scope, values, tag is not None, limit, CANDIDATES
-        )
     else:
-        stmt = _fts5(query, scope)
-    rows = (await conn.execute(stmt.limit(limit), values)).all()
-    return [Hit(Kind(row.kind), row.ref_id, float(row.score)) for row in rows]
+        stmt = _fts5(scope, candidates)
+    return stmt.limit(limit)
 
 
 def fts5_expression(query: Query) -> str | None:
@@ -83,7 +99,7 @@ def fts5_expression(query: Query) -> str | None:
     return joined
 
 
-def _fts5(query: Query, scope: list):
+def _fts5(scope: list, candidates: int):
     match = literal_column("search_fts.rowid")
     # bm25 is lower for better matches; titles weigh twice the body. FTS5 walks the
     # matches newest first and stops at CANDIDATES: only those are scored.
@@ -95,9 +111,9 @@ def _fts5(query: Query, scope: list):
             literal_column("-bm25(search_fts, 2.0, 1.0)").label("score"),
         )
         .select_from(search_documents.join(text("search_fts"), match == docs.id))
-        .where(text("search_fts MATCH :match").bindparams(match=fts5_expression(query)), *scope)
+        .where(text("search_fts MATCH :match"), *scope)
         .order_by(match.desc())
-        .limit(CANDIDATES)
+        .limit(candidates)
         .subquery()
     )
     return select(candidates.c.kind, candidates.c.ref_id, candidates.c.score).order_by(

@@ -46,17 +46,29 @@ class Store:
         # process's units of work take turns here instead, and SQLite only arbitrates between
         # processes. PostgreSQL locks rows, not the database: no turns there.
         self._turns = Turns() if engine.dialect.name == "sqlite" else None
+        # Reading needs no transaction of its own on PostgreSQL (each statement sees what was
+        # committed, as SQLite's reads outside a write do): no BEGIN and COMMIT to wait for.
+        self._reading = (
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if engine.dialect.name == "postgresql"
+            else engine
+        )
 
     @asynccontextmanager
-    async def transaction(self, priority: bool = False) -> AsyncIterator[Transaction]:
+    async def transaction(
+        self, priority: bool = False, reading: bool = False
+    ) -> AsyncIterator[Transaction]:
         """A unit of work; ``priority`` ones (keeping events a platform waits to be
-        acknowledged) take their turn before the others waiting."""
+        acknowledged) take their turn before the others waiting. A ``reading`` one, which
+        writes nothing, takes no turn: in WAL mode SQLite lets it read the last commit while
+        another connection writes. Its statements do not share one snapshot."""
         current = self._current.get()
         if current is not None:
             yield current
             return
-        async with self._turns.turn(priority) if self._turns else contextlib.nullcontext():
-            async with self.engine.begin() as conn:
+        turns = self._turns if not reading else None
+        async with turns.turn(priority) if turns else contextlib.nullcontext():
+            async with self._reading.begin() if reading else self.engine.begin() as conn:
                 tx = Transaction(conn)
                 token = self._current.set(tx)
                 try:

@@ -41,7 +41,8 @@ class Subject:
     """How deliveries about one kind of thing are rendered and what follows their outcome.
 
     ``render`` returns None when there is nothing to send any more (the thing is gone,
-    or it is too late); the hooks run in the unit of work that records the outcome.
+    or it is too late); it only reads, in a reading unit of work. The hooks run in the
+    unit of work that records the outcome.
     """
 
     render: Callable[[Core, Transaction, Delivery], Awaitable[Message | None]] | None = None
@@ -85,21 +86,19 @@ async def post(
 ) -> bool:
     """Queue a public post (``message``, or the ``subject`` rendered when sent); False if
     a delivery with this key exists already."""
-    queued = await tx.deliveries.add(
+    return await _create(
+        core,
+        tx,
         community_id,
         key,
         DeliveryAction.POST,
         channel_id,
-        core.clock.now(),
         channel_id=channel_id,
         thread_id=thread_id,
         subject=subject,
         subject_id=subject_id,
         body=to_json(message) if message is not None else None,
     )
-    if queued:
-        _queued(core, tx)
-    return queued
 
 
 async def private(
@@ -115,20 +114,51 @@ async def private(
 ) -> bool:
     """Queue a direct message to one member (``message``, or the ``subject`` rendered when
     sent); False if this key was queued already."""
-    queued = await tx.deliveries.add(
+    return await _create(
+        core,
+        tx,
         community_id,
         key,
         DeliveryAction.PRIVATE,
         f"@{member_id}",
-        core.clock.now(),
         member_id=member_id,
         subject=subject,
         subject_id=subject_id,
         body=to_json(message) if message is not None else None,
     )
-    if queued:
-        _queued(core, tx)
-    return queued
+
+
+async def _create(
+    core: Core,
+    tx: Transaction,
+    community_id: str,
+    key: str,
+    action: DeliveryAction,
+    route: str,
+    **fields,
+) -> bool:
+    """Queue a post or a private message. When this process's deliverer has room, the
+    delivery is claimed as it is queued, and handed to the deliverer once the unit of work
+    commits: it goes out without a claim of its own (a unit of work fewer). Should this
+    process die first, its lease runs out and another instance takes it over, as any
+    claim whose holder vanished."""
+    now = core.clock.now()
+    if not core.takes_at_once():
+        queued = await tx.deliveries.add(community_id, key, action, route, now, **fields)
+        if queued:
+            _queued(core, tx)
+        return queued
+    claimed = await tx.deliveries.add_claimed(
+        community_id, key, action, route, now, core.claim_lease, **fields
+    )
+    if claimed is None:
+        return False
+
+    async def hand_over() -> None:
+        core.take(claimed, now + core.claim_lease)
+
+    tx.after_commit(hand_over)
+    return True
 
 
 async def edit_card(

@@ -22,20 +22,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable, Mapping
 from contextlib import suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from bot.core import Core
 from bot.delivery import Subject
 from bot.delivery.pacing import Pacer
 from bot.delivery.sending import Flight, Sender
+from bot.domain import Delivery
 from bot.errors import describe
 
 log = logging.getLogger(__name__)
 
-SLOTS = 16  # deliveries in flight at once, over every lane
+SLOTS = 32  # deliveries in flight at once, over every lane
+# Deliveries claimed as they were queued and handed over, waiting here at most: beyond,
+# they are queued unclaimed, and wait in the database for their lane's turn.
+HANDED_MAX = 256
 
 
 class Deliverer:
@@ -53,9 +58,17 @@ class Deliverer:
         self._sender = Sender(core, subjects, pacer_for, sleep, lambda: self._claiming)
         self._slots = asyncio.Semaphore(slots)
         self._lanes: dict[tuple[str, str], asyncio.Task[int]] = {}
+        # Handed over by the unit of work that queued and claimed them, per lane.
+        self._handed: dict[tuple[str, str], deque[Flight]] = {}
+        self._handed_count = 0
+        self._busy_when_due: set[tuple[str, str]] = set()  # due lanes found already sending
+        self._giving_back: set[asyncio.Task] = set()
+        self._running = False
         self._claiming = True
         self._wake = asyncio.Event()
         core.delivery_wanted = self._wake.set
+        core.takes_at_once = self.takes_at_once
+        core.take = self.take
 
     @property
     def _lease(self) -> timedelta:
@@ -75,25 +88,60 @@ class Deliverer:
 
     async def run(self, poll_seconds: float) -> None:
         """Deliver until :meth:`drain`: woken by this process's commits, and every
-        ``poll_seconds`` for what other instances queued or left behind."""
-        while self._claiming:
-            self._wake.clear()
-            try:
-                for lane in await self._due_lanes():
-                    if lane not in self._lanes and self._claiming:
-                        task = asyncio.create_task(self._lane(*lane), name=f"deliver {lane}")
-                        self._lanes[lane] = task
-                        task.add_done_callback(partial(self._lane_done, lane))
-            except Exception as error:  # the database is away: try again at the next wake
-                log.warning("deliveries not read: %s", describe(error))
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), poll_seconds)
+        ``poll_seconds`` for what other instances queued or left behind. Meanwhile, posts
+        queued in this process are claimed as they are queued and handed over (:meth:`take`)."""
+        self._running = True
+        try:
+            while self._claiming:
+                self._wake.clear()
+                try:
+                    for lane in await self._due_lanes():
+                        if lane in self._lanes:
+                            self._busy_when_due.add(lane)  # looked at again once it is done
+                        elif self._claiming:
+                            self._start(lane, claim=True)
+                except Exception as error:  # the database is away: try again at the next wake
+                    log.warning("deliveries not read: %s", describe(error))
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), poll_seconds)
+        finally:
+            self._running = False
+
+    def takes_at_once(self) -> bool:
+        """Whether a post queued now is best claimed in the unit of work that queues it, and
+        handed over: while delivering, with room to hold it."""
+        return self._running and self._claiming and self._handed_count < HANDED_MAX
+
+    def take(self, delivery: Delivery, lease_until: datetime) -> None:
+        """A delivery claimed as it was queued, now committed: sent in its lane, in turn."""
+        flight = Flight(delivery, lease_until)
+        if not self._claiming:  # shut down meanwhile: given back at once for another instance
+            task = asyncio.create_task(self._sender.give_back([flight]))
+            self._giving_back.add(task)
+            task.add_done_callback(self._giving_back.discard)
+            return
+        lane = (delivery.community_id, delivery.route)
+        self._handed.setdefault(lane, deque()).append(flight)
+        self._handed_count += 1
+        if lane not in self._lanes:
+            self._start(lane, claim=False)
+
+    def _start(self, lane: tuple[str, str], claim: bool) -> None:
+        task = asyncio.create_task(self._lane(*lane, claim=claim), name=f"deliver {lane}")
+        self._lanes[lane] = task
+        task.add_done_callback(partial(self._lane_done, lane))
 
     def _lane_done(self, lane: tuple[str, str], task: asyncio.Task[int]) -> None:
         self._lanes.pop(lane, None)
         if not task.cancelled() and task.exception() is not None:
             log.warning("delivering in %s stopped: %s", lane[1], describe(task.exception()))
-        self._wake.set()  # more may have come meanwhile
+        failed = not task.cancelled() and task.exception() is not None
+        if lane in self._handed and self._claiming:
+            self._start(lane, claim=lane in self._busy_when_due)  # handed over as it ended
+            self._busy_when_due.discard(lane)
+        elif lane in self._busy_when_due or failed:
+            self._busy_when_due.discard(lane)
+            self._wake.set()  # found due while it was sending: more may wait in the database
 
     async def drain(self, timeout: float) -> None:
         """Stop claiming; let the sends under way finish within ``timeout`` seconds; what
@@ -101,14 +149,24 @@ class Deliverer:
         self._claiming = False
         self._wake.set()
         lanes = list(self._lanes.values())
-        if not lanes:
-            return
-        _, late = await asyncio.wait(lanes, timeout=timeout)
-        for task in late:
-            task.cancel()
-        await asyncio.gather(*late, return_exceptions=True)
-        if late:
-            log.warning("%d deliveries were cut short at shutdown and given back", len(late))
+        if lanes:
+            _, late = await asyncio.wait(lanes, timeout=timeout)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+            if late:
+                log.warning("%d deliveries were cut short at shutdown and given back", len(late))
+        # Handed over, never started: another instance takes them at once (or, should the
+        # database not answer within the drain time, once their lease has run out).
+        waiting = [flight for lane in self._handed.values() for flight in lane]
+        self._handed.clear()
+        self._handed_count = 0
+        giving_back = {asyncio.create_task(self._sender.give_back(waiting))} | self._giving_back
+        if giving_back:
+            _, late = await asyncio.wait(giving_back, timeout=timeout)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
     async def backlog(self) -> int:
         """How many deliveries could be sent now and are not yet."""
@@ -121,16 +179,52 @@ class Deliverer:
 
     # -- one lane, one delivery --------------------------------------------------
 
-    async def _lane(self, community_id: str, route: str) -> int:
+    async def _lane(self, community_id: str, route: str, claim: bool = True) -> int:
+        """Send a lane's deliveries one after the other: those handed over first, then (when
+        ``claim``: the lane was found due) those waiting in the database."""
+        lane = (community_id, route)
         sent = 0
         while self._claiming:
             async with self._slots:
                 if not self._claiming:
                     break
-                now = self.core.clock.now()
-                async with self.core.store.transaction() as tx:
-                    delivery = await tx.deliveries.claim_next(community_id, route, now, self._lease)
-                if delivery is None:
-                    break
-                sent += await self._sender.send(Flight(delivery, now + self._lease))
+                flight = self._next_handed(lane)
+                if flight is not None and not await self._still_held(flight):
+                    continue  # taken over meanwhile: its new claimant sends it
+                if flight is None:
+                    if not claim:
+                        break
+                    now = self.core.clock.now()
+                    async with self.core.store.transaction() as tx:
+                        delivery = await tx.deliveries.claim_next(
+                            community_id, route, now, self._lease
+                        )
+                    if delivery is None:
+                        break
+                    flight = Flight(delivery, now + self._lease)
+                sent += await self._sender.send(flight)
         return sent
+
+    async def _still_held(self, flight: Flight) -> bool:
+        """A handed-over delivery's lease began when it was queued: one that waited here for
+        more than a third of it (a busy lane, a short lease) is renewed before it is sent."""
+        now = self.core.clock.now()
+        if now < flight.lease_until - self._lease * 2 / 3:
+            return True
+        delivery = flight.delivery
+        async with self.core.store.transaction() as tx:
+            kept = await tx.deliveries.renew([(delivery.id, delivery.attempt)], now, self._lease)
+        if delivery.id not in kept:
+            return False
+        flight.lease_until = now + self._lease
+        return True
+
+    def _next_handed(self, lane: tuple[str, str]) -> Flight | None:
+        handed = self._handed.get(lane)
+        if not handed:
+            return None
+        flight = handed.popleft()
+        self._handed_count -= 1
+        if not handed:
+            del self._handed[lane]
+        return flight

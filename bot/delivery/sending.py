@@ -14,6 +14,7 @@ from enum import Enum
 from bot.core import Core
 from bot.delivery import Subject, platform_key, retry_at
 from bot.delivery.pacing import Pacer
+from bot.delivery.recording import Recorder
 from bot.domain import Delivery, DeliveryAction, DeliveryStatus
 from bot.errors import describe
 from bot.ports import ChatError, ChatUnavailable, Transaction
@@ -57,6 +58,7 @@ class Sender:
         self.pacer_for = pacer_for
         self._sleep = sleep
         self._claiming = claiming
+        self._recorder = Recorder(core.store)  # outcomes that come together, written together
 
     @property
     def _lease(self) -> timedelta:
@@ -73,14 +75,16 @@ class Sender:
         try:
             return await self._attempt(flight)
         except asyncio.CancelledError:
+            keeper.cancel()  # the claim is given up: its renewals would only wait for connections
             # Cut short at shutdown: the call may have gone through, so look before sending again.
-            await self._record(
-                lambda tx: tx.deliveries.reschedule(
+            # Written at once, in a unit of work of its own: not after outcomes waiting to be
+            # written together, which a database that stopped answering would hold.
+            async with self.core.store.transaction() as tx:
+                await tx.deliveries.reschedule(
                     delivery,
                     self.core.clock.now(),
                     uncertain=delivery.uncertain or delivery.action in _CREATES,
                 )
-            )
             raise
         except Exception as error:
             # Not the platform's doing (a bug, the database): tried again, but not forever.
@@ -91,11 +95,27 @@ class Sender:
         finally:
             keeper.cancel()
 
+    async def give_back(self, flights: list[Flight]) -> None:
+        """Claimed deliveries never tried: back in the queue, due now, for any instance; in
+        one unit of work of their own (at shutdown, nothing else is waited for)."""
+        if not flights:
+            return
+        try:
+            async with self.core.store.transaction() as tx:
+                for flight in flights:
+                    delivery = flight.delivery
+                    await tx.deliveries.reschedule(
+                        delivery, self.core.clock.now(), uncertain=delivery.uncertain
+                    )
+        except Exception as error:  # their leases run out, and another instance takes them over
+            log.warning("%d deliveries not given back: %s", len(flights), describe(error))
+
     async def _attempt(self, flight: Flight) -> int:
         delivery = flight.delivery
         subject = self.subjects.get(delivery.subject or "")
         try:
-            async with self.core.store.transaction() as tx:
+            # Rendering only reads: it need not wait for the units of work that write.
+            async with self.core.store.transaction(reading=True) as tx:
                 prepared = await self._prepare(tx, delivery, subject)
             if prepared is _Outcome.CANCEL:
                 await self._record(
@@ -259,17 +279,16 @@ class Sender:
     async def _finish(self, flight: Flight, message_id: str | None, subject: Subject | None) -> int:
         delivery = flight.delivery
 
-        async def record(tx: Transaction) -> None:
-            if not await tx.deliveries.finish(delivery, message_id, self.core.clock.now()):
-                log.warning(
-                    "delivery %s was taken over while it was sent: its new claimant records it",
-                    delivery.key,
-                )
-                return
+        async def after(tx: Transaction) -> None:
             if subject is not None and subject.sent is not None:
                 await subject.sent(self.core, tx, delivery, message_id)
 
-        await self._record(record)
+        now = self.core.clock.now()
+        if not await self._recorder.sent(delivery, message_id, now, after):
+            log.warning(
+                "delivery %s was taken over while it was sent: its new claimant records it",
+                delivery.key,
+            )
         return 1
 
     async def _retry_later(
@@ -305,8 +324,7 @@ class Sender:
         await self._record(record)
 
     async def _record(self, change) -> None:
-        async with self.core.store.transaction() as tx:
-            await change(tx)
+        await self._recorder.record(change)
 
     async def _keep_lease(self, flight: Flight) -> None:
         """Renew the claim while the delivery is in flight, so that it is not taken over."""

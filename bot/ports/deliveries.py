@@ -34,6 +34,26 @@ class Deliveries(Protocol):
     ) -> bool:
         """Queue a delivery, due now; False when one with this key exists already."""
 
+    async def add_claimed(
+        self,
+        community_id: str,
+        key: str,
+        action: DeliveryAction,
+        route: str,
+        now: datetime,
+        lease: timedelta,
+        *,
+        channel_id: str | None = None,
+        thread_id: str | None = None,
+        member_id: str | None = None,
+        target_id: str | None = None,
+        subject: str | None = None,
+        subject_id: int | None = None,
+        body: dict | None = None,
+    ) -> Delivery | None:
+        """Queue a delivery claimed at once (attempt 1, leased for ``lease``) by the instance
+        that queues it; None when one with this key exists already."""
+
     async def edit_waiting(self, community_id: str, subject: str, subject_id: int) -> bool:
         """Whether an edit of this subject is queued and not claimed yet."""
 
@@ -57,6 +77,10 @@ class Deliveries(Protocol):
 
     async def finish(self, delivery: Delivery, message_id: str | None, now: datetime) -> bool:
         """Sent; the message id is recorded on the delivery and on its subject."""
+
+    async def finish_all(self, sent: Sequence[tuple[Delivery, str | None, datetime]]) -> set[int]:
+        """:meth:`finish` for each (delivery, message id, when); the ids of those recorded
+        (the others were taken over)."""
 
     async def give_up(
         self, delivery: Delivery, status: DeliveryStatus, error: str, now: datetime

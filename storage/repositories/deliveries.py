@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import ClauseElement
 
 from bot.domain import Delivery, DeliveryAction, DeliveryStatus, OccurrenceStatus
 from storage.tables import deliveries, occurrences, questions, resources
@@ -58,29 +59,39 @@ class Deliveries:
         body: dict | None = None,
     ) -> bool:
         """Queue a delivery; False when one with this key exists (it is already on its way)."""
-        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(deliveries).on_conflict_do_nothing(
-            index_elements=["community_id", "key"]
-        )
-        result = await self.conn.execute(
-            stmt.values(
-                community_id=community_id,
-                key=key[:200],
-                action=action.value,
-                route=route[:200],
-                channel_id=channel_id,
-                thread_id=thread_id,
-                member_id=member_id,
-                target_id=target_id,
-                subject=subject,
-                subject_id=subject_id,
-                body=body,
-                status=PENDING,
-                due_at=now,
-                created_at=now,
-            )
-        )
+        fields = dict(locals())
+        values = _values(community_id, key, action, route, now, fields)
+        result = await self.conn.execute(self._insert(), values | {"status": PENDING})
         return result.rowcount == 1
+
+    async def add_claimed(
+        self,
+        community_id: str,
+        key: str,
+        action: DeliveryAction,
+        route: str,
+        now: datetime,
+        lease: timedelta,
+        *,
+        channel_id: str | None = None,
+        thread_id: str | None = None,
+        member_id: str | None = None,
+        target_id: str | None = None,
+        subject: str | None = None,
+        subject_id: int | None = None,
+        body: dict | None = None,
+    ) -> Delivery | None:
+        """Queue a delivery already claimed (attempt 1, leased) by the instance that queues
+        it, which sends it once this unit of work commits: no claim of its own to wait for.
+        None when one with this key exists."""
+        fields = dict(locals())
+        values = _values(community_id, key, action, route, now, fields)
+        values |= {"status": SENDING, "attempt": 1, "lease_until": now + lease}
+        row = (await self.conn.execute(self._insert().returning(*deliveries.c), values)).first()
+        return _delivery(row) if row else None
+
+    def _insert(self):
+        return _INSERT["postgresql" if self.conn.dialect.name == "postgresql" else "sqlite"]
 
     async def edit_waiting(self, community_id: str, subject: str, subject_id: int) -> bool:
         """Whether an edit of this subject is queued and not yet claimed: it will show the
@@ -174,12 +185,11 @@ class Deliveries:
 
     async def _fenced(self, delivery: Delivery, **values) -> bool:
         """Change a delivery only while ``delivery.attempt`` still holds it."""
-        result = await self.conn.execute(
-            update(deliveries)
-            .where(d.id == delivery.id, d.attempt == delivery.attempt, d.status == SENDING)
-            .values(**values)
-        )
-        return result.rowcount == 1
+        given = {name: value for name, value in values.items() if not _expression(value)}
+        computed = {name: value for name, value in values.items() if name not in given}
+        stmt = _FENCED.values(**computed) if computed else _FENCED
+        given |= {"fenced_id": delivery.id, "fenced_attempt": delivery.attempt}
+        return (await self.conn.execute(stmt, given)).rowcount == 1
 
     async def finish(self, delivery: Delivery, message_id: str | None, now: datetime) -> bool:
         """Sent: record the message (on the delivery and on its subject). False if fenced out."""
@@ -192,18 +202,61 @@ class Deliveries:
         ):
             return False
         if message_id is not None and delivery.subject in _POSTED_ON:
-            table, column = _POSTED_ON[delivery.subject]
-            values = {column.key: message_id}
-            if table is occurrences:
-                values |= {"status": OccurrenceStatus.POSTED.value, "posted_at": now}
+            await self._posted_on(delivery, message_id, now)
+        return True
+
+    async def _posted_on(self, delivery: Delivery, message_id: str, now: datetime) -> None:
+        """Remember on its subject the message a post became."""
+        table, column = _POSTED_ON[delivery.subject or ""]
+        values = {column.key: message_id}
+        if table is occurrences:
+            values |= {"status": OccurrenceStatus.POSTED.value, "posted_at": now}
+        values |= {"subject_row": delivery.subject_id, "subject_community": delivery.community_id}
+        await self.conn.execute(_POSTED_UPDATE[table.name], values)
+
+    async def finish_all(self, sent: Sequence[tuple[Delivery, str | None, datetime]]) -> set[int]:
+        """:meth:`finish` for several deliveries, in two statements however many they are
+        (their cards' subjects in one more): the ids of those whose claim still held."""
+        if len(sent) <= 1:
+            return {x.id for x, message_id, now in sent if await self.finish(x, message_id, now)}
+        rows = await self.conn.execute(
+            update(deliveries)
+            .where(
+                d.status == SENDING,
+                or_(*(and_(d.id == x.id, d.attempt == x.attempt) for x, _, _ in sent)),
+            )
+            .values(
+                status=DeliveryStatus.SENT.value,
+                message_id=_each(d.id, d.message_id, {x.id: m for x, m, _ in sent}),
+                finished_at=_each(d.id, d.finished_at, {x.id: now for x, _, now in sent}),
+                lease_until=None,
+            )
+            .returning(d.id)
+        )
+        finished = {row.id for row in rows}
+        posted: dict[str, list[tuple[Delivery, str]]] = {}
+        for x, message_id, now in sent:
+            if x.id not in finished or message_id is None or x.subject not in _POSTED_ON:
+                continue
+            if _POSTED_ON[x.subject][0] is occurrences:  # a status too: one by one
+                await self._posted_on(x, message_id, now)
+            else:
+                posted.setdefault(x.subject, []).append((x, message_id))
+        for subject, made in posted.items():
+            table, column = _POSTED_ON[subject]
             await self.conn.execute(
                 update(table)
                 .where(
-                    table.c.id == delivery.subject_id, table.c.community_id == delivery.community_id
+                    or_(
+                        *(
+                            and_(table.c.id == x.subject_id, table.c.community_id == x.community_id)
+                            for x, _ in made
+                        )
+                    )
                 )
-                .values(**values)
+                .values({column.key: _each(table.c.id, column, {x.subject_id: m for x, m in made})})
             )
-        return True
+        return finished
 
     async def give_up(
         self, delivery: Delivery, status: DeliveryStatus, error: str, now: datetime
@@ -253,6 +306,49 @@ class Deliveries:
         """How many deliveries could be sent now and are not yet."""
         found = await self.conn.execute(select(func.count()).where(_claimable(now)))
         return found.scalar_one()
+
+
+# The statements of every delivery, built once: building one, and its cache key, cost
+# more than SQLite running it.
+_INSERT = {
+    name: dialect.insert(deliveries).on_conflict_do_nothing(index_elements=["community_id", "key"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_FENCED = update(deliveries).where(
+    d.id == bindparam("fenced_id"), d.attempt == bindparam("fenced_attempt"), d.status == SENDING
+)
+_POSTED_UPDATE = {
+    table.name: update(table).where(
+        table.c.id == bindparam("subject_row"),
+        table.c.community_id == bindparam("subject_community"),
+    )
+    for table, _ in _POSTED_ON.values()
+}
+
+
+def _each(key, column, values: dict):
+    """``CASE key WHEN … THEN …``: a value per row, in the column's own type."""
+    return case({k: literal(v, column.type) for k, v in values.items()}, value=key)
+
+
+def _expression(value) -> bool:
+    return isinstance(value, ClauseElement)
+
+
+_FIELDS = ("channel_id", "thread_id", "member_id", "target_id", "subject", "subject_id", "body")
+
+
+def _values(
+    community_id: str, key: str, action: DeliveryAction, route: str, now: datetime, fields: dict
+) -> dict:
+    return {name: fields[name] for name in _FIELDS} | {
+        "community_id": community_id,
+        "key": key[:200],
+        "action": action.value,
+        "route": route[:200],
+        "due_at": now,
+        "created_at": now,
+    }
 
 
 def _delivery(row) -> Delivery:

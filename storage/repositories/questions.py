@@ -22,6 +22,11 @@ from storage.tables import (
     reminders,
 )
 
+_GET = select(questions).where(
+    questions.c.id == bindparam("question_id"),
+    questions.c.community_id == bindparam("community_id"),
+)
+
 
 class Questions(Repository):
     async def add(
@@ -50,14 +55,18 @@ class Questions(Repository):
                 created_at=now,
                 reminders_sent=0,
             )
-            .returning(questions.c.id)
+            .returning(*questions.c)  # read back as stored (defaults, types) in the same trip
         )
-        question = await self.get(community_id, result.scalar_one())
-        assert question is not None
-        return question
+        return question_from_row(result.one())
 
     async def get(self, community_id: str, question_id: int) -> Question | None:
-        return await self._one_question(questions.c.id == question_id, community_id)
+        # On the path of every card and every answer: the statement is built once.
+        row = (
+            await self.conn.execute(
+                _GET, {"question_id": question_id, "community_id": community_id}
+            )
+        ).first()
+        return question_from_row(row) if row else None
 
     async def by_message(self, community_id: str, message_id: str) -> Question | None:
         return await self._one_question(questions.c.message_id == message_id, community_id)

@@ -64,3 +64,32 @@ async def test_a_database_error_names_its_statement_never_its_values(db):
     assert "INSERT INTO processed_events" in str(raised.value)
     assert "interaction-token-secret" not in str(raised.value)
     assert "private question" not in str(raised.value)
+
+
+async def test_a_reading_unit_of_work_reads_the_last_commit_while_another_one_writes(db):
+    """It takes no turn: it does not wait for the unit of work that writes (on SQLite too)."""
+    import asyncio
+
+    async with db.transaction() as tx:
+        await tx.communities.settings(CommunitySettings(community_id="team"), START)
+    written, finish = asyncio.Event(), asyncio.Event()
+
+    async def writing() -> None:
+        async with db.transaction() as tx:
+            await tx.communities.settings(CommunitySettings(community_id="other"), START)
+            written.set()
+            await finish.wait()
+
+    writer = asyncio.create_task(writing())
+    await written.wait()
+
+    async def read() -> list[str]:
+        from sqlalchemy import text
+
+        async with db.transaction(reading=True) as tx:
+            rows = await tx.conn.execute(text("SELECT id FROM communities ORDER BY id"))
+            return [id_ for (id_,) in rows]
+
+    assert await asyncio.wait_for(read(), timeout=5) == ["team"]
+    finish.set()
+    await writer

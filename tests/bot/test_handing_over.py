@@ -1,0 +1,141 @@
+"""A post queued while the deliverer runs: claimed in the unit of work that queues it, handed
+over once it commits, and still exactly once when the instance stops or dies before sending it."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.clock import ManualClock
+from bot.commands import SlashCommand
+from storage.tables import deliveries
+from tests.bot.test_delivery import HeldPacer, SteppedSleep, card_of
+from tests.conftest import START, make_community
+from tests.fakes import FakeChat
+
+
+async def ask(community, title: str, channel: str = "general") -> None:
+    """A member asks, through the core alone: nothing delivers after the command."""
+    await community.entraide.entraide.handle(
+        SlashCommand(community.actor("alice"), channel, "ask", title)
+    )
+
+
+async def claims(community) -> list[tuple[str, int]]:
+    async with community.store.transaction() as tx:
+        rows = await tx.conn.execute(
+            select(deliveries.c.status, deliveries.c.attempt).order_by(deliveries.c.id)
+        )
+        return [(status, attempt) for status, attempt in rows]
+
+
+async def until(condition) -> None:
+    for _ in range(2000):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("never happened")
+
+
+async def test_a_card_asked_while_the_deliverer_runs_is_claimed_with_the_question(db):
+    community = make_community(db)
+    deliverer = community.entraide.deliveries
+    running = asyncio.create_task(deliverer.run(poll_seconds=60))
+    await asyncio.sleep(0)
+    await ask(community, "Question?")
+    # Committed with the question, already claimed: no claim of its own to wait for.
+    assert await claims(community) == [("sending", 1)]
+    await until(lambda: community.chat.posts)
+    await until(lambda: deliverer._handed_count == 0 and not deliverer._lanes)
+    [card] = community.chat.posts_in("help")
+    assert await card_of(community) == card.message_id
+    assert await claims(community) == [("sent", 1)]
+    await deliverer.drain(timeout=5)
+    await running
+
+
+async def test_without_the_deliverer_running_a_card_waits_unclaimed(db):
+    community = make_community(db)
+    await ask(community, "Question?")
+    assert await claims(community) == [("pending", 0)]
+
+
+async def test_handed_over_cards_waiting_at_shutdown_are_given_back_at_once(db):
+    """One card waits for the platform's rate limit, the next one in its lane behind it, when
+    SIGTERM comes: neither is sent, and another instance posts both at once."""
+    chat, clock = FakeChat(), ManualClock(START)
+    held = HeldPacer()
+    stopping = make_community(db, chat=chat, clock=clock, pacer=held)
+    deliverer = stopping.entraide.deliveries
+    running = asyncio.create_task(deliverer.run(poll_seconds=60))
+    await asyncio.sleep(0)
+    await ask(stopping, "First?")
+    await ask(stopping, "Second?")
+    await held.holding.wait()
+    assert await claims(stopping) == [("sending", 1), ("sending", 1)]
+    draining = asyncio.create_task(deliverer.drain(timeout=5))
+    await asyncio.sleep(0)
+    held.released.set()
+    await draining
+    await running
+    assert chat.posts == []
+    assert [status for status, _ in await claims(stopping)] == ["pending", "pending"]
+    other = make_community(db, chat=chat, clock=clock)
+    await other.entraide.deliver_due()  # same instant: no lease to wait for
+    assert [p.text.splitlines()[0] for p in chat.posts_in("help")] == [
+        "Q1 · First?",
+        "Q2 · Second?",
+    ]
+
+
+async def test_a_card_handed_over_to_an_instance_that_died_is_posted_once_by_another(db):
+    """Claimed with its question, then the instance is gone before it sent it: once the lease
+    has run out, another instance takes it over, looks for it, and posts it once."""
+    chat, clock = FakeChat(), ManualClock(START)
+    held = HeldPacer()
+    dying = make_community(db, chat=chat, clock=clock, pacer=held)
+    running = asyncio.create_task(dying.entraide.deliveries.run(poll_seconds=60))
+    await asyncio.sleep(0)
+    await ask(dying, "Question?")
+    await held.holding.wait()
+    running.cancel()  # killed: nothing given back
+    other = make_community(db, chat=chat, clock=clock)
+    await other.entraide.deliver_due()
+    assert chat.posts == []  # still leased to the instance that died
+    clock.advance(timedelta(minutes=6))
+    await other.entraide.deliver_due()
+    [card] = chat.posts_in("help")
+    assert await card_of(other) == card.message_id
+    assert await claims(other) == [("sent", 2)]
+    held.released.set()  # the dead instance's last call never comes: fenced out
+    for lane in list(dying.entraide.deliveries._lanes.values()):
+        lane.cancel()
+    await asyncio.gather(*dying.entraide.deliveries._lanes.values(), return_exceptions=True)
+    assert len(chat.posts) == 1 and await claims(other) == [("sent", 2)]
+
+
+async def test_a_card_that_waited_long_in_its_lane_has_its_claim_renewed_before_it_is_sent(db):
+    """Its lease began when it was queued: after more than a lease spent waiting behind the
+    card before it (whose call kept its own claim alive), it is renewed, and sent once,
+    under the same claim."""
+    chat, clock = FakeChat(), ManualClock(START)
+    held, keeper = HeldPacer(), SteppedSleep()
+    community = make_community(db, chat=chat, clock=clock, pacer=held, lease_sleep=keeper.sleep)
+    deliverer = community.entraide.deliveries
+    running = asyncio.create_task(deliverer.run(poll_seconds=60))
+    await asyncio.sleep(0)
+    await ask(community, "First?")
+    await ask(community, "Second?")
+    await held.holding.wait()  # the first waits for its slot, the second behind it
+    await keeper.asleep.get()
+    clock.advance(timedelta(minutes=4))
+    await keeper.step()  # the first's claim renewed: held until 9 min
+    clock.advance(timedelta(minutes=2))  # 6 min: the second's first lease has ended
+    held.released.set()
+    await until(lambda: len(chat.posts) == 2)
+    await until(lambda: deliverer._handed_count == 0 and not deliverer._lanes)
+    assert await claims(community) == [("sent", 1), ("sent", 1)]
+    await deliverer.drain(timeout=5)
+    await running
