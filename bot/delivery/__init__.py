@@ -143,19 +143,18 @@ async def _create(
     process die first, its lease runs out and another instance takes it over, as any
     claim whose holder vanished."""
     now = core.clock.now()
-    if not core.takes_at_once():
-        queued = await tx.deliveries.add(community_id, key, action, route, now, **fields)
-        if queued:
-            _queued(core, tx)
-        return queued
-    claimed = await tx.deliveries.add_claimed(
-        community_id, key, action, route, now, core.claim_lease, **fields
+    lease = core.claim_lease if core.takes_at_once() else None
+    queued = await tx.deliveries.add(
+        community_id, key, action, route, now, claimed_for=lease, **fields
     )
-    if claimed is None:
+    if queued is None:
         return False
+    if lease is None:
+        _queued(core, tx)
+        return True
 
     async def hand_over() -> None:
-        core.take(claimed, now + core.claim_lease)
+        core.take(queued, now + lease)
 
     tx.after_commit(hand_over)
     return True

@@ -24,25 +24,7 @@ class Deliveries(Protocol):
         route: str,
         now: datetime,
         *,
-        channel_id: str | None = None,
-        thread_id: str | None = None,
-        member_id: str | None = None,
-        target_id: str | None = None,
-        subject: str | None = None,
-        subject_id: int | None = None,
-        body: dict | None = None,
-    ) -> bool:
-        """Queue a delivery, due now; False when one with this key exists already."""
-
-    async def add_claimed(
-        self,
-        community_id: str,
-        key: str,
-        action: DeliveryAction,
-        route: str,
-        now: datetime,
-        lease: timedelta,
-        *,
+        claimed_for: timedelta | None = None,
         channel_id: str | None = None,
         thread_id: str | None = None,
         member_id: str | None = None,
@@ -51,8 +33,9 @@ class Deliveries(Protocol):
         subject_id: int | None = None,
         body: dict | None = None,
     ) -> Delivery | None:
-        """Queue a delivery claimed at once (attempt 1, leased for ``lease``) by the instance
-        that queues it; None when one with this key exists already."""
+        """Queue a delivery, due now; None when one with this key exists already.
+        ``claimed_for``: claimed at once (attempt 1, leased that long) by the instance that
+        queues it."""
 
     async def edit_waiting(self, community_id: str, subject: str, subject_id: int) -> bool:
         """Whether an edit of this subject is queued and not claimed yet."""

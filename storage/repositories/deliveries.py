@@ -50,29 +50,7 @@ class Deliveries:
         route: str,
         now: datetime,
         *,
-        channel_id: str | None = None,
-        thread_id: str | None = None,
-        member_id: str | None = None,
-        target_id: str | None = None,
-        subject: str | None = None,
-        subject_id: int | None = None,
-        body: dict | None = None,
-    ) -> bool:
-        """Queue a delivery; False when one with this key exists (it is already on its way)."""
-        fields = dict(locals())
-        values = _values(community_id, key, action, route, now, fields)
-        result = await self.conn.execute(self._insert(), values | {"status": PENDING})
-        return result.rowcount == 1
-
-    async def add_claimed(
-        self,
-        community_id: str,
-        key: str,
-        action: DeliveryAction,
-        route: str,
-        now: datetime,
-        lease: timedelta,
-        *,
+        claimed_for: timedelta | None = None,
         channel_id: str | None = None,
         thread_id: str | None = None,
         member_id: str | None = None,
@@ -81,13 +59,17 @@ class Deliveries:
         subject_id: int | None = None,
         body: dict | None = None,
     ) -> Delivery | None:
-        """Queue a delivery already claimed (attempt 1, leased) by the instance that queues
-        it, which sends it once this unit of work commits: no claim of its own to wait for.
-        None when one with this key exists."""
+        """Queue a delivery; None when one with this key exists (it is already on its way).
+
+        ``claimed_for``: claimed at once (attempt 1, leased that long) by the instance that
+        queues it, which sends it once this unit of work commits, with no claim of its own."""
         fields = dict(locals())
         values = _values(community_id, key, action, route, now, fields)
-        values |= {"status": SENDING, "attempt": 1, "lease_until": now + lease}
-        row = (await self.conn.execute(self._insert().returning(*deliveries.c), values)).first()
+        if claimed_for is None:
+            values |= {"status": PENDING}
+        else:
+            values |= {"status": SENDING, "attempt": 1, "lease_until": now + claimed_for}
+        row = (await self.conn.execute(self._insert(), values)).first()
         return _delivery(row) if row else None
 
     def _insert(self):
@@ -311,7 +293,9 @@ class Deliveries:
 # The statements of every delivery, built once: building one, and its cache key, cost
 # more than SQLite running it.
 _INSERT = {
-    name: dialect.insert(deliveries).on_conflict_do_nothing(index_elements=["community_id", "key"])
+    name: dialect.insert(deliveries)
+    .on_conflict_do_nothing(index_elements=["community_id", "key"])
+    .returning(*deliveries.c)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 _FENCED = update(deliveries).where(

@@ -43,13 +43,13 @@ async def claimed_cards(db, count: int) -> list:
                 "team", f"C{n}", "alice", False, f"Q{n}?", "", (), QuestionStatus.OPEN, START
             )
             cards.append(
-                await tx.deliveries.add_claimed(
+                await tx.deliveries.add(
                     "team",
                     f"question:{question.id}",
                     DeliveryAction.POST,
                     f"C{n}",
                     START,
-                    LEASE,
+                    claimed_for=LEASE,
                     channel_id=f"C{n}",
                     subject="question",
                     subject_id=question.id,
