@@ -52,7 +52,9 @@ async def test_a_deploy_mid_burst_completes_the_posts_under_way_and_loses_none(f
     record = tmp_path / "posts.jsonl"
     channels = [f"practice-{n}" for n in range(300)]
     await schedule_due(fresh_url, channels, timedelta(minutes=1))
-    first = Instance(fresh_url, record, delay=0.3, lease=300)  # a burst of some seconds
+    # A burst of some ten seconds (32 posts in flight): shutdown lets the tick under way
+    # finish first, and the deliverer goes on meanwhile, so a shorter one could end before.
+    first = Instance(fresh_url, record, delay=1, lease=300)
     await eventually(lambda: len(made(record)) >= 20)
     assert first.stop() == 0
     assert "Traceback" not in first.logged and "never awaited" not in first.logged
