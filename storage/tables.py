@@ -1,10 +1,9 @@
 """The schema. Every table holding community data carries ``community_id``.
 
-Unique keys carry idempotence: processed events, marks (message, member, kind),
-resources (community, normalised URL), occurrences (schedule, ISO week),
-reminders (question, round), round-ups (community, channel or member, local day, n),
-routed requests (question, member) and their daily slots (member, local day, n),
-nudges (question, answers counted).
+Unique keys carry idempotence: processed events, early replies, marks (message, member,
+kind), resources (community, normalised URL), occurrences (schedule, ISO week), reminders
+(question, round), round-ups (community, channel or member, local day, n), routed requests
+(question, member) and their daily slots (member, local day, n), nudges (question, answers).
 """
 
 from __future__ import annotations
@@ -101,9 +100,8 @@ member_topics = Table(
     UniqueConstraint("community_id", "member_id", "topic", name="uq_member_topics_key"),
 )
 
-# Platform events: received (stored before the platform is acknowledged, with what it sent,
-# so that an instance that dies before handling one leaves it to another) and processed
-# (claimed in the same unit of work as the event's effect, so that a redelivery has none).
+# Platform events: received (kept with what was sent before the platform is acknowledged:
+# another instance handles it if this one dies) and processed (claimed with their effect).
 processed_events = Table(
     "processed_events",
     metadata,
@@ -116,6 +114,21 @@ processed_events = Table(
     UniqueConstraint("community_id", "event_key", name="uq_processed_events_key"),
     Index("ix_processed_events_created", "created_at"),
     Index("ix_processed_events_pending", "processed_at", "created_at"),
+)
+
+# A reply in a thread whose post is made and not yet recorded, until it is (few rows).
+early_replies = Table(
+    "early_replies",
+    metadata,
+    _community(),
+    Column("message_id", String(200), nullable=False),
+    Column("thread_id", String(200), nullable=False),
+    Column("channel_id", String(128), nullable=False),
+    Column("author_id", String(128), nullable=False),
+    Column("author", JSON, nullable=False),  # the rest of the actor: name, locale, …
+    Column("text", Text, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    UniqueConstraint("community_id", "message_id", name="uq_early_replies_key"),
 )
 
 questions = Table(

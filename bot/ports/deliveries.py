@@ -45,6 +45,10 @@ class Deliveries(Protocol):
     ) -> tuple[DeliveryStatus, str | None] | None:
         """Where the post of a subject (a question's card) stands, and the message it became."""
 
+    async def posting(self, community_id: str, subjects: Sequence[str]) -> bool:
+        """Whether a post of one of these subjects may have been made and not yet recorded:
+        claimed, or waiting after an attempt whose outcome is unknown."""
+
     async def due_lanes(self, now: datetime, limit: int = 1000) -> list[tuple[str, str]]:
         """(community, route) of the lanes with something to send now, oldest first."""
 

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from bot.ports.communities import Communities
 from bot.ports.deliveries import Deliveries
+from bot.ports.early_replies import EarlyReplies
 from bot.ports.events import Events
 from bot.ports.marks import Marks
 from bot.ports.nudges import Nudges
@@ -36,6 +37,7 @@ class Transaction(Protocol):
     practice: Practice
     search: Search
     deliveries: Deliveries
+    early_replies: EarlyReplies
     reports: Reports
     privacy: Privacy
     roundups: Roundups

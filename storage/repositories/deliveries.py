@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, case, func, literal, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, literal, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
@@ -109,6 +109,15 @@ class Deliveries:
             )
         ).first()
         return (DeliveryStatus(row.status), row.message_id) if row else None
+
+    async def posting(self, community_id: str, subjects: Sequence[str]) -> bool:
+        """Whether a post of these subjects may be made and not yet recorded: claimed, or
+        waiting after an attempt whose outcome is unknown."""
+        found = await self.conn.execute(
+            _POSTING[self.conn.dialect.name],
+            {"community_id": community_id, "subjects": list(subjects)},
+        )
+        return found.first() is not None
 
     async def due_lanes(self, now: datetime, limit: int = 1000) -> list[tuple[str, str]]:
         """(community, route) of every lane with something to send now, oldest first."""
@@ -298,6 +307,31 @@ _INSERT = {
     .returning(*deliveries.c)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
+
+
+def _posting(dialect: str):
+    """Few deliveries are in flight: found by their status. SQLite, which keeps no
+    statistics, would walk every delivery the community ever had by its community's index:
+    a unary + keeps that index out of its choice."""
+    community = (
+        literal_column("+deliveries.community_id") if dialect == "sqlite" else d.community_id
+    )
+    return (
+        select(literal(1))
+        .where(
+            d.status.in_((SENDING, PENDING)),
+            or_(d.status == SENDING, d.uncertain),
+            community == bindparam("community_id"),
+            d.action == DeliveryAction.POST.value,
+            d.subject.in_(bindparam("subjects", expanding=True)),
+        )
+        .limit(1)
+    )
+
+
+_POSTING = {name: _posting(name) for name in ("postgresql", "sqlite")}
+
+
 _FENCED = update(deliveries).where(
     d.id == bindparam("fenced_id"), d.attempt == bindparam("fenced_attempt"), d.status == SENDING
 )

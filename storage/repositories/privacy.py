@@ -9,6 +9,7 @@ from storage.sql import Repository
 from storage.tables import (
     answers,
     custom_prompts,
+    early_replies,
     marks,
     member_topics,
     members,
@@ -115,6 +116,13 @@ class Privacy(Repository):
             delete(member_topics).where(
                 member_topics.c.community_id == community_id, member_topics.c.member_id == member_id
             ),
+        )
+        # A reply still waiting for its thread's post to be recorded is erased, not counted later.
+        await self.conn.execute(
+            delete(early_replies).where(
+                early_replies.c.community_id == community_id,
+                early_replies.c.author_id == member_id,
+            )
         )
         # Who was asked to help, and the round-ups sent to them, go with the topics.
         await self.conn.execute(

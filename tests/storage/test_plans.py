@@ -86,3 +86,12 @@ async def test_a_tick_reads_the_open_questions_of_every_community_not_all_questi
     plans = await plans_while(store, lambda: team.entraide.run_due(team.clock.now()))
     questions = [p for p in plans if "questions" in p]
     assert questions and not any("SCAN questions" in p for p in questions), plans
+
+
+async def test_a_reply_in_an_unknown_thread_looks_at_the_posts_in_flight_not_all_posts(store):
+    """Every card and edit a community ever had stays a delivery: a reply in a thread of no
+    known post reads only those in flight, by their status."""
+    team = make_community(store, "team")
+    await team.ask("alice", "How do I run a retrospective?")
+    plans = await plans_of(store, lambda tx: tx.deliveries.posting("team", ["question"]))
+    assert plans == ["SEARCH deliveries USING INDEX ix_deliveries_due (status=?)"], plans

@@ -9,7 +9,15 @@ from bot.delivery.deliverer import Deliverer
 from bot.delivery.pacing import Pacer
 from bot.service import SUBJECTS
 from tests.adapters.slack import payloads
-from tests.adapters.slack.conftest import ALICE, CAROL, COMMUNITY, GENERAL, HELP, open_workspace
+from tests.adapters.slack.conftest import (
+    ALICE,
+    CAROL,
+    COMMUNITY,
+    GENERAL,
+    HELP,
+    open_workspace,
+    text_of,
+)
 
 BURST = 60
 
@@ -141,6 +149,46 @@ async def test_a_card_whose_answer_slack_lost_is_posted_once_and_its_thread_work
     assert question.message_id == f"{HELP}:{card['ts']}"
     assert question.status is QuestionStatus.RESOLVED
     assert len([m for m in workspace.fake.channels[HELP].messages if not m.get("thread_ts")]) == 1
+
+
+async def test_a_reply_before_the_card_is_recorded_is_an_answer_once_it_is(db, fake):
+    """chat.postMessage applied, and its answer never comes: Bob sees the card and replies in
+    its thread before Entraide knows the card's ts. The reply is kept; once the retry finds
+    the card by its metadata, the next tick counts it, as of when Bob wrote it."""
+    from datetime import timedelta
+
+    from bot.domain import QuestionStatus
+
+    workspace = await open_workspace(db, fake, timeout=0.5)
+    try:
+        fake.fail("chat.postMessage", applied=True, hang=True)
+        ask = payloads.slash_command("/ask", "Which LMS?", ALICE, GENERAL, fake.hook_url())
+        assert (await workspace.requests.command(ask))[0] == 200
+        await workspace.adapter.drain()
+        delivering = asyncio.create_task(workspace.adapter.entraide.deliver_due())
+        await fake.wait_for("chat.postMessage", ok=False)  # the card is in #help
+        card = workspace.last_card()
+        reply = fake.member_message(HELP, CAROL, "Moodle works well", card)
+        assert (await workspace.requests.event(payloads.message_event(reply)))[0] == 200
+        await workspace.adapter.drain()
+        await delivering
+
+        later = workspace.clock.now() + timedelta(minutes=5)
+        for tick in (later, later + timedelta(seconds=30)):
+            workspace.clock.set(tick)
+            await workspace.adapter.entraide.run_due(tick)
+            await workspace.settle()
+        question = await workspace.question()
+        assert question.message_id == f"{HELP}:{card}"
+        assert question.status is QuestionStatus.ANSWERED
+        async with workspace.store.transaction() as tx:
+            [answer] = await tx.questions.answers(COMMUNITY, 1)
+        assert (answer.author_id, answer.text) == (CAROL, "Moodle works well")
+        assert answer.created_at < later
+        assert "answered" in text_of(fake.called("chat.update")[-1]["blocks"])
+        assert len([m for m in fake.channels[HELP].messages if not m.get("thread_ts")]) == 1
+    finally:
+        await workspace.close()
 
 
 async def test_a_request_the_database_cannot_keep_is_not_acknowledged(workspace, monkeypatch):

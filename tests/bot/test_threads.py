@@ -1,0 +1,118 @@
+"""A reply in a thread before its post is recorded (the post made, its id not yet written):
+kept while the post is in flight, counted once the post is recorded, forgotten if it never is."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from bot.commands import MessagePosted, SlashCommand
+from bot.domain import QuestionStatus
+from bot.threads import EARLY_REPLY_WAIT
+from tests.bot.test_due import schedule_prompts
+from tests.bot.test_handing_over import until
+from tests.bot.test_organisers import CONFIRM
+from tests.conftest import START
+
+
+async def reply_now(community, member: str, thread_id: str, text: str, channel="help") -> str:
+    """A member replies in a thread; the core alone handles it (nothing delivered after)."""
+    message_id = community.chat.member_message(channel, member, text)
+    await community.entraide.entraide.handle(
+        MessagePosted(community.actor(member), channel, message_id, text, thread_id=thread_id)
+    )
+    return message_id
+
+
+async def answers(community, number: int = 1) -> list:
+    async with community.store.transaction() as tx:
+        return await tx.questions.answers(community.id, number)
+
+
+async def kept(community) -> list:
+    async with community.store.transaction() as tx:
+        return await tx.early_replies.oldest()
+
+
+async def test_a_reply_while_the_card_is_posted_is_an_answer_once_the_card_is_recorded(community):
+    core = community.entraide.entraide
+    community.chat.answer_after = asyncio.Event()  # the card is out; the platform's answer is slow
+    await core.handle(SlashCommand(community.actor("alice"), "general", "ask", "Which LMS?"))
+    delivering = asyncio.create_task(core.deliver_due())
+    await until(lambda: community.chat.posts)
+    [card] = community.chat.posts_in("help")
+    reply = await reply_now(community, "bob", card.message_id, "Moodle works well")
+    assert await answers(community) == []  # the card's id is not written yet
+
+    community.chat.answer_after.set()
+    await delivering
+    await community.entraide.run_due(START + timedelta(seconds=30))  # the next tick
+    [answer] = await answers(community)
+    assert (answer.author_id, answer.text, answer.message_id) == ("bob", "Moodle works well", reply)
+    assert answer.created_at == START  # when Bob replied, not when it was counted
+    async with community.store.transaction() as tx:
+        question = await tx.questions.get(community.id, 1)
+    assert question.status is QuestionStatus.ANSWERED and question.first_answer_at == START
+    assert "Status: answered" in community.chat.last_edit(card.message_id).plain_text()
+    assert await kept(community) == []
+    await community.entraide.run_due(START + timedelta(seconds=60))
+    assert len(await answers(community)) == 1  # counted once
+
+
+async def test_a_share_in_a_prompts_thread_whose_answer_was_lost_counts_once_it_is_found(
+    community,
+):
+    await schedule_prompts(community)
+    community.chat.lost_answers.add("practice")  # posted, and the platform's answer never came
+    due = START + timedelta(minutes=30)
+    await community.entraide.run_due(due)
+    [prompt] = community.chat.posts_in("practice")
+    await reply_now(community, "bob", prompt.message_id, "A silent brainstorm", channel="practice")
+    community.chat.lost_answers.clear()
+
+    # The retry finds the prompt by its key and records it; the tick after counts the share.
+    await community.entraide.run_due(due + timedelta(minutes=5))
+    await community.entraide.run_due(due + timedelta(minutes=5, seconds=30))
+    assert len(community.chat.posts_in("practice")) == 1
+    async with community.store.transaction() as tx:
+        [share] = await tx.practice.all_shares(community.id)
+    assert (share.author_id, share.text) == ("bob", "A silent brainstorm")
+    found = await community.command("carol", "search", "brainstorm")
+    assert "silent brainstorm" in found.plain_text()
+
+
+async def test_a_reply_in_a_thread_of_no_post_of_ours_is_not_kept(community):
+    await community.ask("alice", "Which LMS?")  # posted and recorded: nothing in flight
+    lunch = community.chat.member_message("help", "carol", "Lunch?")
+    await reply_now(community, "bob", lunch, "Yes!")
+    assert await kept(community) == []
+    assert await answers(community) == []
+
+
+async def test_a_reply_kept_for_a_post_never_recorded_is_forgotten(community):
+    core = community.entraide.entraide
+    community.chat.lost_answers.add("help")
+    await community.ask("alice", "Which LMS?")
+    [card] = community.chat.posts_in("help")
+    await reply_now(community, "bob", card.message_id, "Moodle")
+    assert len(await kept(community)) == 1
+    await core.run_due(START + EARLY_REPLY_WAIT)  # still in flight: still kept
+    assert len(await kept(community)) == 1
+    await core.run_due(START + EARLY_REPLY_WAIT + timedelta(seconds=30))
+    assert await kept(community) == []
+
+    community.chat.lost_answers.clear()
+    await community.entraide.run_due(START + EARLY_REPLY_WAIT + timedelta(minutes=1))
+    await community.entraide.run_due(START + EARLY_REPLY_WAIT + timedelta(minutes=2))
+    assert await answers(community) == []
+
+
+async def test_a_member_forgotten_leaves_no_reply_kept(community):
+    community.chat.lost_answers.add("help")
+    await community.ask("alice", "Which LMS?")
+    [card] = community.chat.posts_in("help")
+    await reply_now(community, "bob", card.message_id, "My secret technique")
+    assert len(await kept(community)) == 1
+    confirm = await community.command("bob", "entraide", "forget-me")
+    await community.press("bob", CONFIRM, confirm.buttons[0].value)
+    assert await kept(community) == []
