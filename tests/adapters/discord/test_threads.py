@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from bot.domain import QuestionStatus
 from bot.questions.card import REOPEN
 from tests.adapters.discord import payloads
-from tests.adapters.discord.conftest import COMMUNITY, reply_text
+from tests.adapters.discord.conftest import COMMUNITY, reply_text, settle
 from tests.adapters.discord.fake_discord import REQUIRE_TAG
 
 
@@ -174,3 +175,34 @@ async def test_a_forum_that_requires_a_tag_it_lacks_is_explained_in_the_members_
     assert "ce forum exige une étiquette" in told
     assert "A tag is required" not in told and "40067" not in told
     assert (await bot.question()).message_id is None
+
+
+
+async def test_a_reply_before_the_card_is_recorded_is_an_answer_once_it_is(bot):
+    """Discord made the card and its answer is slow to come: Bob opens the card's thread and
+    replies before Entraide knows the card. The reply is kept; once the card is found by its
+    nonce and recorded, the next tick counts it, as of when Bob wrote it."""
+    bot.fake.fail("POST", f"/channels/{payloads.HELP}/messages", 200, after_effect=True, hang=True)
+    asking = asyncio.create_task(
+        bot.feed("INTERACTION_CREATE", payloads.slash("ask", question="Which LMS?"))
+    )
+    await bot.fake.hanging.wait()  # the card is in #help; the answer has not come
+    [card] = bot.fake.posted_in(payloads.HELP)
+    written_at = bot.core.clock.now()
+    reply = payloads.message(card["id"], "Moodle works well")
+    for event, data in (
+        ("THREAD_CREATE", payloads.thread_created(card["id"], payloads.HELP)),
+        ("MESSAGE_CREATE", reply),
+    ):
+        bot.adapter.client._connection.parsers[event](data)
+    await settle(bot.adapter)
+    assert await bot.answers() == []
+
+    await asking  # the call times out; the card is found by its nonce and recorded
+    bot.core.clock.set(written_at + timedelta(seconds=30))
+    await bot.run_due()
+    assert (await bot.question()).message_id == card["id"]
+    [answer] = await bot.answers()
+    assert (answer.text, answer.created_at) == ("Moodle works well", written_at)
+    assert (await bot.question()).status is QuestionStatus.ANSWERED
+    assert bot.fake.posted_in(payloads.HELP) == [card]
