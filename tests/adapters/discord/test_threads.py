@@ -177,7 +177,6 @@ async def test_a_forum_that_requires_a_tag_it_lacks_is_explained_in_the_members_
     assert (await bot.question()).message_id is None
 
 
-
 async def test_a_reply_before_the_card_is_recorded_is_an_answer_once_it_is(bot):
     """Discord made the card and its answer is slow to come: Bob opens the card's thread and
     replies before Entraide knows the card. The reply is kept; once the card is found by its
