@@ -143,11 +143,16 @@ class Deliverer:
             self._busy_when_due.discard(lane)
             self._wake.set()  # found due while it was sending: more may wait in the database
 
+    def stop_claiming(self) -> None:
+        """Take no new delivery from now on (a shutdown began): the sends under way go on,
+        and what is queued from now waits in the database for another instance."""
+        self._claiming = False
+        self._wake.set()
+
     async def drain(self, timeout: float) -> None:
         """Stop claiming; let the sends under way finish within ``timeout`` seconds; what
         is claimed but not yet sent is given back at once for another instance."""
-        self._claiming = False
-        self._wake.set()
+        self.stop_claiming()
         lanes = list(self._lanes.values())
         if lanes:
             _, late = await asyncio.wait(lanes, timeout=timeout)

@@ -215,7 +215,10 @@ async def run(settings: Settings) -> int:
         await stop.wait()
 
         log.info("stopping")
-        scheduler.pause()  # no new tick; the one running completes (shutdown would cancel it)
+        # No new delivery from now, while the tick under way completes (shutdown would cancel
+        # it): what it queues from now waits in the database for the next instance.
+        app.entraide.deliveries.stop_claiming()
+        scheduler.pause()
         await ticker.finish()
         scheduler.shutdown(wait=False)
         # Posts under way finish; those claimed but not started are given back at once.

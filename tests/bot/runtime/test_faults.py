@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bot.delivery.deliverer import SLOTS
 from storage.engine import create_engine
 from tests.bot.runtime.processes import (
     Instance,
@@ -52,11 +53,14 @@ async def test_a_deploy_mid_burst_completes_the_posts_under_way_and_loses_none(f
     record = tmp_path / "posts.jsonl"
     channels = [f"practice-{n}" for n in range(300)]
     await schedule_due(fresh_url, channels, timedelta(minutes=1))
-    # A burst of some ten seconds (32 posts in flight): shutdown lets the tick under way
-    # finish first, and the deliverer goes on meanwhile, so a shorter one could end before.
-    first = Instance(fresh_url, record, delay=1, lease=300)
+    first = Instance(fresh_url, record, delay=0.3, lease=300)  # 32 in flight: some 3 s
     await eventually(lambda: len(made(record)) >= 20)
+    first.process.send_signal(signal.SIGTERM)
+    before = len(made(record))
     assert first.stop() == 0
+    # From SIGTERM it takes no new delivery, while its tick under way completes: only the
+    # posts already under way (at most one per slot) are made after.
+    assert len(made(record)) - before <= SLOTS
     assert "Traceback" not in first.logged and "never awaited" not in first.logged
     statuses = Counter(await delivery_statuses(fresh_url))
     assert statuses["sending"] == 0 and statuses["pending"] > 0  # nothing left held
