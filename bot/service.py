@@ -32,7 +32,7 @@ from bot.domain import ReactionTarget
 from bot.errors import UserError
 from bot.i18n import language_for, spans, t
 from bot.ports import FetchedMessage
-from bot.questions import answers, asking
+from bot.questions import answers
 from bot.questions.card import QUESTION_CARD
 from bot.questions.nudge import NUDGE_MESSAGE
 from bot.questions.roundup import ROUNDUP_POST
@@ -86,6 +86,7 @@ class Entraide:
         try:
             # What the platform must be read for is read first: never while the database is held.
             fetched = await self._bookmarked_message(command)
+            invoked = await self._invoked(command)
             # The event's claim and its effect are one unit of work: a failure in between
             # leaves both undone, and the platform's redelivery is handled in full.
             async with self.core.store.transaction() as tx:
@@ -99,7 +100,7 @@ class Entraide:
                     return None
                 await self._visits.record(tx, actor, now)
                 ctx = Context(self.core, tx, actor, command.channel_id, settings, now)
-                return await self._dispatch(ctx, command, fetched)
+                return await self._dispatch(ctx, command, fetched, invoked)
         except UserError as error:
             async with self.core.store.transaction() as tx:
                 settings = await self.core.settings(tx, actor.community_id)
@@ -110,20 +111,16 @@ class Entraide:
             return error_message(language_for(settings.language, actor.locale), error)
 
     async def _dispatch(
-        self, ctx: Context, command: Command, fetched: FetchedMessage | None
+        self,
+        ctx: Context,
+        command: Command,
+        fetched: FetchedMessage | None,
+        invoked: tuple[specs.CommandSpec, dict] | None,
     ) -> Message | None:
         match command:
-            case SlashCommand():
-                spec = next((s for s in specs.COMMANDS if s.name == command.name), None)
-                if spec is None:
-                    raise UserError("error.unknown_command", name=command.name[:40])
-                given = command.options
-                options = dict(given) if given is not None else spec.parse(command.text)
+            case SlashCommand() | Ask() if invoked is not None:
+                spec, options = invoked
                 return await spec.handler(ctx, **options)
-            case Ask():
-                return await asking.ask(
-                    ctx, command.title, command.details, command.tags, command.anonymous
-                )
             case MessagePosted():
                 return await message_posted(ctx, command)
             case ReactionAdded() | ReactionRemoved():
@@ -133,6 +130,35 @@ class Entraide:
             case AcceptAnswer():
                 return await answers.accept_message(ctx, command.message_id)
         raise TypeError(f"not a command: {command!r}")
+
+    async def _invoked(self, command: Command) -> tuple[specs.CommandSpec, dict] | None:
+        """A slash command's (or the /ask form's) spec and options, parsed once, with what
+        the spec reads first already read: before the unit of work takes its turn."""
+        match command:
+            case SlashCommand():
+                spec = next((s for s in specs.COMMANDS if s.name == command.name), None)
+                if spec is None:
+                    raise UserError("error.unknown_command", name=command.name[:40])
+                given = command.options
+                declared = {parameter.name for parameter in spec.parameters}
+                options = (
+                    {name: value for name, value in given.items() if name in declared}
+                    if given is not None
+                    else spec.parse(command.text)
+                )
+            case Ask():
+                spec = specs.spec("ask")
+                options = {
+                    "question": command.title,
+                    "details": command.details,
+                    "tags": command.tags,
+                    "anonymous": command.anonymous,
+                }
+            case _:
+                return None
+        if spec.read_first is not None:
+            options |= await spec.read_first(self.core, command.actor.community_id, options)
+        return spec, options
 
     async def _bookmarked_message(self, command: Command) -> FetchedMessage | None:
         """The message a bookmark reaction saves a link from, read from the platform."""

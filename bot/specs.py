@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from bot import knowledge, organisers, practice, privacy, resources, stats
 from bot.context import Context
+from bot.core import Core
 from bot.errors import UserError
 from bot.i18n import spans
 from bot.questions import answers, asking, card, closing, history, lifecycle, nudge, routing
@@ -35,7 +36,11 @@ class Parameter:
 @dataclass(frozen=True)
 class CommandSpec:
     """A command: its texts, its typed options, how its free text becomes those options, and
-    what runs it (``await spec.handler(ctx, **options)``)."""
+    what runs it (``await spec.handler(ctx, **options)``).
+
+    ``read_first(core, community_id, options)`` reads what the handler will need before its
+    unit of work begins, out of the database's turn (on SQLite, one writer at a time): what
+    it returns joins the options."""
 
     name: str
     description: dict[str, str]
@@ -43,6 +48,7 @@ class CommandSpec:
     parameters: tuple[Parameter, ...]
     parse: Callable[[str], dict[str, object]]
     handler: Callable[..., Awaitable[Message]]
+    read_first: Callable[[Core, str, dict], Awaitable[dict[str, object]]] | None = None
 
 
 # -- how each command's text becomes its options, and what runs it ------------------------------------------------------------
@@ -137,6 +143,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         ),
         _parse_ask,
         asking.ask,
+        asking.similar_first,
     ),
     CommandSpec(
         "share",

@@ -175,11 +175,12 @@ class Deliverer:
 
     async def backlog(self) -> int:
         """How many deliveries could be sent now and are not yet."""
-        async with self.core.store.transaction() as tx:
+        async with self.core.store.transaction(reading=True) as tx:
             return await tx.deliveries.backlog(self.core.clock.now())
 
     async def _due_lanes(self) -> list[tuple[str, str]]:
-        async with self.core.store.transaction() as tx:
+        # Only read: no writer's turn taken (each lane's claim is a unit of work of its own).
+        async with self.core.store.transaction(reading=True) as tx:
             return await tx.deliveries.due_lanes(self.core.clock.now())
 
     # -- one lane, one delivery --------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.context import Context
+from bot.core import Core
 from bot.domain import Answer, Question, QuestionStatus
 from bot.errors import UserError
 from bot.i18n import spans, t
@@ -24,15 +25,14 @@ async def ask(
     details: str = "",
     tags: str | tuple[str, ...] = (),
     anonymous: bool = False,
+    similar: list[tuple[Question, Answer | None]] | None = None,
 ) -> Message:
-    """``/ask`` (and its form): store the question, then show similar resolved ones or queue
-    its card in the help channel (the current channel when none is set)."""
-    title = clean(question, field="question", limit=TITLE_MAX)
-    details = clean(details, field="details", limit=DETAILS_MAX, required=False)
-    tags = clean_tags((tags,) if isinstance(tags, str) else tags)
-    similar = await _similar_resolved(
-        ctx.tx, ctx.community_id, f"{title} {details} {' '.join(tags)}"
-    )
+    """``/ask`` (and its form): store the question, then show similar resolved ones (read
+    first: ``similar_first``) or queue its card in the help channel (the current channel
+    when none is set)."""
+    title, details, tags = _cleaned(question, details, tags)
+    if similar is None:
+        similar = await _similar_resolved(ctx.tx, ctx.community_id, title, details, tags)
     asked = await ctx.tx.questions.add(
         ctx.community_id,
         ctx.settings.help_channel or ctx.channel_id,
@@ -48,6 +48,36 @@ async def ask(
         return _suggestions(ctx.language, asked, similar)
     await queue_card(ctx.core, ctx.tx, asked)
     return _on_its_way(ctx.language, asked)
+
+
+async def similar_first(
+    core: Core,
+    community_id: str,
+    options: dict,
+) -> dict[str, object]:
+    """The resolved questions like the one asked, read before ``ask``'s unit of work: the
+    search and its hits hold no writer's turn. Nothing when the question is refused
+    (``ask`` says why)."""
+    try:
+        title, details, tags = _cleaned(
+            str(options.get("question") or ""),
+            str(options.get("details") or ""),
+            options.get("tags") or (),
+        )
+    except UserError:
+        return {}
+    async with core.store.transaction(reading=True) as tx:
+        return {"similar": await _similar_resolved(tx, community_id, title, details, tags)}
+
+
+def _cleaned(
+    question: str, details: str, tags: str | tuple[str, ...]
+) -> tuple[str, str, tuple[str, ...]]:
+    return (
+        clean(question, field="question", limit=TITLE_MAX),
+        clean(details, field="details", limit=DETAILS_MAX, required=False),
+        clean_tags((tags,) if isinstance(tags, str) else tags),
+    )
 
 
 async def post_draft(ctx: Context, question_id: int) -> Message:
@@ -81,10 +111,10 @@ def _on_its_way(language: str, question: Question) -> Message:
 
 
 async def _similar_resolved(
-    tx: Transaction, community_id: str, text: str
+    tx: Transaction, community_id: str, title: str, details: str, tags: tuple[str, ...]
 ) -> list[tuple[Question, Answer | None]]:
-    """Up to three resolved questions sharing enough significant words with ``text``."""
-    query = similarity_query(text)
+    """Up to three resolved questions sharing enough significant words with the question."""
+    query = similarity_query(f"{title} {details} {' '.join(tags)}")
     if query.empty:
         return []
     hits = await tx.search.find(community_id, query, [Kind.QUESTION], limit=10)
