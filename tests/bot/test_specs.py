@@ -73,3 +73,17 @@ def test_every_spec_names_its_options_parser_and_handler():
         assert set(parsed) <= {p.name for p in command.parameters}, command.name
         assert callable(command.handler)
     assert spec("ask").parse("Why? #x")["tags"] == ("x",)
+
+
+async def test_options_a_command_does_not_declare_are_not_passed_on(community):
+    """Typed options come from the platform: one the spec does not declare (a forged
+    interaction, a newer client) reaches no handler."""
+    reply = await community.entraide.handle(
+        SlashCommand(
+            community.actor("alice"),
+            "general",
+            "ask",
+            options={"question": "How do I start a session?", "similar": "forged", "x": 1},
+        )
+    )
+    assert "Q1" in reply.plain_text() and len(community.chat.posts_in("help")) == 1
