@@ -123,6 +123,34 @@ class Ticker:
             await asyncio.wait({self.running}, timeout=30)
 
 
+class _OverrunsShowAsLag(logging.Filter):
+    """APScheduler warns at every interval a tick overruns ("maximum number of running
+    instances reached"): ``entraide_scheduler_lag_seconds`` already says so, without a line
+    per interval for the length of a slow tick."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances" not in record.getMessage()
+
+
+_scheduler_log = logging.getLogger("apscheduler.scheduler.entraide")
+_scheduler_log.addFilter(_OverrunsShowAsLag())
+
+
+def ticking(ticker: Ticker) -> AsyncIOScheduler:
+    """APScheduler as a timer: one ``ticker.tick`` every interval, starting now, never two at
+    once, and the ticks an overrun missed made up by one."""
+    scheduler = AsyncIOScheduler(timezone="UTC", logger=_scheduler_log)
+    scheduler.add_job(
+        ticker.tick,
+        "interval",
+        seconds=ticker.interval.total_seconds(),
+        next_run_time=ticker.clock.now(),
+        max_instances=1,
+        coalesce=True,
+    )
+    return scheduler
+
+
 def unreachable(settings: Settings, error: BaseException) -> str:
     """One paragraph for an operator whose database cannot be reached at start."""
     return (
@@ -193,15 +221,7 @@ async def run(settings: Settings) -> int:
             print(f"entraide: web pages on {config.base_url}/", flush=True)
         interval = timedelta(seconds=settings.scheduling.tick_seconds)
         ticker = Ticker(app.entraide, metrics, clock, interval, adapters)
-        scheduler = AsyncIOScheduler(timezone="UTC")
-        scheduler.add_job(
-            ticker.tick,
-            "interval",
-            seconds=interval.total_seconds(),
-            next_run_time=clock.now(),
-            max_instances=1,
-            coalesce=True,
-        )
+        scheduler = ticking(ticker)
         scheduler.start()
         # Woken by this process's commits and ticks; polls for what other instances left.
         delivering = asyncio.create_task(

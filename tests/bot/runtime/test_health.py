@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from datetime import timedelta
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.clock import ManualClock
+from bot.clock import ManualClock, SystemClock
 from bot.runtime.health import health_app
 from bot.runtime.metrics import Metrics
+from bot.runtime.run import Ticker, ticking
 from tests.bot.test_delivery import HeldPacer, queue_question
 from tests.conftest import START, make_community
 from tests.fakes import FakeChat
@@ -51,3 +54,30 @@ async def test_a_database_that_does_not_answer_in_time_makes_healthz_unhealthy()
         response = await client.get("/healthz")
         assert response.status == 503
         assert (await response.json())["checks"] == {"database": False}
+
+
+async def test_a_tick_slower_than_its_interval_shows_as_lag_not_a_warning_per_interval(
+    db, monkeypatch, caplog
+):
+    """A tick that overruns: the ticks it covers are skipped, and the lag gauge says how
+    late the next one started, without APScheduler's warning at every interval."""
+    community = make_community(db, clock=SystemClock())
+    entraide = community.entraide.entraide
+    run_due = entraide.run_due
+
+    async def slow_run_due(now):
+        await asyncio.sleep(0.3)  # a burst of weekly posts to queue, say
+        return await run_due(now)
+
+    monkeypatch.setattr(entraide, "run_due", slow_run_due)
+    metrics = Metrics()
+    ticker = Ticker(entraide, metrics, SystemClock(), timedelta(seconds=0.05))
+    scheduler = ticking(ticker)
+    with caplog.at_level(logging.INFO):
+        scheduler.start()
+        await asyncio.sleep(0.8)
+        scheduler.pause()
+        await ticker.finish()
+        scheduler.shutdown(wait=False)
+    assert "maximum number of running instances" not in caplog.text
+    assert metrics.lag._value.get() >= 0.2
