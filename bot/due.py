@@ -25,7 +25,6 @@ from bot.questions.routing import next_routing, route_waiting
 from bot.replies import Message
 from bot.schedule import latest_occurrence, next_occurrence
 from bot.stats import digest_message, weekly_digest
-from bot.threads import count_early_replies
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +46,6 @@ async def run_due(core: Core, now: datetime) -> int:
         known = await tx.practice.known_weeks(
             [s.id for s, _, _ in latest.values()], [w for _, w, _ in latest.values()]
         )
-    # Replies that came before their card was recorded count before anyone is asked to help.
-    await count_early_replies(core, now)
     # The question loop first: a few short units of work, while a burst of weekly
     # occurrences can take seconds (a shutdown waits for the tick under way).
     # Routing before round-ups: a member asked privately about a question is not told

@@ -11,6 +11,7 @@ from bot.commands import ReactionAdded, ReactionRemoved, ReactionsCleared
 from bot.context import Context
 from bot.core import Core
 from bot.domain import CommunitySettings, MarkKind
+from bot.early import keep_if_early
 from bot.emoji import canonical
 from bot.ports import FetchedMessage, Transaction
 from bot.questions.answers import answer_mark, mark_answer, marks_cleared, me_too
@@ -63,6 +64,8 @@ class Reactions:
             return await resources.upvote(ctx, resource, added)
         if added and bookmark:
             return await resources.bookmark(ctx, fetched)
+        if not (answered or question or resource or bookmark):
+            await keep_if_early(ctx, reaction)  # on a post, or a reply, not recorded yet?
         return None
 
     def _remember(self, key: tuple[str, str], author_id: str | None, asker_id: str | None) -> None:
@@ -70,6 +73,15 @@ class Reactions:
         self._authors.move_to_end(key)
         if len(self._authors) > AUTHORS_REMEMBERED:
             self._authors.popitem(last=False)
+
+
+async def counts_on(tx: Transaction, community_id: str, message_id: str) -> bool:
+    """Whether reactions on this message count: an answer's, a question's card, a resource's post."""
+    return (
+        await tx.questions.answer_and_question(community_id, message_id) is not None
+        or await tx.questions.by_message(community_id, message_id) is not None
+        or await tx.resources.by_post(community_id, message_id) is not None
+    )
 
 
 async def reactions_cleared(core: Core, tx: Transaction, cleared: ReactionsCleared) -> None:

@@ -29,6 +29,7 @@ from bot.delivery import NUDGE, OCCURRENCE, QUESTION, RESOURCE, ROUNDUP, ROUTING
 from bot.delivery.deliverer import Deliverer
 from bot.delivery.pacing import Pacer
 from bot.domain import ReactionTarget
+from bot.early import Early, handle_early
 from bot.errors import UserError
 from bot.i18n import language_for, spans, t
 from bot.ports import FetchedMessage
@@ -37,10 +38,10 @@ from bot.questions.card import QUESTION_CARD
 from bot.questions.nudge import NUDGE_MESSAGE
 from bot.questions.roundup import ROUNDUP_POST
 from bot.questions.routing import ROUTING_REQUEST
-from bot.reactions import Reactions, is_bookmark, reactions_cleared
+from bot.reactions import Reactions, counts_on, is_bookmark, reactions_cleared
 from bot.receiving import Receiver
 from bot.replies import Message, private
-from bot.threads import message_posted
+from bot.threads import count_reply, message_posted
 from bot.visits import Visits
 
 log = logging.getLogger(__name__)
@@ -232,11 +233,23 @@ class Entraide:
     # -- what the timer asks ------------------------------------------------------------
 
     async def run_due(self, now: datetime) -> int:
-        """Queue what is due at ``now`` (prompts, digests, round-ups, routed requests, nudges);
-        return how many posts and private messages."""
+        """Handle the replies and reactions kept early whose message is known now, then queue
+        what is due at ``now`` (prompts, digests, round-ups, routed requests, nudges); return
+        how many posts and private messages were queued."""
+        await handle_early(self.core, now, self._early)
         queued = await due.run_due(self.core, now)
         self.core.delivery_wanted()
         return queued
+
+    async def _early(self, ctx: Context, event: Early) -> bool:
+        """An event kept early (``bot.early``), handled again: False while what it is about
+        is still unknown."""
+        if isinstance(event, MessagePosted):
+            return await count_reply(ctx, event)
+        if not await counts_on(ctx.tx, ctx.community_id, event.message_id):
+            return False
+        await self._reactions.react(ctx, event, None)
+        return True
 
     async def deliver_due(self) -> int:
         """Send every delivery due now and return once they are sent (the console, tests)."""

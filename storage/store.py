@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.repositories.communities import Communities
 from storage.repositories.deliveries import Deliveries
-from storage.repositories.early_replies import EarlyReplies
+from storage.repositories.early_events import EarlyEvents
 from storage.repositories.events import Events
 from storage.repositories.marks import Marks
 from storage.repositories.nudges import Nudges
@@ -132,7 +132,7 @@ class Transaction:
         self.practice = Practice(conn)
         self.search = Search(conn)
         self.deliveries = Deliveries(conn)
-        self.early_replies = EarlyReplies(conn)
+        self.early_events = EarlyEvents(conn)
         self.reports = Reports(conn)
         self.privacy = Privacy(conn)
         self.roundups = Roundups(conn)

@@ -1,6 +1,6 @@
 """The schema. Every table holding community data carries ``community_id``.
 
-Unique keys carry idempotence: processed events, early replies, marks (message, member,
+Unique keys carry idempotence: processed events, early events, marks (message, member,
 kind), resources (community, normalised URL), occurrences (schedule, ISO week), reminders
 (question, round), round-ups (community, channel or member, local day, n), routed requests
 (question, member) and their daily slots (member, local day, n), nudges (question, answers).
@@ -116,19 +116,17 @@ processed_events = Table(
     Index("ix_processed_events_pending", "processed_at", "created_at"),
 )
 
-# A reply in a thread whose post is made and not yet recorded, until it is (few rows).
-early_replies = Table(
-    "early_replies",
+# A reply or reaction about a message not yet recorded (its post in flight), until it is.
+early_events = Table(
+    "early_events",
     metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),  # the order they came in
     _community(),
-    Column("message_id", String(200), nullable=False),
-    Column("thread_id", String(200), nullable=False),
-    Column("channel_id", String(128), nullable=False),
+    Column("key", String(200), nullable=False),
     Column("author_id", String(128), nullable=False),
-    Column("author", JSON, nullable=False),  # the rest of the actor: name, locale, …
-    Column("text", Text, nullable=False),
+    Column("command", JSON, nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
-    UniqueConstraint("community_id", "message_id", name="uq_early_replies_key"),
+    UniqueConstraint("community_id", "key", name="uq_early_events_key"),
 )
 
 questions = Table(

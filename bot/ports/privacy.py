@@ -19,5 +19,5 @@ class Erasure:
 class Privacy(Protocol):
     async def forget_member(self, community_id: str, member_id: str, placeholder: str) -> Erasure:
         """Erase a member: their questions become anonymous, their answers' and shares' text
-        becomes ``placeholder``, their notes empty; their marks, topics, name and replies
-        not yet counted (``early_replies``) go."""
+        becomes ``placeholder``, their notes empty; their marks, topics, name, and replies
+        and reactions not yet counted (``early_events``) go."""

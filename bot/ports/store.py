@@ -8,7 +8,7 @@ from typing import Protocol
 
 from bot.ports.communities import Communities
 from bot.ports.deliveries import Deliveries
-from bot.ports.early_replies import EarlyReplies
+from bot.ports.early_events import EarlyEvents
 from bot.ports.events import Events
 from bot.ports.marks import Marks
 from bot.ports.nudges import Nudges
@@ -37,7 +37,7 @@ class Transaction(Protocol):
     practice: Practice
     search: Search
     deliveries: Deliveries
-    early_replies: EarlyReplies
+    early_events: EarlyEvents
     reports: Reports
     privacy: Privacy
     roundups: Roundups

@@ -9,7 +9,7 @@ from storage.sql import Repository
 from storage.tables import (
     answers,
     custom_prompts,
-    early_replies,
+    early_events,
     marks,
     member_topics,
     members,
@@ -117,11 +117,11 @@ class Privacy(Repository):
                 member_topics.c.community_id == community_id, member_topics.c.member_id == member_id
             ),
         )
-        # A reply still waiting for its thread's post to be recorded is erased, not counted later.
+        # A reply or reaction still waiting for its post to be recorded is erased, not counted later.
         await self.conn.execute(
-            delete(early_replies).where(
-                early_replies.c.community_id == community_id,
-                early_replies.c.author_id == member_id,
+            delete(early_events).where(
+                early_events.c.community_id == community_id,
+                early_events.c.author_id == member_id,
             )
         )
         # Who was asked to help, and the round-ups sent to them, go with the topics.

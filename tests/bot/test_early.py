@@ -1,14 +1,14 @@
-"""A reply in a thread before its post is recorded (the post made, its id not yet written):
-kept while the post is in flight, counted once the post is recorded, forgotten if it never is."""
+"""Replies and reactions about a post not recorded yet (the post made, its id not written):
+kept while the post is in flight, handled once it is recorded, forgotten if it never is."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
 
-from bot.commands import MessagePosted, SlashCommand
-from bot.domain import QuestionStatus
-from bot.threads import EARLY_REPLY_WAIT
+from bot.commands import MessagePosted, ReactionAdded, SlashCommand
+from bot.domain import MarkKind, QuestionStatus
+from bot.early import EARLY_WAIT
 from tests.bot.test_due import schedule_prompts
 from tests.bot.test_handing_over import until
 from tests.bot.test_organisers import CONFIRM
@@ -31,7 +31,7 @@ async def answers(community, number: int = 1) -> list:
 
 async def kept(community) -> list:
     async with community.store.transaction() as tx:
-        return await tx.early_replies.oldest()
+        return await tx.early_events.oldest()
 
 
 async def test_a_reply_while_the_card_is_posted_is_an_answer_once_the_card_is_recorded(community):
@@ -96,14 +96,14 @@ async def test_a_reply_kept_for_a_post_never_recorded_is_forgotten(community):
     [card] = community.chat.posts_in("help")
     await reply_now(community, "bob", card.message_id, "Moodle")
     assert len(await kept(community)) == 1
-    await core.run_due(START + EARLY_REPLY_WAIT)  # still in flight: still kept
+    await core.run_due(START + EARLY_WAIT)  # still in flight: still kept
     assert len(await kept(community)) == 1
-    await core.run_due(START + EARLY_REPLY_WAIT + timedelta(seconds=30))
+    await core.run_due(START + EARLY_WAIT + timedelta(seconds=30))
     assert await kept(community) == []
 
     community.chat.lost_answers.clear()
-    await community.entraide.run_due(START + EARLY_REPLY_WAIT + timedelta(minutes=1))
-    await community.entraide.run_due(START + EARLY_REPLY_WAIT + timedelta(minutes=2))
+    await community.entraide.run_due(START + EARLY_WAIT + timedelta(minutes=1))
+    await community.entraide.run_due(START + EARLY_WAIT + timedelta(minutes=2))
     assert await answers(community) == []
 
 
@@ -115,4 +115,43 @@ async def test_a_member_forgotten_leaves_no_reply_kept(community):
     assert len(await kept(community)) == 1
     confirm = await community.command("bob", "entraide", "forget-me")
     await community.press("bob", CONFIRM, confirm.buttons[0].value)
+    assert await kept(community) == []
+
+
+async def react_now(community, member: str, message_id: str, emoji: str, channel="help") -> None:
+    """A member reacts; the core alone handles it (nothing delivered after)."""
+    await community.entraide.entraide.handle(
+        ReactionAdded(community.actor(member), channel, message_id, emoji)
+    )
+
+
+async def test_reactions_on_a_card_and_its_reply_before_either_is_recorded_count_once_they_are(
+    community,
+):
+    """The card's answer was lost: Carol says "me too" on it, Bob answers in its thread,
+    and Alice accepts Bob's answer, all before the bot knows the card. Once a retry finds
+    the card, the next tick counts them all, in the order they came."""
+    community.chat.lost_answers.add("help")
+    await community.ask("alice", "Which LMS for a small team?")
+    [card] = community.chat.posts_in("help")
+    await react_now(community, "carol", card.message_id, "eyes")
+    reply = await reply_now(community, "bob", card.message_id, "Moodle works well")
+    await react_now(community, "alice", reply, "white_check_mark")
+    assert len(await kept(community)) == 3
+    community.chat.lost_answers.clear()
+
+    await community.entraide.run_due(START + timedelta(minutes=5))  # the card found, recorded
+    await community.entraide.run_due(START + timedelta(minutes=5, seconds=30))  # the next tick
+    async with community.store.transaction() as tx:
+        question = await tx.questions.get(community.id, 1)
+        me_too = await tx.marks.count(community.id, card.message_id, MarkKind.ME_TOO)
+    assert question.status is QuestionStatus.RESOLVED and question.accepted_answer_id == 1
+    assert me_too == 1
+    assert await kept(community) == []
+
+
+async def test_a_reaction_on_a_message_of_no_post_of_ours_is_not_kept(community):
+    await community.ask("alice", "Which LMS?")  # posted and recorded: nothing in flight
+    lunch = community.chat.member_message("help", "carol", "Lunch?")
+    await react_now(community, "bob", lunch, "white_check_mark")
     assert await kept(community) == []

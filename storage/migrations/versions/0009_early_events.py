@@ -1,4 +1,4 @@
-"""early replies: a reply in a thread whose post is not recorded yet waits to be counted
+"""early events: a reply or reaction about a message whose post is not recorded yet waits for it
 
 Revision ID: 0009
 Revises: 0008
@@ -18,24 +18,23 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
-        "early_replies",
+        "early_events",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("community_id", sa.String(length=64), nullable=False),
-        sa.Column("message_id", sa.String(length=200), nullable=False),
-        sa.Column("thread_id", sa.String(length=200), nullable=False),
-        sa.Column("channel_id", sa.String(length=128), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
         sa.Column("author_id", sa.String(length=128), nullable=False),
-        sa.Column("author", sa.JSON(), nullable=False),
-        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("command", sa.JSON(), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["community_id"],
             ["communities.id"],
-            name=op.f("fk_early_replies_community_id_communities"),
+            name=op.f("fk_early_events_community_id_communities"),
             ondelete="CASCADE",
         ),
-        sa.UniqueConstraint("community_id", "message_id", name="uq_early_replies_key"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_early_events")),
+        sa.UniqueConstraint("community_id", "key", name="uq_early_events_key"),
     )
 
 
 def downgrade() -> None:
-    op.drop_table("early_replies")
+    op.drop_table("early_events")

@@ -1,0 +1,22 @@
+"""Replies and reactions about a message whose post is not recorded yet (``bot.early``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from bot.commands import Command
+
+
+class EarlyEvents(Protocol):
+    async def keep(self, key: str, command: Command, now: datetime) -> None:
+        """Keep a member's event until what it is about is known; the same key is kept once."""
+
+    async def has(self, community_id: str, key: str) -> bool:
+        """Whether an event with this key is kept (a reply, by its message id)."""
+
+    async def oldest(self, limit: int = 100) -> list[tuple[str, Command, datetime]]:
+        """(key, event, when it came) of the events kept, across communities; oldest first."""
+
+    async def drop(self, community_id: str, key: str) -> None:
+        """Forget one event kept: handled, or waited for long enough."""
