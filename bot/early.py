@@ -11,6 +11,7 @@ handled at the next tick, as of when it came, once what it is about is known
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -30,13 +31,12 @@ _POSTS = (QUESTION, OCCURRENCE, RESOURCE)  # the posts replies and reactions cou
 
 
 def _key(event: Early) -> str:
-    """A reply is kept under its message id: a reaction to it finds it."""
+    """A reply is kept under its message id (a reaction to it finds it); a reaction under its
+    platform's key, so that a redelivery is kept once (one read back has none: each is kept,
+    its mark counted once all the same)."""
     if isinstance(event, MessagePosted):
         return event.message_id
-    return event.event_key or (
-        f"{event.message_id}:{event.actor.member_id}:{event.emoji}:"
-        f"{'+' if isinstance(event, ReactionAdded) else '-'}"
-    )
+    return f"reaction:{event.event_key or uuid.uuid4().hex}"
 
 
 async def keep_if_early(ctx: Context, event: Early) -> None:

@@ -4,15 +4,19 @@ kept while the post is in flight, handled once it is recorded, forgotten if it n
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import timedelta
 
-from bot.commands import MessagePosted, ReactionAdded, SlashCommand
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from bot.commands import MessagePosted, ReactionAdded, ReactionRemoved, SlashCommand
 from bot.domain import MarkKind, QuestionStatus
 from bot.early import EARLY_WAIT
 from tests.bot.test_due import schedule_prompts
 from tests.bot.test_handing_over import until
 from tests.bot.test_organisers import CONFIRM
-from tests.conftest import START
+from tests.conftest import START, make_community
 
 
 async def reply_now(community, member: str, thread_id: str, text: str, channel="help") -> str:
@@ -155,3 +159,82 @@ async def test_a_reaction_on_a_message_of_no_post_of_ours_is_not_kept(community)
     lunch = community.chat.member_message("help", "carol", "Lunch?")
     await react_now(community, "bob", lunch, "white_check_mark")
     assert await kept(community) == []
+
+
+# -- early or not, the same outcome ---------------------------------------------------------------
+
+MEMBERS = ("alice", "bob", "carol", "dave")  # alice asks
+# What members do about a card: reply in its thread, or react to the card or to a reply
+# (by its place among the replies), with the me-too or the helpful emoji, added or removed.
+an_action = st.one_of(
+    st.tuples(st.just("reply"), st.sampled_from(MEMBERS), st.sampled_from(["Moodle", "Canvas"])),
+    st.tuples(
+        st.just("react"),
+        st.sampled_from(MEMBERS),
+        st.one_of(st.just("card"), st.integers(0, 3)),
+        st.sampled_from(["eyes", "white_check_mark"]),
+        st.booleans(),
+    ),
+)
+
+
+async def act(community, card: str, actions: list[tuple], lost: bool) -> None:
+    """The actions as members make them, each with the key its platform gives, before the
+    card's post is recorded (``lost``: its answer never came) or after."""
+    replies: list[str] = []
+    for n, action in enumerate(actions):
+        if action[0] == "reply":
+            replies.append(await reply_now(community, action[1], card, action[2]))
+            continue
+        _, member, target, emoji, added = action
+        if target != "card" and target >= len(replies):
+            continue  # no such reply yet
+        message = card if target == "card" else replies[target]
+        kind = ReactionAdded if added else ReactionRemoved
+        await community.entraide.entraide.handle(
+            kind(community.actor(member), "help", message, emoji, event_key=f"ev{n}")
+        )
+
+
+async def outcome(community) -> tuple:
+    """What members see of the question: its status, the answers (who, what, how helpful), the
+    accepted one's place, and how many said "me too"."""
+    async with community.store.transaction() as tx:
+        [question] = await tx.questions.all(community.id)
+        found = await tx.questions.answers(community.id, question.id)
+        me_too = await tx.marks.count(community.id, question.message_id, MarkKind.ME_TOO)
+    answers = [(a.author_id, a.text, a.helpful_count) for a in found]
+    accepted = next((n for n, a in enumerate(found) if a.id == question.accepted_answer_id), None)
+    return question.status, answers, accepted, me_too
+
+
+@given(actions=st.lists(an_action, max_size=8))
+@settings(max_examples=max(10, settings.default.max_examples // 4))  # two worlds an example
+@example(actions=[("reply", "bob", "Moodle"), ("react", "alice", 0, "white_check_mark", True)])
+@example(
+    actions=[
+        ("reply", "bob", "Moodle"),
+        ("react", "carol", 0, "white_check_mark", True),
+        ("react", "carol", 0, "white_check_mark", False),
+        ("react", "carol", 0, "white_check_mark", True),
+    ]
+)
+async def test_replies_and_reactions_before_the_card_is_recorded_end_as_if_they_came_after(
+    db, actions
+):
+    """Whatever members do while the card's post is not recorded yet ends as it would have
+    had they done it once the card was known."""
+    worlds = []
+    for lost in (False, True):
+        community = make_community(db, f"c{uuid.uuid4().hex[:12]}")
+        if lost:
+            community.chat.lost_answers.add("help")
+        await community.ask("alice", "Which LMS for a small team?")
+        [card] = community.chat.posts_in("help")
+        await act(community, card.message_id, actions, lost)
+        community.chat.lost_answers.clear()
+        community.clock.set(START + timedelta(minutes=5))
+        await community.entraide.deliver_due()  # the retry finds the card, and records it
+        await community.entraide.run_due(START + timedelta(minutes=5))  # handles what waited
+        worlds.append(await outcome(community))
+    assert worlds[1] == worlds[0]
