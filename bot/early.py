@@ -4,8 +4,9 @@ A post is on the platform before its id is recorded: a moment later, recorded wi
 outcomes, or, when the platform's answer was lost, once a later attempt finds it. Members
 can reply in its thread, react to it, or react to such a reply, meanwhile. Such an event
 is kept while a post of its community may be in flight (:func:`keep_if_early`), then
-handled at the next tick, as of when it came, once what it is about is known
-(:func:`handle_early`); it is forgotten after ``EARLY_WAIT``.
+handled at a tick, as of when it came, once what it is about is known
+(:func:`handle_early`); it is forgotten once the posts in flight when it came are all
+recorded (it was about some other message), or after ``EARLY_WAIT``.
 """
 
 from __future__ import annotations
@@ -42,26 +43,41 @@ def _key(event: Early) -> str:
 async def keep_if_early(ctx: Context, event: Early) -> None:
     """``event`` is about a message the bot does not know: keep it if that may be a post in
     flight, or (a reaction) a reply kept early."""
-    tx = ctx.tx
-    if await tx.deliveries.posting(ctx.community_id, _POSTS) or (
-        not isinstance(event, MessagePosted)
-        and await tx.early_events.has(ctx.community_id, event.message_id)
-    ):
-        await tx.early_events.keep(_key(event)[:200], replace(event, event_key=None), ctx.now)
+    in_flight = await ctx.tx.deliveries.posting(ctx.community_id, _POSTS)
+    if in_flight is not None or await _on_a_reply_kept(ctx, event):
+        key = _key(event)[:200]
+        await ctx.tx.early_events.keep(key, replace(event, event_key=None), in_flight, ctx.now)
+
+
+async def _on_a_reply_kept(ctx: Context, event: Early) -> bool:
+    return not isinstance(event, MessagePosted) and await ctx.tx.early_events.has(
+        ctx.community_id, event.message_id
+    )
+
+
+async def _may_still_come(ctx: Context, event: Early, in_flight: int | None) -> bool:
+    """Whether what ``event`` is about may still be recorded: one of the posts in flight when
+    it came still is, or (a reaction) the reply it is on is still kept. Otherwise it was about
+    a message of no post of ours."""
+    if in_flight is not None:
+        if await ctx.tx.deliveries.posting(ctx.community_id, _POSTS, up_to=in_flight):
+            return True
+    return await _on_a_reply_kept(ctx, event)
 
 
 async def handle_early(
     core: Core, now: datetime, handle: Callable[[Context, Early], Awaitable[bool]]
 ) -> int:
     """Hand each event kept early to ``handle``, in the order they came, as of when each came;
-    ``handle`` says whether what the event is about is known now. Those handled, and those
-    kept longer than ``EARLY_WAIT``, are forgotten. Return how many were handled."""
+    ``handle`` says whether what the event is about is known now. Those handled are forgotten,
+    and so are those whose message can no longer be recorded, or kept longer than
+    ``EARLY_WAIT``. Return how many were handled."""
     async with core.store.transaction(reading=True) as tx:
         kept = await tx.early_events.oldest()
     # Replies first: a reaction kept early may be on one of them.
     kept.sort(key=lambda k: not isinstance(k[1], MessagePosted))
     handled = 0
-    for key, event, came in kept:
+    for key, event, in_flight, came in kept:
         community_id = event.actor.community_id
         try:
             async with core.store.transaction() as tx:
@@ -69,7 +85,7 @@ async def handle_early(
                 ctx = Context(core, tx, event.actor, event.channel_id, settings, came)
                 if await handle(ctx, event):
                     handled += 1
-                elif now - came <= EARLY_WAIT:
+                elif now - came <= EARLY_WAIT and await _may_still_come(ctx, event, in_flight):
                     continue
                 await tx.early_events.drop(community_id, key)
         except Exception:

@@ -125,6 +125,7 @@ early_events = Table(
     Column("key", String(200), nullable=False),
     Column("author_id", String(128), nullable=False),
     Column("command", JSON, nullable=False),
+    Column("in_flight_up_to", Integer),  # the newest post in flight when it came, if any
     Column("received_at", UTCDateTime, nullable=False),
     UniqueConstraint("community_id", "key", name="uq_early_events_key"),
 )

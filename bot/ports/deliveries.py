@@ -45,9 +45,12 @@ class Deliveries(Protocol):
     ) -> tuple[DeliveryStatus, str | None] | None:
         """Where the post of a subject (a question's card) stands, and the message it became."""
 
-    async def posting(self, community_id: str, subjects: Sequence[str]) -> bool:
-        """Whether a post of one of these subjects may have been made and not yet recorded:
-        claimed, or waiting after an attempt whose outcome is unknown."""
+    async def posting(
+        self, community_id: str, subjects: Sequence[str], up_to: int | None = None
+    ) -> int | None:
+        """The id of the newest post of these subjects (no newer than ``up_to``) that may have
+        been made and not yet recorded: claimed, or waiting after an attempt whose outcome is
+        unknown. None if there is none."""
 
     async def due_lanes(self, now: datetime, limit: int = 1000) -> list[tuple[str, str]]:
         """(community, route) of the lanes with something to send now, oldest first."""

@@ -110,14 +110,20 @@ class Deliveries:
         ).first()
         return (DeliveryStatus(row.status), row.message_id) if row else None
 
-    async def posting(self, community_id: str, subjects: Sequence[str]) -> bool:
-        """Whether a post of these subjects may be made and not yet recorded: claimed, or
-        waiting after an attempt whose outcome is unknown."""
+    async def posting(
+        self, community_id: str, subjects: Sequence[str], up_to: int | None = None
+    ) -> int | None:
+        """The newest post of these subjects (up to the id ``up_to``) that may be made and
+        not yet recorded: claimed, or waiting after an attempt whose outcome is unknown."""
         found = await self.conn.execute(
             _POSTING[self.conn.dialect.name],
-            {"community_id": community_id, "subjects": list(subjects)},
+            {
+                "community_id": community_id,
+                "subjects": list(subjects),
+                "up_to": up_to or _NO_ID_ABOVE,
+            },
         )
-        return found.first() is not None
+        return found.scalar()
 
     async def due_lanes(self, now: datetime, limit: int = 1000) -> list[tuple[str, str]]:
         """(community, route) of every lane with something to send now, oldest first."""
@@ -316,20 +322,18 @@ def _posting(dialect: str):
     community = (
         literal_column("+deliveries.community_id") if dialect == "sqlite" else d.community_id
     )
-    return (
-        select(literal(1))
-        .where(
-            d.status.in_((SENDING, PENDING)),
-            or_(d.status == SENDING, d.uncertain),
-            community == bindparam("community_id"),
-            d.action == DeliveryAction.POST.value,
-            d.subject.in_(bindparam("subjects", expanding=True)),
-        )
-        .limit(1)
+    return select(func.max(d.id)).where(
+        d.status.in_((SENDING, PENDING)),
+        or_(d.status == SENDING, d.uncertain),
+        community == bindparam("community_id"),
+        d.action == DeliveryAction.POST.value,
+        d.subject.in_(bindparam("subjects", expanding=True)),
+        d.id <= bindparam("up_to"),
     )
 
 
 _POSTING = {name: _posting(name) for name in ("postgresql", "sqlite")}
+_NO_ID_ABOVE = 2**31 - 1  # an INTEGER's largest
 
 
 _FENCED = update(deliveries).where(

@@ -14,7 +14,9 @@ e = early_events.c
 
 
 class EarlyEvents(Repository):
-    async def keep(self, key: str, command: Command, now: datetime) -> None:
+    async def keep(
+        self, key: str, command: Command, in_flight_up_to: int | None, now: datetime
+    ) -> None:
         actor = command.actor  # type: ignore[union-attr]  # replies and reactions have one
         await self._insert_new(
             early_events,
@@ -24,6 +26,7 @@ class EarlyEvents(Repository):
                 "key": key,
                 "author_id": actor.member_id,
                 "command": command_to_json(command),
+                "in_flight_up_to": in_flight_up_to,
                 "received_at": now,
             },
         )
@@ -34,11 +37,14 @@ class EarlyEvents(Repository):
         )
         return found.first() is not None
 
-    async def oldest(self, limit: int = 100) -> list[tuple[str, Command, datetime]]:
+    async def oldest(self, limit: int = 100) -> list[tuple[str, Command, int | None, datetime]]:
         rows = await self.conn.execute(
             select(early_events).order_by(e.received_at, e.id).limit(limit)
         )
-        return [(row.key, command_from_json(row.command), row.received_at) for row in rows]
+        return [
+            (row.key, command_from_json(row.command), row.in_flight_up_to, row.received_at)
+            for row in rows
+        ]
 
     async def drop(self, community_id: str, key: str) -> None:
         await self.conn.execute(

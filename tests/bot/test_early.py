@@ -111,6 +111,24 @@ async def test_a_reply_kept_for_a_post_never_recorded_is_forgotten(community):
     assert await answers(community) == []
 
 
+async def test_what_was_about_another_message_is_forgotten_once_the_posts_in_flight_are_recorded(
+    community,
+):
+    community.chat.lost_answers.add("help")
+    await community.ask("alice", "Which LMS?")
+    lunch = community.chat.member_message("help", "carol", "Lunch?")
+    await reply_now(community, "bob", lunch, "Yes!")
+    await react_now(community, "dave", lunch, "eyes")
+    assert len(await kept(community)) == 2  # the card in flight may be what they are about
+    community.chat.lost_answers.clear()
+
+    community.clock.set(START + timedelta(minutes=5))
+    await community.entraide.deliver_due()  # the card found, recorded: they were not about it
+    await community.entraide.run_due(START + timedelta(minutes=5))
+    assert await kept(community) == []
+    assert await answers(community) == []
+
+
 async def test_a_member_forgotten_leaves_no_reply_kept(community):
     community.chat.lost_answers.add("help")
     await community.ask("alice", "Which LMS?")

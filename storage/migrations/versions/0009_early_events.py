@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=200), nullable=False),
         sa.Column("author_id", sa.String(length=128), nullable=False),
         sa.Column("command", sa.JSON(), nullable=False),
+        sa.Column("in_flight_up_to", sa.Integer(), nullable=True),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["community_id"],
