@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from bot.commands import MessagePosted, ReactionAdded, ReactionRemoved, SlashCommand
 from bot.domain import MarkKind, QuestionStatus
 from bot.early import EARLY_WAIT
+from bot.text import clean_reply
 from tests.bot.test_due import schedule_prompts
 from tests.bot.test_handing_over import until
 from tests.bot.test_organisers import CONFIRM
@@ -256,3 +257,23 @@ async def test_replies_and_reactions_before_the_card_is_recorded_end_as_if_they_
         await community.entraide.run_due(START + timedelta(minutes=5))  # handles what waited
         worlds.append(await outcome(community))
     assert worlds[1] == worlds[0]
+
+
+async def test_any_text_and_emoji_kept_early_are_stored_whole_and_handled(community):
+    """What a platform sends is kept as it came, whatever it holds (NUL, lone surrogates,
+    bidi controls, very long texts), and handled once the card is known."""
+    nasty = ["\x00", "\ud800 half", "\u202eevil\u202c", "x" * 40_000, "🙂\u200d", ""]
+    community.chat.lost_answers.add("help")
+    await community.ask("alice", "Which LMS for a small team?")
+    [card] = community.chat.posts_in("help")
+    for text in nasty:
+        await reply_now(community, "bob", card.message_id, text)
+        await react_now(community, "carol", card.message_id, text or "eyes")
+    assert len(await kept(community)) == 2 * len(nasty)
+    community.chat.lost_answers.clear()
+    community.clock.set(START + timedelta(minutes=5))
+    await community.entraide.deliver_due()
+    await community.entraide.run_due(START + timedelta(minutes=5))
+    assert await kept(community) == []
+    # As when the card is known: each reply an answer, its text cleaned the same way.
+    assert [a.text for a in await answers(community)] == [clean_reply(t) for t in nasty]
