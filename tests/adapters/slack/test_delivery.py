@@ -11,6 +11,7 @@ from bot.service import SUBJECTS
 from tests.adapters.slack import payloads
 from tests.adapters.slack.conftest import (
     ALICE,
+    BOB,
     CAROL,
     COMMUNITY,
     GENERAL,
@@ -187,6 +188,47 @@ async def test_a_reply_before_the_card_is_recorded_is_an_answer_once_it_is(db, f
         assert answer.created_at < later
         assert "answered" in text_of(fake.called("chat.update")[-1]["blocks"])
         assert len([m for m in fake.channels[HELP].messages if not m.get("thread_ts")]) == 1
+    finally:
+        await workspace.close()
+
+
+async def test_reactions_before_the_card_is_recorded_count_once_it_is(db, fake):
+    """The card is in #help and Slack's answer hangs: Carol says "me too" on it, Bob answers,
+    and Alice accepts Bob's answer with ✅, all before Entraide knows the card's ts. At the
+    tick after the card is found, the question is resolved with Bob's answer and one "me too"."""
+    from datetime import timedelta
+
+    from bot.domain import MarkKind, QuestionStatus
+
+    workspace = await open_workspace(db, fake, timeout=0.5)
+    try:
+        fake.fail("chat.postMessage", applied=True, hang=True)
+        ask = payloads.slash_command("/ask", "Which LMS?", ALICE, GENERAL, fake.hook_url())
+        assert (await workspace.requests.command(ask))[0] == 200
+        await workspace.adapter.drain()
+        delivering = asyncio.create_task(workspace.adapter.entraide.deliver_due())
+        await fake.wait_for("chat.postMessage", ok=False)
+        card = workspace.last_card()
+        reply = fake.member_message(HELP, BOB, "Moodle works well", card)
+        for body in (
+            payloads.reaction_event(CAROL, HELP, card, "eyes", None, True),
+            payloads.message_event(reply),
+            payloads.reaction_event(ALICE, HELP, reply["ts"], "white_check_mark", BOB, True),
+        ):
+            assert (await workspace.requests.event(body))[0] == 200
+        await workspace.adapter.drain()
+        await delivering
+
+        tick = workspace.clock.now() + timedelta(seconds=30)
+        workspace.clock.set(tick)
+        await workspace.adapter.entraide.run_due(tick)
+        await workspace.settle()
+        question = await workspace.question()
+        assert question.status is QuestionStatus.RESOLVED and question.accepted_answer_id == 1
+        async with workspace.store.transaction() as tx:
+            me_too = await tx.marks.count(COMMUNITY, question.message_id, MarkKind.ME_TOO)
+        assert me_too == 1
+        assert (HELP, reply["ts"], "white_check_mark") in fake.reactions  # the bot's mark
     finally:
         await workspace.close()
 
