@@ -51,6 +51,10 @@ class Core:
     # itself, claimed in the unit of work that queues it; and the hand-over once it committed.
     takes_at_once: Callable[[], bool] = lambda: False
     take: Callable[[Delivery, datetime], None] = lambda delivery, lease_until: None
+    # Replies and reactions kept until their post is recorded (bot.early): one was kept here,
+    # and a post was recorded (what it may be about).
+    early_kept: Callable[[], None] = lambda: None
+    post_recorded: Callable[[], None] = lambda: None
     web: WebConfig | None = None  # the web pages' address and secret, when they are served
     _settings_read: dict[str, tuple[CommunitySettings, datetime]] = field(
         default_factory=dict, repr=False

@@ -48,6 +48,11 @@ async def keep_if_early(ctx: Context, event: Early) -> None:
         key = _key(event)[:200]
         await ctx.tx.early_events.keep(key, replace(event, event_key=None), in_flight, ctx.now)
 
+        async def kept() -> None:
+            ctx.core.early_kept()
+
+        ctx.tx.after_commit(kept)
+
 
 async def _on_a_reply_kept(ctx: Context, event: Early) -> bool:
     return not isinstance(event, MessagePosted) and await ctx.tx.early_events.has(
@@ -65,33 +70,44 @@ async def _may_still_come(ctx: Context, event: Early, in_flight: int | None) -> 
     return await _on_a_reply_kept(ctx, event)
 
 
+class _HandledElsewhere(Exception):
+    """Another pass (another instance's tick) handled the event first: ours rolls back."""
+
+
 async def handle_early(
     core: Core, now: datetime, handle: Callable[[Context, Early], Awaitable[bool]]
 ) -> int:
     """Hand each event kept early to ``handle``, in the order they came, as of when each came;
     ``handle`` says whether what the event is about is known now. Those handled are forgotten,
     and so are those whose message can no longer be recorded, or kept longer than
-    ``EARLY_WAIT``. Return how many were handled."""
+    ``EARLY_WAIT``. Each is handled once, whatever passes run at once. Return how many are
+    still kept, of those read."""
     async with core.store.transaction(reading=True) as tx:
         kept = await tx.early_events.oldest()
     # Replies first: a reaction kept early may be on one of them.
     kept.sort(key=lambda k: not isinstance(k[1], MessagePosted))
-    handled = 0
+    left = 0
     for key, event, in_flight, came in kept:
         community_id = event.actor.community_id
         try:
             async with core.store.transaction() as tx:
                 settings = await core.settings(tx, community_id)
                 ctx = Context(core, tx, event.actor, event.channel_id, settings, came)
-                if await handle(ctx, event):
-                    handled += 1
-                elif now - came <= EARLY_WAIT and await _may_still_come(ctx, event, in_flight):
+                if not await handle(ctx, event) and (
+                    now - came <= EARLY_WAIT and await _may_still_come(ctx, event, in_flight)
+                ):
+                    left += 1
                     continue
-                await tx.early_events.drop(community_id, key)
+                # Dropped with its effect: a pass that finds it gone already undoes its own.
+                if not await tx.early_events.drop(community_id, key):
+                    raise _HandledElsewhere
+        except _HandledElsewhere:
+            continue
         except Exception:
             # One event that fails (a bug) is logged, and the others are still handled.
             log.exception("early event %s in %s not handled", key, community_id)
+            left += 1
             if now - came > EARLY_WAIT:  # tried long enough
                 async with core.store.transaction() as tx:
                     await tx.early_events.drop(community_id, key)
-    return handled
+    return left

@@ -7,6 +7,7 @@ spec or button names (``bot.specs``): this module dispatches, the features decid
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -30,7 +31,7 @@ from bot.delivery.deliverer import Deliverer
 from bot.delivery.pacing import Pacer
 from bot.domain import ReactionTarget
 from bot.early import Early, handle_early
-from bot.errors import UserError
+from bot.errors import UserError, describe
 from bot.i18n import language_for, spans, t
 from bot.ports import FetchedMessage
 from bot.questions import answers
@@ -75,6 +76,13 @@ class Entraide:
         self._receiver = Receiver(core)
         self._visits = Visits()
         self._reactions = Reactions()
+        # Events kept early are handled at each tick, and, when this process kept one, as
+        # soon as a post is recorded: one pass at a time.
+        self._early_here = False
+        self._early_pass: asyncio.Task | None = None
+        self._early_turn = asyncio.Lock()
+        core.early_kept = self._kept_early
+        core.post_recorded = self._post_recorded
 
     async def handle(self, command: Command | ReactionsCleared) -> Message | None:
         """Do what the command asks; return the reply for the member who acted, if any."""
@@ -236,10 +244,30 @@ class Entraide:
         """Handle the replies and reactions kept early whose message is known now, then queue
         what is due at ``now`` (prompts, digests, round-ups, routed requests, nudges); return
         how many posts and private messages were queued."""
-        await handle_early(self.core, now, self._early)
+        await self._handle_early(now)
         queued = await due.run_due(self.core, now)
         self.core.delivery_wanted()
         return queued
+
+    def _kept_early(self) -> None:
+        self._early_here = True
+
+    def _post_recorded(self) -> None:
+        """A post was recorded: what this process kept early may be about it."""
+        if self._early_here and (self._early_pass is None or self._early_pass.done()):
+            self._early_pass = asyncio.create_task(self._handle_early_now())
+
+    async def _handle_early_now(self) -> None:
+        try:
+            await self._handle_early(self.core.clock.now())
+        except Exception as error:  # the database away, say: the next tick tries again
+            log.warning("early events not handled: %s", describe(error))
+
+    async def _handle_early(self, now: datetime) -> None:
+        async with self._early_turn:
+            self._early_here = False
+            if await handle_early(self.core, now, self._early):
+                self._early_here = True  # some wait still (perhaps for another instance)
 
     async def _early(self, ctx: Context, event: Early) -> bool:
         """An event kept early (``bot.early``), handled again: False while what it is about

@@ -284,7 +284,9 @@ class Sender:
                 await subject.sent(self.core, tx, delivery, message_id)
 
         now = self.core.clock.now()
-        if not await self._recorder.sent(delivery, message_id, now, after):
+        if await self._recorder.sent(delivery, message_id, now, after):
+            self.core.post_recorded()
+        else:
             log.warning(
                 "delivery %s was taken over while it was sent: its new claimant records it",
                 delivery.key,

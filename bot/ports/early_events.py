@@ -22,5 +22,6 @@ class EarlyEvents(Protocol):
         """(key, event, newest post in flight then, when it came) of the events kept, across
         communities; oldest first."""
 
-    async def drop(self, community_id: str, key: str) -> None:
-        """Forget one event kept: handled, or waited for long enough."""
+    async def drop(self, community_id: str, key: str) -> bool:
+        """Forget one event kept (handled, or waited for long enough); False if it was gone
+        already (dropped by another unit of work, which this one waited for)."""

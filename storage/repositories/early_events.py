@@ -46,7 +46,8 @@ class EarlyEvents(Repository):
             for row in rows
         ]
 
-    async def drop(self, community_id: str, key: str) -> None:
-        await self.conn.execute(
+    async def drop(self, community_id: str, key: str) -> bool:
+        dropped = await self.conn.execute(
             delete(early_events).where(e.community_id == community_id, e.key == key)
         )
+        return dropped.rowcount > 0

@@ -64,6 +64,25 @@ async def test_a_reply_while_the_card_is_posted_is_an_answer_once_the_card_is_re
     assert len(await answers(community)) == 1  # counted once
 
 
+async def test_what_this_instance_kept_is_handled_as_soon_as_the_card_is_recorded(community):
+    """No tick needed when the instance that kept the reply records the card."""
+    core = community.entraide.entraide
+    community.chat.answer_after = asyncio.Event()
+    await core.handle(SlashCommand(community.actor("alice"), "general", "ask", "Which LMS?"))
+    delivering = asyncio.create_task(core.deliver_due())
+    await until(lambda: community.chat.posts)
+    [card] = community.chat.posts_in("help")
+    await reply_now(community, "bob", card.message_id, "Moodle works well")
+    community.chat.answer_after.set()
+    await delivering
+    for _ in range(500):
+        if await answers(community):
+            break
+        await asyncio.sleep(0.01)
+    assert [a.text for a in await answers(community)] == ["Moodle works well"]
+    assert await kept(community) == []
+
+
 async def test_a_share_in_a_prompts_thread_whose_answer_was_lost_counts_once_it_is_found(
     community,
 ):
