@@ -152,6 +152,25 @@ async def test_a_card_whose_answer_slack_lost_is_posted_once_and_its_thread_work
     assert len([m for m in workspace.fake.channels[HELP].messages if not m.get("thread_ts")]) == 1
 
 
+async def while_the_cards_answer_hangs(workspace, events) -> str:
+    """Alice asks; Slack makes the card, and its answer does not come: ``events(card's ts)``
+    are sent meanwhile, before Entraide knows the card. Then the client gives up, and the
+    card is found by its metadata and recorded. Returns the card's ts."""
+    fake = workspace.fake
+    fake.fail("chat.postMessage", applied=True, hang=True)
+    ask = payloads.slash_command("/ask", "Which LMS?", ALICE, GENERAL, fake.hook_url())
+    assert (await workspace.requests.command(ask))[0] == 200
+    await workspace.adapter.drain()
+    delivering = asyncio.create_task(workspace.adapter.entraide.deliver_due())
+    await fake.wait_for("chat.postMessage", ok=False)  # the card is in #help
+    card = workspace.last_card()
+    for body in events(card):
+        assert (await workspace.requests.event(body))[0] == 200
+    await workspace.adapter.drain()
+    await delivering
+    return card
+
+
 async def test_a_reply_before_the_card_is_recorded_is_an_answer_once_it_is(db, fake):
     """chat.postMessage applied, and its answer never comes: Bob sees the card and replies in
     its thread before Entraide knows the card's ts. The reply is kept; once the retry finds
@@ -162,18 +181,12 @@ async def test_a_reply_before_the_card_is_recorded_is_an_answer_once_it_is(db, f
 
     workspace = await open_workspace(db, fake, timeout=0.5)
     try:
-        fake.fail("chat.postMessage", applied=True, hang=True)
-        ask = payloads.slash_command("/ask", "Which LMS?", ALICE, GENERAL, fake.hook_url())
-        assert (await workspace.requests.command(ask))[0] == 200
-        await workspace.adapter.drain()
-        delivering = asyncio.create_task(workspace.adapter.entraide.deliver_due())
-        await fake.wait_for("chat.postMessage", ok=False)  # the card is in #help
-        card = workspace.last_card()
-        reply = fake.member_message(HELP, CAROL, "Moodle works well", card)
-        assert (await workspace.requests.event(payloads.message_event(reply)))[0] == 200
-        await workspace.adapter.drain()
-        await delivering
-
+        card = await while_the_cards_answer_hangs(
+            workspace,
+            lambda card: [
+                payloads.message_event(fake.member_message(HELP, CAROL, "Moodle works well", card))
+            ],
+        )
         later = workspace.clock.now() + timedelta(minutes=5)
         for tick in (later, later + timedelta(seconds=30)):
             workspace.clock.set(tick)
@@ -201,24 +214,19 @@ async def test_reactions_before_the_card_is_recorded_count_once_it_is(db, fake):
     from bot.domain import MarkKind, QuestionStatus
 
     workspace = await open_workspace(db, fake, timeout=0.5)
-    try:
-        fake.fail("chat.postMessage", applied=True, hang=True)
-        ask = payloads.slash_command("/ask", "Which LMS?", ALICE, GENERAL, fake.hook_url())
-        assert (await workspace.requests.command(ask))[0] == 200
-        await workspace.adapter.drain()
-        delivering = asyncio.create_task(workspace.adapter.entraide.deliver_due())
-        await fake.wait_for("chat.postMessage", ok=False)
-        card = workspace.last_card()
-        reply = fake.member_message(HELP, BOB, "Moodle works well", card)
-        for body in (
-            payloads.reaction_event(CAROL, HELP, card, "eyes", None, True),
-            payloads.message_event(reply),
-            payloads.reaction_event(ALICE, HELP, reply["ts"], "white_check_mark", BOB, True),
-        ):
-            assert (await workspace.requests.event(body))[0] == 200
-        await workspace.adapter.drain()
-        await delivering
+    replies = []
 
+    def reactions_and_a_reply(card: str) -> list[dict]:
+        replies.append(fake.member_message(HELP, BOB, "Moodle works well", card))
+        return [
+            payloads.reaction_event(CAROL, HELP, card, "eyes", None, True),
+            payloads.message_event(replies[0]),
+            payloads.reaction_event(ALICE, HELP, replies[0]["ts"], "white_check_mark", BOB),
+        ]
+
+    try:
+        await while_the_cards_answer_hangs(workspace, reactions_and_a_reply)
+        reply = replies[0]
         tick = workspace.clock.now() + timedelta(seconds=30)
         workspace.clock.set(tick)
         await workspace.adapter.entraide.run_due(tick)
