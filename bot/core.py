@@ -49,7 +49,7 @@ class Core:
     delivery_wanted: Callable[[], None] = lambda: None
     # Set by a running deliverer (bot.delivery.deliverer): whether it takes a post queued now
     # itself, claimed in the unit of work that queues it; and the hand-over once it committed.
-    takes_at_once: Callable[[], bool] = lambda: False
+    takes_at_once: Callable[[str, str], bool] = lambda community_id, route: False
     take: Callable[[Delivery, datetime], None] = lambda delivery, lease_until: None
     # Replies and reactions kept until their post is recorded (bot.early): one was kept here,
     # and a post was recorded (what it may be about).

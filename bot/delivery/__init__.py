@@ -143,7 +143,7 @@ async def _create(
     process die first, its lease runs out and another instance takes it over, as any
     claim whose holder vanished."""
     now = core.clock.now()
-    lease = core.claim_lease if core.takes_at_once() else None
+    lease = core.claim_lease if core.takes_at_once(community_id, route) else None
     queued = await tx.deliveries.add(
         community_id, key, action, route, now, claimed_for=lease, **fields
     )

@@ -61,6 +61,9 @@ class Deliverer:
         # Handed over by the unit of work that queued and claimed them, per lane.
         self._handed: dict[tuple[str, str], deque[Flight]] = {}
         self._handed_count = 0
+        # Lanes that had a post queued unclaimed for want of room: theirs wait in the
+        # database, oldest first, until the lane is emptied there, so that none goes first.
+        self._overflowed: set[tuple[str, str]] = set()
         self._busy_when_due: set[tuple[str, str]] = set()  # due lanes found already sending
         self._giving_back: set[asyncio.Task] = set()
         self._running = False
@@ -107,10 +110,17 @@ class Deliverer:
         finally:
             self._running = False
 
-    def takes_at_once(self) -> bool:
-        """Whether a post queued now is best claimed in the unit of work that queues it, and
-        handed over: while delivering, with room to hold it."""
-        return self._running and self._claiming and self._handed_count < HANDED_MAX
+    def takes_at_once(self, community_id: str, route: str) -> bool:
+        """Whether a post queued now in this lane is best claimed in the unit of work that
+        queues it, and handed over: while delivering, with room to hold it, and none of the
+        lane's older posts waiting in the database."""
+        if not (self._running and self._claiming):
+            return False
+        lane = (community_id, route)
+        if lane not in self._overflowed and self._handed_count < HANDED_MAX:
+            return True
+        self._overflowed.add(lane)
+        return False
 
     def take(self, delivery: Delivery, lease_until: datetime) -> None:
         """A delivery claimed as it was queued, now committed: sent in its lane, in turn."""
@@ -206,6 +216,7 @@ class Deliverer:
                             community_id, route, now, self._lease
                         )
                     if delivery is None:
+                        self._overflowed.discard(lane)  # nothing older waits there now
                         break
                     flight = Flight(delivery, now + self._lease)
                 sent += await self._sender.send(flight)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.commands import SlashCommand
+from bot.delivery import deliverer as deliverer_module
 from storage.tables import deliveries
 from tests.bot.test_delivery import HeldPacer, SteppedSleep, card_of
 from tests.conftest import START, make_community
@@ -137,5 +138,45 @@ async def test_a_card_that_waited_long_in_its_lane_has_its_claim_renewed_before_
     await until(lambda: len(chat.posts) == 2)
     await until(lambda: deliverer._handed_count == 0 and not deliverer._lanes)
     assert await claims(community) == [("sent", 1), ("sent", 1)]
+    await deliverer.drain(timeout=5)
+    await running
+
+
+class StepPacer:
+    """Lets one platform call through per step of the test."""
+
+    def __init__(self) -> None:
+        self._steps = asyncio.Semaphore(0)
+
+    async def wait(self, lane: str, writes_to_lane: bool = True) -> None:
+        await self._steps.acquire()
+
+    def pause(self, seconds: float) -> None:
+        pass
+
+    def step(self) -> None:
+        self._steps.release()
+
+
+async def test_a_lanes_cards_go_out_in_the_order_asked_beyond_what_waits_in_memory(db, monkeypatch):
+    """With no room left in memory, a lane's next cards are queued unclaimed; those asked
+    after them wait in the database too, rather than being handed over and going first."""
+    monkeypatch.setattr(deliverer_module, "HANDED_MAX", 2)
+    pacer = StepPacer()
+    community = make_community(db, pacer=pacer)
+    deliverer = community.entraide.deliveries
+    running = asyncio.create_task(deliverer.run(poll_seconds=60))
+    await asyncio.sleep(0)
+    for n in range(1, 5):  # the first two handed over, the next two queued unclaimed
+        await ask(community, f"Question {n}?")
+    pacer.step()
+    await until(lambda: len(community.chat.posts) == 1)
+    await ask(community, "Question 5?")  # room again in memory, but older ones wait
+    for posted in range(2, 6):
+        pacer.step()
+        await until(lambda posted=posted: len(community.chat.posts) == posted)
+    assert [p.text.splitlines()[0] for p in community.chat.posts_in("help")] == [
+        f"Q{n} · Question {n}?" for n in range(1, 6)
+    ]
     await deliverer.drain(timeout=5)
     await running
