@@ -157,6 +157,10 @@ async def test_a_slow_call_keeps_its_claim_alive_while_its_instance_lives(db):
     chat.answer_after = platform_answers
     sending = asyncio.create_task(slow.entraide.deliver_due())
     await keeper.asleep.get()
+    for _ in range(500):  # the call is in flight (under load, it may start after the keeper)
+        if chat.posts:
+            break
+        await asyncio.sleep(0.01)
     clock.advance(timedelta(minutes=4))
     await keeper.step()  # renewed at 4 min: held until 9 min
     clock.advance(timedelta(minutes=3))  # 7 min: the first lease has ended
