@@ -5,8 +5,9 @@ outcomes, or, when the platform's answer was lost, once a later attempt finds it
 can reply in its thread, react to it, or react to such a reply, meanwhile. Such an event
 is kept while a post of its community may be in flight (:func:`keep_if_early`), then
 handled, as of when it came, once what it is about is known (:func:`handle_early`: at
-each tick, and when a post is recorded by the instance that kept it); it is forgotten once the posts in flight when it came are all
-recorded (it was about some other message), or after ``EARLY_WAIT``.
+each tick, and when a post is recorded by the instance that kept it). It is forgotten
+once the posts in flight when it came are all recorded (it was about some other
+message), or after ``EARLY_WAIT``.
 """
 
 from __future__ import annotations

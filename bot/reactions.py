@@ -76,7 +76,8 @@ class Reactions:
 
 
 async def counts_on(tx: Transaction, community_id: str, message_id: str) -> bool:
-    """Whether reactions on this message count: an answer's, a question's card, a resource's post."""
+    """Whether reactions on this message count: an answer, a question's card, a resource's
+    post."""
     return (
         await tx.questions.answer_and_question(community_id, message_id) is not None
         or await tx.questions.by_message(community_id, message_id) is not None

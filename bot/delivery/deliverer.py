@@ -98,7 +98,11 @@ class Deliverer:
             while self._claiming:
                 self._wake.clear()
                 try:
-                    for lane in await self._due_lanes():
+                    due = await self._due_lanes()
+                    # Overflowed, and nothing due there now nor sending here (another
+                    # instance sent what waited): nothing older waits in that lane.
+                    self._overflowed.intersection_update({*due, *self._lanes})
+                    for lane in due:
                         if lane in self._lanes:
                             self._busy_when_due.add(lane)  # looked at again once it is done
                         elif self._claiming:

@@ -117,7 +117,7 @@ class Privacy(Repository):
                 member_topics.c.community_id == community_id, member_topics.c.member_id == member_id
             ),
         )
-        # A reply or reaction still waiting for its post to be recorded is erased, not counted later.
+        # Replies and reactions waiting for their post to be recorded: erased, never counted.
         await self.conn.execute(
             delete(early_events).where(
                 early_events.c.community_id == community_id,
