@@ -10,6 +10,7 @@ from datetime import timedelta
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from bot.clock import ManualClock
 from bot.commands import MessagePosted, ReactionAdded, ReactionRemoved, SlashCommand
 from bot.domain import MarkKind, QuestionStatus
 from bot.early import EARLY_WAIT
@@ -18,6 +19,7 @@ from tests.bot.test_due import schedule_prompts
 from tests.bot.test_handing_over import until
 from tests.bot.test_organisers import CONFIRM
 from tests.conftest import START, make_community
+from tests.fakes import FakeChat
 
 
 async def reply_now(community, member: str, thread_id: str, text: str, channel="help") -> str:
@@ -81,6 +83,21 @@ async def test_what_this_instance_kept_is_handled_as_soon_as_the_card_is_recorde
         await asyncio.sleep(0.01)
     assert [a.text for a in await answers(community)] == ["Moodle works well"]
     assert await kept(community) == []
+
+
+async def test_what_one_instance_kept_is_handled_at_the_tick_of_another(db):
+    chat, clock = FakeChat(), ManualClock(START)
+    keeping, other = make_community(db, chat=chat, clock=clock), make_community(db, chat=chat)
+    chat.lost_answers.add("help")
+    await keeping.ask("alice", "Which LMS?")
+    [card] = chat.posts_in("help")
+    await reply_now(keeping, "bob", card.message_id, "Moodle works well")
+    chat.lost_answers.clear()
+    other.clock.set(START + timedelta(minutes=5))
+    await other.entraide.deliver_due()  # the other instance finds the card, and records it
+    assert await answers(other) == []  # it kept nothing itself: the reply waits for a tick
+    await other.entraide.run_due(START + timedelta(minutes=5))
+    assert [a.text for a in await answers(other)] == ["Moodle works well"]
 
 
 async def test_a_share_in_a_prompts_thread_whose_answer_was_lost_counts_once_it_is_found(
