@@ -88,6 +88,7 @@ async def handle_early(
     # Replies first: a reaction kept early may be on one of them.
     kept.sort(key=lambda k: not isinstance(k[1], MessagePosted))
     left = 0
+    failed: Exception | None = None
     for key, event, in_flight, came in kept:
         community_id = event.actor.community_id
         try:
@@ -104,7 +105,10 @@ async def handle_early(
                     raise _HandledElsewhere
         except _HandledElsewhere:
             continue
-        except Exception:
+        except Exception as error:
+            if failed is not None and type(error) is type(failed):
+                raise  # twice the same: the database is away, and the tick says so once
+            failed = error
             # One event that fails (a bug) is logged, and the others are still handled.
             log.exception("early event %s in %s not handled", key, community_id)
             left += 1

@@ -7,6 +7,7 @@ import asyncio
 import uuid
 from datetime import timedelta
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -313,3 +314,34 @@ async def test_any_text_and_emoji_kept_early_are_stored_whole_and_handled(commun
     assert await kept(community) == []
     # As when the card is known: each reply an answer, its text cleaned the same way.
     assert [a.text for a in await answers(community)] == [clean_reply(t) for t in nasty]
+
+
+async def test_a_database_gone_mid_pass_fails_the_pass_once_and_keeps_everything(
+    community, monkeypatch, caplog
+):
+    """The database stops answering while kept events are handled: the pass stops at the
+    second failure (the tick logs it as one line), one traceback is logged, not one per
+    event, and every event is still kept for the next pass."""
+    from storage.repositories.early_events import EarlyEvents
+
+    community.chat.lost_answers.add("help")
+    await community.ask("alice", "Which LMS?")
+    [card] = community.chat.posts_in("help")
+    for member in ("bob", "carol", "dave"):
+        await reply_now(community, member, card.message_id, f"{member}'s answer")
+    community.chat.lost_answers.clear()
+
+    async def database_away(*args, **kwargs):
+        raise ConnectionError("the database is away")
+
+    monkeypatch.setattr(EarlyEvents, "drop", database_away)
+    community.clock.set(START + timedelta(minutes=5))
+    await community.entraide.entraide.deliveries.deliver_due()  # the card recorded: a pass
+    with pytest.raises(ConnectionError):
+        await community.entraide.entraide.run_due(START + timedelta(minutes=5))  # and a tick
+    assert caplog.text.count("Traceback") == 2  # one a pass, not one an event
+    monkeypatch.undo()
+    assert len(await kept(community)) == 3
+    assert await answers(community) == []  # nothing half done
+    await community.entraide.run_due(START + timedelta(minutes=6))
+    assert len(await answers(community)) == 3
