@@ -101,6 +101,31 @@ async def test_what_one_instance_kept_is_handled_at_the_tick_of_another(db):
     assert [a.text for a in await answers(other)] == ["Moodle works well"]
 
 
+async def test_two_instances_ticking_at_once_handle_each_kept_event_once(db):
+    chat, clock = FakeChat(), ManualClock(START)
+    first, second = make_community(db, chat=chat, clock=clock), make_community(db, chat=chat)
+    chat.lost_answers.add("help")
+    await first.ask("alice", "Which LMS?")
+    [card] = chat.posts_in("help")
+    replies = [
+        await reply_now(first, member, card.message_id, f"{member}'s answer")
+        for member in ("bob", "carol", "dave")
+    ]
+    await react_now(first, "alice", replies[1], "white_check_mark")
+    chat.lost_answers.clear()
+    second.clock.set(START + timedelta(minutes=5))
+    await second.entraide.deliver_due()  # recorded by the instance that kept nothing
+    moment = START + timedelta(minutes=5)
+    await asyncio.gather(first.entraide.run_due(moment), second.entraide.run_due(moment))
+    found = await answers(first)
+    assert [a.text for a in found] == ["bob's answer", "carol's answer", "dave's answer"]
+    async with first.store.transaction() as tx:
+        [question] = await tx.questions.all(first.id)
+    assert question.accepted_answer_id == found[1].id
+    assert len([p for p in chat.posts if p.thread_id == card.message_id]) == 1  # one note
+    assert await kept(first) == []
+
+
 async def test_a_share_in_a_prompts_thread_whose_answer_was_lost_counts_once_it_is_found(
     community,
 ):
