@@ -29,16 +29,43 @@ import asyncio
 import heapq
 import itertools
 import random
-import statistics
 import sys
 import tempfile
-import zlib
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
+
+from community_figures import measure, report
+from community_model import (
+    ASKER_ACCEPTS,
+    ASKER_DELAY_H,
+    CHANNEL_ANSWER,
+    COMMUNITY,
+    FOLLOWER_ANSWER,
+    HELP,
+    HELPFUL_MARK,
+    MEMBERS,
+    NUDGED_ACCEPTS,
+    NUDGED_STILL_OPEN,
+    REACTION_DELAY_H,
+    ROUTED_ANSWER,
+    ROUTED_DECLINE,
+    SECOND_ANSWER,
+    SEED,
+    SPONTANEOUS_ANSWER,
+    SPONTANEOUS_DELAY_H,
+    START,
+    STEP,
+    TAIL,
+    Asked,
+    RecordingChat,
+    Script,
+    Sent,
+    draw,
+    later,
+    script,
+)
 
 from bot import delivery
 from bot.clock import ManualClock
@@ -55,148 +82,6 @@ from bot.service import Entraide
 from storage.engine import create_engine
 from storage.migrate import upgrade
 from storage.store import Store
-
-SEED = 20261213
-COMMUNITY, HELP = "bench", "help"
-ZONE = ZoneInfo("Europe/Paris")
-START = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # Monday 08:00 in Paris
-STEP = timedelta(minutes=15)
-TAIL = timedelta(days=4)  # after the month of asking: answers and acceptances still come
-
-# -- the behaviour model ----------------------------------------------------------------
-MEMBERS = 120
-TOPICS = (
-    "onboarding",
-    "remote",
-    "feedback",
-    "tools",
-    "assessment",
-    "engagement",
-    "accessibility",
-    "facilitation",
-)
-HELPERS = 40  # members who know one or two topics; the first half declared them
-QUESTIONS_PER_WEEKDAY = 6  # asked between 09:00 and 18:00, Paris time
-UNTAGGED = 0.10
-ANONYMOUS = 0.10
-SPONTANEOUS_ANSWER = 0.40  # someone who knows the topic answers anyway…
-SPONTANEOUS_DELAY_H = 5.0  # …after about this long (exponential)
-SECOND_ANSWER = 0.25  # and a second one comes after the first
-HELPFUL_MARK = 0.30  # an answer is marked helpful by a reader
-ASKER_ACCEPTS = 0.35  # askers who accept an answer without being asked…
-ASKER_DELAY_H = 10.0  # …this long after the first answer
-CHANNEL_ANSWER = 0.12  # per question raised in a channel post (reminder or round-up)
-FOLLOWER_ANSWER = 0.20  # per question a follower is told about privately
-ROUTED_ANSWER = 0.55  # a member asked privately answers (half of them press "I'll take it")
-ROUTED_DECLINE = 0.25  # …or presses "Not for me"; else they ignore it
-REACTION_DELAY_H = 3.0
-NUDGED_ACCEPTS = 0.60  # an asker asked which answer helped accepts one…
-NUDGED_STILL_OPEN = 0.30  # …or says it is still open
-AWAKE = (8, 21)  # members act between these hours, Paris time
-
-TARGET_POSTS_PER_WEEK = 7
-TARGET_ROUTED_PER_DAY = 2
-
-
-def draw(seed: int, *what: object) -> random.Random:
-    """A generator for one decision, the same in both runs whatever happened before."""
-    return random.Random(zlib.crc32(repr((seed, *what)).encode()))
-
-
-def awake(moment: datetime, rng: random.Random) -> datetime:
-    """The moment, or the next morning when members are asleep."""
-    local = moment.astimezone(ZONE)
-    if AWAKE[0] <= local.hour < AWAKE[1]:
-        return moment
-    day = local.date() + timedelta(days=1 if local.hour >= AWAKE[1] else 0)
-    morning = datetime(day.year, day.month, day.day, AWAKE[0], tzinfo=ZONE)
-    return morning.astimezone(UTC) + timedelta(minutes=rng.randrange(0, 120))
-
-
-def later(moment: datetime, mean_hours: float, rng: random.Random) -> datetime:
-    return awake(moment + timedelta(hours=rng.expovariate(1 / mean_hours)), rng)
-
-
-@dataclass(frozen=True)
-class Asked:
-    at: datetime
-    asker: str
-    tag: str | None
-    anonymous: bool
-
-
-@dataclass
-class Script:
-    """What the month holds whatever the bot does."""
-
-    members: list[str]
-    expertise: dict[str, tuple[str, ...]]  # helper → topics
-    declared: set[str]
-    questions: list[Asked]
-
-
-def script(seed: int, days: int) -> Script:
-    rng = random.Random(seed)
-    members = [f"m{n:03d}" for n in range(MEMBERS)]
-    helpers = members[:HELPERS]
-    expertise = {h: tuple(rng.sample(TOPICS, rng.choice((1, 2)))) for h in helpers}
-    questions = []
-    for day in range(days):
-        date = (START + timedelta(days=day)).astimezone(ZONE).date()
-        if date.weekday() >= 5:
-            continue
-        for _ in range(QUESTIONS_PER_WEEKDAY):
-            local = datetime(date.year, date.month, date.day, 9, tzinfo=ZONE)
-            at = (local + timedelta(minutes=rng.randrange(0, 9 * 60))).astimezone(UTC)
-            tag = None if rng.random() < UNTAGGED else rng.choice(TOPICS)
-            questions.append(Asked(at, rng.choice(members), tag, rng.random() < ANONYMOUS))
-    questions.sort(key=lambda q: q.at)
-    return Script(members, expertise, set(helpers[: HELPERS // 2]), questions)
-
-
-# -- a platform that records ----------------------------------------------------------------
-
-
-@dataclass
-class Sent:
-    at: datetime
-    channel: str | None
-    member: str | None
-    message: Message
-    message_id: str
-
-
-class RecordingChat:
-    def __init__(self, clock: ManualClock) -> None:
-        self.clock = clock
-        self.sent: list[Sent] = []
-        self._ids = itertools.count(1)
-
-    def _record(self, channel, member, message) -> str:
-        message_id = f"b{next(self._ids)}"
-        self.sent.append(Sent(self.clock.now(), channel, member, message, message_id))
-        return message_id
-
-    async def post(self, community_id, channel_id, message, thread_id=None, *, key=None) -> str:
-        return self._record(
-            channel_id if thread_id is None else f"thread:{thread_id}", None, message
-        )
-
-    async def send_private(self, community_id, member_id, message, *, key=None) -> str:
-        return self._record(None, member_id, message)
-
-    async def edit(self, community_id, channel_id, message_id, message) -> None:
-        pass
-
-    async def add_reaction(self, community_id, channel_id, message_id, emoji) -> None:
-        pass
-
-    async def find_post(self, *args, **kwargs) -> str | None:
-        return None
-
-    async def fetch_message(self, community_id, channel_id, message_id):
-        return None
-
 
 # -- today's reminders, as the core made them before round-ups ------------------------------
 
@@ -453,120 +338,6 @@ async def simulate(name: str, loop: bool, seed: int, days: int, folder: Path) ->
     figures = await measure(store, chat, days)
     await engine.dispose()
     return figures
-
-
-async def measure(store: Store, chat: RecordingChat, days: int) -> dict:
-    async with store.transaction() as tx:
-        questions = await tx.questions.all(COMMUNITY)
-        routed = await tx.routing.since(COMMUNITY, START)
-    delays = [q.first_answer_at - q.created_at for q in questions if q.first_answer_at]
-    within = sum(d <= timedelta(hours=24) for d in delays)
-    accepted = sum(q.accepted_answer_id is not None for q in questions)
-    top = [s for s in chat.sent if s.channel == HELP]
-    raised = [s for s in top if s.message.status is None]  # not a question's card
-    weeks = max(1, -(-days // 7))
-
-    def per_week(sent: list[Sent]) -> list[int]:
-        counts = Counter(
-            min(weeks - 1, (s.at - START).days // 7)
-            for s in sent
-            if s.at - START < timedelta(days=weeks * 7)
-        )
-        return [counts.get(week, 0) for week in range(weeks)]
-
-    private = Counter((s.member, s.at.astimezone(ZONE).date()) for s in chat.sent if s.member)
-    # What the loop itself sends (reminders' private copies, topic round-ups, requests,
-    # nudges), apart from the answers an anonymous asker is told about one by one.
-    prompted = Counter(
-        (s.member, s.at.astimezone(ZONE).date())
-        for s in chat.sent
-        if s.member and [b.action for b in s.message.buttons] != [ACCEPT]
-    )
-    routed_days = Counter((r.member_id, r.day) for r in routed)
-    return {
-        "questions": len(questions),
-        "answered_24h": 100 * within / len(questions),
-        "accepted": 100 * accepted / len(questions),
-        "median_first": statistics.median(delays) if delays else None,
-        "raised_per_week": per_week(raised),
-        "top_per_week": per_week(top),
-        "max_private_day": max(private.values(), default=0),
-        "max_prompted_day": max(prompted.values(), default=0),
-        "max_routed_day": max(routed_days.values(), default=0),
-        "routed": len(routed),
-        "private": sum(private.values()),
-    }
-
-
-def hours(delay: timedelta | None) -> str:
-    if delay is None:
-        return "—"
-    minutes = int(delay.total_seconds() // 60)
-    return f"{minutes // 60} h {minutes % 60:02d}"
-
-
-def report(today: dict, loop: dict) -> bool:
-    rows = [
-        ("questions asked", f"{today['questions']}", f"{loop['questions']}"),
-        ("answered within 24 h", f"{today['answered_24h']:.0f}%", f"{loop['answered_24h']:.0f}%"),
-        ("accepted", f"{today['accepted']:.0f}%", f"{loop['accepted']:.0f}%"),
-        (
-            "median time to a first answer",
-            hours(today["median_first"]),
-            hours(loop["median_first"]),
-        ),
-        (
-            "reminder posts in #help, per week",
-            " ".join(map(str, today["raised_per_week"])),
-            " ".join(map(str, loop["raised_per_week"])),
-        ),
-        (
-            "all bot posts in #help, per week",
-            " ".join(map(str, today["top_per_week"])),
-            " ".join(map(str, loop["top_per_week"])),
-        ),
-        ("private messages, all members", f"{today['private']}", f"{loop['private']}"),
-        (
-            "most private messages, one member, one day",
-            f"{today['max_private_day']}",
-            f"{loop['max_private_day']}",
-        ),
-        (
-            "…of reminders, requests and nudges",
-            f"{today['max_prompted_day']}",
-            f"{loop['max_prompted_day']}",
-        ),
-        (
-            "routed requests (most to one member a day)",
-            f"{today['routed']} ({today['max_routed_day']})",
-            f"{loop['routed']} ({loop['max_routed_day']})",
-        ),
-    ]
-    width = max(len(r[0]) for r in rows)
-    print(f"{'':{width}}  {'today (reminders)':>20}  {'loop':>20}")
-    for label, before, after in rows:
-        print(f"{label:{width}}  {before:>20}  {after:>20}")
-    print()
-    checks = [
-        (
-            f"help-channel posts from reminders at most {TARGET_POSTS_PER_WEEK} a week",
-            max(loop["raised_per_week"]) <= TARGET_POSTS_PER_WEEK,
-            f"at most {max(loop['raised_per_week'])} (today: {max(today['raised_per_week'])})",
-        ),
-        (
-            f"no member over {TARGET_ROUTED_PER_DAY} routed requests a day",
-            loop["max_routed_day"] <= TARGET_ROUTED_PER_DAY,
-            f"at most {loop['max_routed_day']}",
-        ),
-        (
-            "accepted share up on the same script",
-            loop["accepted"] > today["accepted"],
-            f"{today['accepted']:.0f}% → {loop['accepted']:.0f}%",
-        ),
-    ]
-    for label, ok, detail in checks:
-        print(f"{'PASS' if ok else 'FAIL'}  {label}: {detail}")
-    return all(ok for _, ok, _ in checks)
 
 
 async def main(seed: int, days: int) -> int:

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import search_data as data
+import search_text
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -72,7 +73,7 @@ class Case:
     loaded_s: float = 0.0
     skipped: int = 0  # queries that parse to nothing: no SQL to compare
     # side -> one list of (probe, ms) per round
-    rounds: dict[str, list[list[tuple[data.Probe, float]]]] = field(default_factory=dict)
+    rounds: dict[str, list[list[tuple[search_text.Probe, float]]]] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -159,7 +160,9 @@ def bare(backend: str, raw, statements: dict[str, list]) -> Callable[[str], Awai
     return postgres if backend == "postgres" else sqlite
 
 
-async def measure(case: Case, engine: AsyncEngine, probes: list[data.Probe], rounds: int) -> None:
+async def measure(
+    case: Case, engine: AsyncEngine, probes: list[search_text.Probe], rounds: int
+) -> None:
     store = Store(engine)
     core = Core(
         store=store,
@@ -220,7 +223,7 @@ async def run_case(
         else:
             await data.load_postgres(engine, chosen)
         case.loaded_s = time.perf_counter() - start
-        probes = data.queries(
+        probes = search_text.queries(
             random.Random(SEED + 1), vocab, query_count, data.phrase_sources(chosen)
         )
         await measure(case, engine, probes, rounds)
@@ -309,7 +312,7 @@ async def run(args: argparse.Namespace) -> None:
     if args.backend in ("postgres", "both"):
         cases.append(Case("postgres", args.documents))
     rng = random.Random(SEED)
-    vocab = data.vocabularies(rng)
+    vocab = search_text.vocabularies(rng)
     start = time.perf_counter()
     items = data.items(rng, vocab, max(c.documents for c in cases))
     print(f"Generated {len(items):,} items in {time.perf_counter() - start:.1f} s")
