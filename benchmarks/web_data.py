@@ -43,7 +43,8 @@ def sentence(rng: random.Random, words: int) -> str:
 
 
 async def fill(store: Store, items: int, seed: int = 20261203) -> None:
-    """One community: ``items`` questions and ``items`` resources over two years."""
+    """One community: ``items`` questions and ``items`` resources over ``WEEKS_OF_DATA``
+    weeks (five years)."""
     rng = random.Random(seed)
     start = NOW - timedelta(weeks=WEEKS_OF_DATA)
     span = (NOW - start).total_seconds()
