@@ -42,14 +42,30 @@ async def kept(community) -> list:
         return await tx.early_events.oldest()
 
 
-async def test_a_reply_while_the_card_is_posted_is_an_answer_once_the_card_is_recorded(community):
+async def card_whose_answer_is_lost(community, title: str = "Which LMS?") -> str:
+    """Alice asks; the card is posted, and the platform's answer never comes: the bot does
+    not know the card's id until a retry finds it. Returns the card's message id."""
+    community.chat.lost_answers.add("help")
+    await community.ask("alice", title)
+    [card] = community.chat.posts_in("help")
+    return card.message_id
+
+
+async def card_being_posted(community) -> tuple[str, asyncio.Task]:
+    """Alice asks; the card is posted, and the platform's answer waits for
+    ``community.chat.answer_after``. Returns the card's id and the delivery under way."""
     core = community.entraide.entraide
-    community.chat.answer_after = asyncio.Event()  # the card is out; the platform's answer is slow
+    community.chat.answer_after = asyncio.Event()
     await core.handle(SlashCommand(community.actor("alice"), "general", "ask", "Which LMS?"))
     delivering = asyncio.create_task(core.deliver_due())
     await until(lambda: community.chat.posts)
     [card] = community.chat.posts_in("help")
-    reply = await reply_now(community, "bob", card.message_id, "Moodle works well")
+    return card.message_id, delivering
+
+
+async def test_a_reply_while_the_card_is_posted_is_an_answer_once_the_card_is_recorded(community):
+    card, delivering = await card_being_posted(community)
+    reply = await reply_now(community, "bob", card, "Moodle works well")
     assert await answers(community) == []  # the card's id is not written yet
 
     community.chat.answer_after.set()
@@ -61,7 +77,7 @@ async def test_a_reply_while_the_card_is_posted_is_an_answer_once_the_card_is_re
     async with community.store.transaction() as tx:
         question = await tx.questions.get(community.id, 1)
     assert question.status is QuestionStatus.ANSWERED and question.first_answer_at == START
-    assert "Status: answered" in community.chat.last_edit(card.message_id).plain_text()
+    assert "Status: answered" in community.chat.last_edit(card).plain_text()
     assert await kept(community) == []
     await community.entraide.run_due(START + timedelta(seconds=60))
     assert len(await answers(community)) == 1  # counted once
@@ -69,13 +85,8 @@ async def test_a_reply_while_the_card_is_posted_is_an_answer_once_the_card_is_re
 
 async def test_what_this_instance_kept_is_handled_as_soon_as_the_card_is_recorded(community):
     """No tick needed when the instance that kept the reply records the card."""
-    core = community.entraide.entraide
-    community.chat.answer_after = asyncio.Event()
-    await core.handle(SlashCommand(community.actor("alice"), "general", "ask", "Which LMS?"))
-    delivering = asyncio.create_task(core.deliver_due())
-    await until(lambda: community.chat.posts)
-    [card] = community.chat.posts_in("help")
-    await reply_now(community, "bob", card.message_id, "Moodle works well")
+    card, delivering = await card_being_posted(community)
+    await reply_now(community, "bob", card, "Moodle works well")
     community.chat.answer_after.set()
     await delivering
     for _ in range(500):
@@ -89,10 +100,8 @@ async def test_what_this_instance_kept_is_handled_as_soon_as_the_card_is_recorde
 async def test_what_one_instance_kept_is_handled_at_the_tick_of_another(db):
     chat, clock = FakeChat(), ManualClock(START)
     keeping, other = make_community(db, chat=chat, clock=clock), make_community(db, chat=chat)
-    chat.lost_answers.add("help")
-    await keeping.ask("alice", "Which LMS?")
-    [card] = chat.posts_in("help")
-    await reply_now(keeping, "bob", card.message_id, "Moodle works well")
+    card = await card_whose_answer_is_lost(keeping)
+    await reply_now(keeping, "bob", card, "Moodle works well")
     chat.lost_answers.clear()
     other.clock.set(START + timedelta(minutes=5))
     await other.entraide.deliver_due()  # the other instance finds the card, and records it
@@ -104,11 +113,9 @@ async def test_what_one_instance_kept_is_handled_at_the_tick_of_another(db):
 async def test_two_instances_ticking_at_once_handle_each_kept_event_once(db):
     chat, clock = FakeChat(), ManualClock(START)
     first, second = make_community(db, chat=chat, clock=clock), make_community(db, chat=chat)
-    chat.lost_answers.add("help")
-    await first.ask("alice", "Which LMS?")
-    [card] = chat.posts_in("help")
+    card = await card_whose_answer_is_lost(first)
     replies = [
-        await reply_now(first, member, card.message_id, f"{member}'s answer")
+        await reply_now(first, member, card, f"{member}'s answer")
         for member in ("bob", "carol", "dave")
     ]
     await react_now(first, "alice", replies[1], "white_check_mark")
@@ -122,7 +129,7 @@ async def test_two_instances_ticking_at_once_handle_each_kept_event_once(db):
     async with first.store.transaction() as tx:
         [question] = await tx.questions.all(first.id)
     assert question.accepted_answer_id == found[1].id
-    assert len([p for p in chat.posts if p.thread_id == card.message_id]) == 1  # one note
+    assert len([p for p in chat.posts if p.thread_id == card]) == 1  # one note
     assert await kept(first) == []
 
 
@@ -158,10 +165,8 @@ async def test_a_reply_in_a_thread_of_no_post_of_ours_is_not_kept(community):
 
 async def test_a_reply_kept_for_a_post_never_recorded_is_forgotten(community):
     core = community.entraide.entraide
-    community.chat.lost_answers.add("help")
-    await community.ask("alice", "Which LMS?")
-    [card] = community.chat.posts_in("help")
-    await reply_now(community, "bob", card.message_id, "Moodle")
+    card = await card_whose_answer_is_lost(community)
+    await reply_now(community, "bob", card, "Moodle")
     assert len(await kept(community)) == 1
     await core.run_due(START + EARLY_WAIT)  # still in flight: still kept
     assert len(await kept(community)) == 1
@@ -193,10 +198,8 @@ async def test_what_was_about_another_message_is_forgotten_once_the_posts_in_fli
 
 
 async def test_a_member_forgotten_leaves_no_reply_kept(community):
-    community.chat.lost_answers.add("help")
-    await community.ask("alice", "Which LMS?")
-    [card] = community.chat.posts_in("help")
-    await reply_now(community, "bob", card.message_id, "My secret technique")
+    card = await card_whose_answer_is_lost(community)
+    await reply_now(community, "bob", card, "My secret technique")
     assert len(await kept(community)) == 1
     confirm = await community.command("bob", "entraide", "forget-me")
     await community.press("bob", CONFIRM, confirm.buttons[0].value)
@@ -216,11 +219,9 @@ async def test_reactions_on_a_card_and_its_reply_before_either_is_recorded_count
     """The card's answer was lost: Carol says "me too" on it, Bob answers in its thread,
     and Alice accepts Bob's answer, all before the bot knows the card. Once a retry finds
     the card, the next tick counts them all, in the order they came."""
-    community.chat.lost_answers.add("help")
-    await community.ask("alice", "Which LMS for a small team?")
-    [card] = community.chat.posts_in("help")
-    await react_now(community, "carol", card.message_id, "eyes")
-    reply = await reply_now(community, "bob", card.message_id, "Moodle works well")
+    card = await card_whose_answer_is_lost(community, "Which LMS for a small team?")
+    await react_now(community, "carol", card, "eyes")
+    reply = await reply_now(community, "bob", card, "Moodle works well")
     await react_now(community, "alice", reply, "white_check_mark")
     assert len(await kept(community)) == 3
     community.chat.lost_answers.clear()
@@ -229,7 +230,7 @@ async def test_reactions_on_a_card_and_its_reply_before_either_is_recorded_count
     await community.entraide.run_due(START + timedelta(minutes=5, seconds=30))  # the next tick
     async with community.store.transaction() as tx:
         question = await tx.questions.get(community.id, 1)
-        me_too = await tx.marks.count(community.id, card.message_id, MarkKind.ME_TOO)
+        me_too = await tx.marks.count(community.id, card, MarkKind.ME_TOO)
     assert question.status is QuestionStatus.RESOLVED and question.accepted_answer_id == 1
     assert me_too == 1
     assert await kept(community) == []
@@ -325,12 +326,10 @@ async def test_any_text_and_emoji_kept_early_are_stored_whole_and_handled(commun
     """What a platform sends is kept as it came, whatever it holds (NUL, lone surrogates,
     bidi controls, very long texts), and handled once the card is known."""
     nasty = ["\x00", "\ud800 half", "\u202eevil\u202c", "x" * 40_000, "🙂\u200d", ""]
-    community.chat.lost_answers.add("help")
-    await community.ask("alice", "Which LMS for a small team?")
-    [card] = community.chat.posts_in("help")
+    card = await card_whose_answer_is_lost(community, "Which LMS for a small team?")
     for text in nasty:
-        await reply_now(community, "bob", card.message_id, text)
-        await react_now(community, "carol", card.message_id, text or "eyes")
+        await reply_now(community, "bob", card, text)
+        await react_now(community, "carol", card, text or "eyes")
     assert len(await kept(community)) == 2 * len(nasty)
     community.chat.lost_answers.clear()
     community.clock.set(START + timedelta(minutes=5))
@@ -349,11 +348,9 @@ async def test_a_database_gone_mid_pass_fails_the_pass_once_and_keeps_everything
     event, and every event is still kept for the next pass."""
     from storage.repositories.early_events import EarlyEvents
 
-    community.chat.lost_answers.add("help")
-    await community.ask("alice", "Which LMS?")
-    [card] = community.chat.posts_in("help")
+    card = await card_whose_answer_is_lost(community)
     for member in ("bob", "carol", "dave"):
-        await reply_now(community, member, card.message_id, f"{member}'s answer")
+        await reply_now(community, member, card, f"{member}'s answer")
     community.chat.lost_answers.clear()
 
     async def database_away(*args, **kwargs):
