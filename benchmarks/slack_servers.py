@@ -16,6 +16,7 @@ import subprocess
 import sys
 import uuid
 import warnings
+from abc import ABC, abstractmethod
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -168,7 +169,7 @@ class Databases:
         return "SQLite" if self.postgres is None else "PostgreSQL"
 
 
-class Server:
+class Server(ABC):
     """One side's server process: its CPU time and memory, read from /proc."""
 
     pid: int
@@ -183,8 +184,9 @@ class Server:
         status = Path(f"/proc/{self.pid}/status").read_text()
         return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
 
+    @abstractmethod
     def stop(self) -> None:
-        raise NotImplementedError
+        """End the process, and wait for it."""
 
 
 class Bare(Server):
