@@ -51,31 +51,56 @@ async def _hold(turns: Turns) -> None:
         await asyncio.sleep(10)
 
 
-async def test_asking_reads_the_similar_questions_before_it_takes_the_writers_turn(tmp_path):
+async def read_in_turn(store: Store, work) -> list[str]:
+    """The SELECTs sent while some unit of work held the writer's turn, as ``work()`` ran."""
+    sent: list[str] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and store._turns._busy:
+            sent.append(statement)
+
+    event.listen(store.engine.sync_engine, "before_cursor_execute", keep)
+    try:
+        await work()
+    finally:
+        event.remove(store.engine.sync_engine, "before_cursor_execute", keep)
+    return sent
+
+
+@pytest.fixture
+async def store(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'turns.db'}")
+    await upgrade(engine)
+    yield Store(engine)
+    await engine.dispose()
+
+
+async def test_asking_reads_the_similar_questions_before_it_takes_the_writers_turn(store):
     """SQLite takes one writer at a time: /ask's search for similar resolved questions, and
     the questions and answers it shows, are read before its unit of work, which then only
     writes (the question, its card) while the others wait."""
-    engine = create_engine(f"sqlite:///{tmp_path / 'turns.db'}")
-    await upgrade(engine)
-    store = Store(engine)
     community = make_community(store)
     card = await community.ask("alice", "How do I keep remote learners engaged in long sessions?")
     answer = await community.reply("bob", card, "Short polls every 20 minutes")
     await community.react("alice", answer, "white_check_mark")
+    replies = []
 
-    read_in_turn: list[str] = []
-
-    def keep(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT") and store._turns._busy:
-            read_in_turn.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", keep)
-    try:
-        reply = await community.entraide.entraide.handle(
-            SlashCommand(community.actor("carol"), "general", "ask", "Remote learners engaged?")
+    async def ask() -> None:
+        replies.append(
+            await community.entraide.entraide.handle(
+                SlashCommand(community.actor("carol"), "general", "ask", "Remote learners engaged?")
+            )
         )
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", keep)
-        await engine.dispose()
-    assert "Short polls every 20 minutes" in reply.plain_text()  # the similar one was found
-    assert read_in_turn == []
+
+    assert await read_in_turn(store, ask) == []
+    assert "Short polls every 20 minutes" in replies[0].plain_text()  # the similar one was found
+
+
+async def test_the_deliverer_reads_its_due_lanes_without_the_writers_turn(store):
+    community = make_community(store)
+    await community.entraide.entraide.handle(
+        SlashCommand(community.actor("alice"), "general", "ask", "Which LMS?")
+    )
+    reads = await read_in_turn(store, community.entraide.deliver_due)
+    assert len(community.chat.posts_in("help")) == 1
+    assert not [r for r in reads if "GROUP BY deliveries.community_id" in r], reads
