@@ -36,8 +36,10 @@ EVENT_MEMORY = timedelta(days=7)
 async def run_due(core: Core, now: datetime) -> int:
     """Queue everything due at ``now``, oldest first; return how many posts and private
     messages were queued (round-ups count once, with their private copies)."""
-    async with core.store.transaction() as tx:
+    # After days without a tick, the events to forget may be many: the loop goes on meanwhile.
+    async with core.store.transaction(long=True) as tx:
         await tx.events.forget(now - EVENT_MEMORY)
+    async with core.store.transaction() as tx:
         latest = {}
         for s in await tx.practice.schedules():
             week, due = latest_occurrence(s.weekday, s.local_time, s.timezone, now)

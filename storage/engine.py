@@ -63,9 +63,11 @@ def create_engine(url: str, *, statement_timeout: float | None = None, **kwargs)
     kwargs.setdefault("hide_parameters", True)
     target = async_url(url)
     if make_url(target).get_backend_name() == "sqlite":
-        one_trip = sqlite_driver.module()  # one trip to SQLite's thread per statement
-        if one_trip is not None:
-            kwargs.setdefault("module", one_trip)
+        one_trip = sqlite_driver.module()  # most statements on the loop's thread, see there
+        if one_trip is not None and "module" not in kwargs:
+            kwargs["module"] = one_trip
+            # Opened in SQLite's thread, used from the loop's too, never from both at once.
+            kwargs["connect_args"] = {**kwargs.get("connect_args", {}), "check_same_thread": False}
     engine = create_async_engine(target, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -75,9 +77,11 @@ def create_engine(url: str, *, statement_timeout: float | None = None, **kwargs)
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers go on while one writer commits; the busy timeout makes a
-    # second writer wait instead of failing with "database is locked".
+    # second writer wait instead of failing with "database is locked". With the
+    # one-trip driver, only what runs in SQLite's thread waits (it sets its own).
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    on_the_loop = isinstance(dbapi_connection, sqlite_driver.OneTripConnection)
+    cursor.execute(f"PRAGMA busy_timeout={0 if on_the_loop else sqlite_driver.BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

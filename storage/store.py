@@ -17,6 +17,7 @@ from contextvars import ContextVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from storage import sqlite_driver
 from storage.repositories.communities import Communities
 from storage.repositories.deliveries import Deliveries
 from storage.repositories.early_events import EarlyEvents
@@ -57,19 +58,24 @@ class Store:
 
     @asynccontextmanager
     async def transaction(
-        self, priority: bool = False, reading: bool = False
+        self, priority: bool = False, reading: bool = False, long: bool = False
     ) -> AsyncIterator[Transaction]:
         """A unit of work; ``priority`` ones (keeping events a platform waits to be
         acknowledged) take their turn before the others waiting. A ``reading`` one, which
         writes nothing, takes no turn: in WAL mode SQLite lets it read the last commit while
-        another connection writes. Its statements do not share one snapshot."""
+        another connection writes. Its statements do not share one snapshot. A ``long`` one
+        may write many rows: on SQLite, its statements run in SQLite's thread, not the
+        event loop's (see :mod:`storage.sqlite_driver`)."""
         current = self._current.get()
         if current is not None:
             yield current
             return
         turns = self._turns if not reading else None
-        async with turns.turn(priority) if turns else contextlib.nullcontext():
-            async with self._reading.begin() if reading else self.engine.begin() as conn:
+        with sqlite_driver.in_its_thread() if long else contextlib.nullcontext():
+            async with (
+                turns.turn(priority) if turns else contextlib.nullcontext(),
+                self._reading.begin() if reading else self.engine.begin() as conn,
+            ):
                 tx = Transaction(conn)
                 token = self._current.set(tx)
                 try:
