@@ -13,9 +13,12 @@ import aiosqlite
 import pytest
 from sqlalchemy import text
 
+from bot.domain import CommunitySettings
+from bot.search import Kind, parse_query
 from storage import sqlite_driver
 from storage.engine import create_engine
 from storage.store import Store
+from tests.conftest import START
 
 
 @pytest.fixture
@@ -168,3 +171,18 @@ async def test_a_failed_statement_rolls_back_its_unit_of_work(engine):
             await conn.execute(text("INSERT INTO t (v) VALUES ('x')"))
     async with engine.connect() as conn:
         assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
+
+
+async def test_a_search_ranks_in_sqlites_thread(db, trips):
+    """FTS5 ranks its matches inside one step of SQLite's machine, which the read budget
+    cannot interrupt: the search goes to SQLite's thread, and the loop goes on meanwhile."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's thread: PostgreSQL's driver makes no trips")
+    async with db.transaction() as tx:
+        await tx.communities.settings(CommunitySettings(community_id="team"), START)
+        await tx.search.index("team", Kind.QUESTION, 1, "evaluer les apprenants", "une grille")
+    trips.clear()
+    async with db.transaction(reading=True) as tx:
+        hits = await tx.search.find("team", parse_query("grille"), list(Kind))
+    assert [(hit.kind, hit.ref_id) for hit in hits] == [(Kind.QUESTION, 1)]
+    assert trips == Counter({"_waiting": 1})
