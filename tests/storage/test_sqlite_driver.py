@@ -97,6 +97,17 @@ async def test_a_long_read_moves_to_sqlites_thread_and_the_loop_goes_on(engine, 
     assert during >= 10  # on the loop's thread it would have held the loop throughout
 
 
+async def test_a_long_read_inside_a_write_keeps_what_the_write_did(engine, trips):
+    async with engine.begin() as conn:
+        await conn.execute(text("INSERT INTO t (v) VALUES ('kept')"))
+        assert (await conn.execute(text(LONG_READ))).scalar_one() == 2_000_000
+        await conn.execute(text("INSERT INTO t (v) VALUES ('kept too')"))
+    assert trips == Counter({"_waiting": 2})  # the long read, then the commit
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all()
+    assert rows == ["kept", "kept too"]
+
+
 async def test_a_long_unit_of_work_runs_in_sqlites_thread(engine, trips):
     store = Store(engine)
     async with store.transaction(long=True) as tx:
