@@ -24,7 +24,9 @@ the loop long:
 - a read (``SELECT``, ``WITH``) is interrupted after :data:`READ_BUDGET` there, and
   run again in SQLite's thread: a page of reports over years does not stall the
   acknowledgements meanwhile;
-- a unit of work that may write at length runs in :func:`in_its_thread`.
+- a unit of work that may take long (a purge, the web pages' reports) and a
+  full-text search (whose ranking the budget cannot interrupt) run in
+  :func:`in_its_thread` whole.
 
 Commits and rollbacks stay in SQLite's thread: a commit waits for the disk.
 
@@ -64,8 +66,9 @@ _in_its_thread: ContextVar[bool] = ContextVar("sqlite-in-its-thread", default=Fa
 
 @contextlib.contextmanager
 def in_its_thread() -> Iterator[None]:
-    """Every statement of the block runs in SQLite's thread: for units of work whose
-    writes may take long (a purge of many rows), which cannot be interrupted midway."""
+    """Every statement of the block runs in SQLite's thread: for units of work that may
+    take long, writes (which cannot be interrupted midway) or reads known to (which
+    would run twice)."""
     token = _in_its_thread.set(True)
     try:
         yield

@@ -64,8 +64,8 @@ class Store:
         acknowledged) take their turn before the others waiting. A ``reading`` one, which
         writes nothing, takes no turn: in WAL mode SQLite lets it read the last commit while
         another connection writes. Its statements do not share one snapshot. A ``long`` one
-        may write many rows: on SQLite, its statements run in SQLite's thread, not the
-        event loop's (see :mod:`storage.sqlite_driver`)."""
+        may take long (reports over a year, a purge of many rows): on SQLite, its statements
+        run in SQLite's thread, not the event loop's (see :mod:`storage.sqlite_driver`)."""
         current = self._current.get()
         if current is not None:
             yield current

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.export import community_knowledge, to_csv
+from storage import sqlite_driver
 from tests.adapters.web.conftest import Web
 from tests.adapters.web.html import body, table, text
 
@@ -113,3 +116,22 @@ async def test_config_lists_the_web_settings(web: Web):
         "olga", "entraide", "config public-library maybe", organiser=True
     )
     assert "on or off" in reply.plain_text()
+
+
+async def test_on_sqlite_a_page_reads_in_sqlites_thread_not_the_bots_loop(web: Web, monkeypatch):
+    """A year of reports must not hold the event loop that acknowledges members' commands."""
+    if web.site.store.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's thread: PostgreSQL's driver never holds the loop")
+    await web.log_in()
+    on_the_loop = []
+    run_here = sqlite_driver._run_here
+    monkeypatch.setattr(
+        sqlite_driver, "_run_here", lambda *args: on_the_loop.append(args[2]) or run_here(*args)
+    )
+    html = await (await web.client.get("/c/team/overview?weeks=52")).text()
+    assert "table-questions" in html
+    # Only who may look is read there (the community's language, its web settings).
+    assert [statement.split("FROM ")[1].split()[0] for statement in on_the_loop] == [
+        "communities",
+        "web_settings",
+    ]
