@@ -39,6 +39,7 @@ from bot.web.access import Role
 from bot.web.model import WebSettings
 from bot.web.render import render
 from bot.web.site import Viewer
+from storage import sqlite_driver
 from storage.engine import create_engine
 from storage.migrate import upgrade
 from storage.store import Store
@@ -63,13 +64,13 @@ MEMBER = Viewer(COMMUNITY, Role.MEMBER, "en", "Europe/Paris", WebSettings())
 
 
 async def overview_page(store: Store, weeks: int) -> None:
-    async with store.transaction() as tx:
+    async with store.transaction(long=True) as tx:  # as adapters/web/server.py opens it
         context = await pages.overview(tx, VIEWER, weeks, "en", NOW)
     render("overview.html", "en", title="Overview", **_chrome(), **context)
 
 
 async def search_page(store: Store, query: str) -> None:
-    async with store.transaction() as tx:
+    async with store.transaction(long=True) as tx:
         context = await pages.knowledge(tx, MEMBER, query, "en")
     render(
         "kb.html",
@@ -110,9 +111,11 @@ async def captured(store: Store, run: Callable[[], Awaitable[None]]) -> list[tup
 
 
 async def bare(store: Store, statements: list[tuple[str, object]]) -> None:
-    async with store.engine.connect() as conn:
-        for statement, parameters in statements:
-            (await conn.exec_driver_sql(statement, parameters)).all()
+    # Where the page's run: on SQLite, in its thread (a page's unit of work is a long one).
+    with sqlite_driver.in_its_thread():
+        async with store.engine.connect() as conn:
+            for statement, parameters in statements:
+                (await conn.exec_driver_sql(statement, parameters)).all()
 
 
 def _replay(store: Store, statements: list[tuple[str, object]]) -> Callable[[], Awaitable[None]]:
