@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
+
+from bot.due import EVENT_MEMORY
+from storage import sqlite_driver
+from tests.conftest import START
 
 
 async def test_events_arriving_together_are_kept_together_and_a_redelivery_is_not_new(community):
@@ -29,3 +34,22 @@ async def test_an_event_the_database_cannot_keep_is_not_acknowledged(community, 
     monkeypatch.setattr(Events, "receive", database_away)
     with pytest.raises(ConnectionError):
         await community.entraide.entraide.receive("slack", community.id, "E1", {})
+
+
+async def test_a_tick_forgets_events_after_a_week_and_on_sqlite_not_on_the_loop(
+    community, monkeypatch
+):
+    """Redeliveries come within hours: a week on, an event's key is forgotten. After days
+    without a tick there may be many to forget: SQLite deletes them in its own thread."""
+    entraide = community.entraide.entraide
+    assert await entraide.receive("slack", community.id, "E1", {}) is True
+    await community.entraide.run_due(START + timedelta(days=1))
+    assert await entraide.receive("slack", community.id, "E1", {}) is False
+    on_the_loop: list[str] = []
+    run_here = sqlite_driver._run_here
+    monkeypatch.setattr(
+        sqlite_driver, "_run_here", lambda *args: on_the_loop.append(args[2]) or run_here(*args)
+    )
+    await community.entraide.run_due(START + EVENT_MEMORY + timedelta(days=1))
+    assert not [s for s in on_the_loop if s.startswith("DELETE FROM processed_events")]
+    assert await entraide.receive("slack", community.id, "E1", {}) is True
