@@ -63,9 +63,9 @@ def create_engine(url: str, *, statement_timeout: float | None = None, **kwargs)
     kwargs.setdefault("hide_parameters", True)
     target = async_url(url)
     if make_url(target).get_backend_name() == "sqlite":
-        one_trip = sqlite_driver.module()  # most statements on the loop's thread, see there
-        if one_trip is not None and "module" not in kwargs:
-            kwargs["module"] = one_trip
+        loop_first = sqlite_driver.module()  # most statements on the loop's thread, see there
+        if loop_first is not None and "module" not in kwargs:
+            kwargs["module"] = loop_first
             # Opened in SQLite's thread, used from the loop's too, never from both at once.
             kwargs["connect_args"] = {**kwargs.get("connect_args", {}), "check_same_thread": False}
     engine = create_async_engine(target, **kwargs)
@@ -80,7 +80,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # second writer wait instead of failing with "database is locked". With the
     # one-trip driver, only what runs in SQLite's thread waits (it sets its own).
     cursor.execute("PRAGMA journal_mode=WAL")
-    on_the_loop = isinstance(dbapi_connection, sqlite_driver.OneTripConnection)
+    on_the_loop = isinstance(dbapi_connection, sqlite_driver.LoopFirstConnection)
     cursor.execute(f"PRAGMA busy_timeout={0 if on_the_loop else sqlite_driver.BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")

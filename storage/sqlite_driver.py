@@ -1,15 +1,12 @@
-"""SQLAlchemy's aiosqlite adapter, with one trip to SQLite's thread per statement.
+"""SQLAlchemy's aiosqlite adapter, with most statements run on the event loop's thread.
 
 aiosqlite runs each connection's calls in a thread of its own. SQLAlchemy's adapter
 makes four such calls per statement (open a cursor, execute, fetch the rows, close
 the cursor), and two per unit of work (commit, then the rollback of the pool when
 the connection comes back). Each call is a trip to that thread and back through
 the event loop, and under load the trips, not SQLite, are what a unit of work
-waits for: a ``/ask``, from its keeping to its card posted, made 68 of them (19
-now). SQLite takes one writer at a time, so units of work take turns
-(:class:`storage.store.Turns`) and every trip of one delays all the others. Here a
-statement is one trip, and a commit or rollback with no transaction open (a unit
-of work that only read) is none.
+waits for. SQLite takes one writer at a time, so units of work take turns
+(:class:`storage.store.Turns`) and every trip of one delays all the others.
 
 Most statements make no trip at all: they run on the event loop's thread, where
 SQLite's own work on them (0.02 to 0.2 ms) costs less than a trip's waits (a wait
@@ -28,7 +25,9 @@ the loop long:
   full-text search (whose ranking the budget cannot interrupt) run in
   :func:`in_its_thread` whole.
 
-Commits and rollbacks stay in SQLite's thread: a commit waits for the disk.
+What goes to SQLite's thread goes whole, in one trip: a statement with its rows, a
+commit or a rollback (a commit waits for the disk). A commit or rollback with no
+transaction open (a unit of work that only read) makes none.
 
 This leans on two attributes of aiosqlite's ``Connection``, ``_execute`` (run a
 function in its thread) and ``_connection`` (the ``sqlite3`` connection); when a
@@ -133,8 +132,9 @@ async def _awaited() -> None:
     """Nothing: SQLAlchemy's async engine requires each statement to await something."""
 
 
-class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
-    """A cursor whose statements run whole in SQLite's thread; their rows are kept here."""
+class LoopFirstCursor(AsyncAdapt_aiosqlite_cursor):
+    """A cursor whose statements run whole, on the loop's thread or in SQLite's; their
+    rows are kept here."""
 
     __slots__ = ("_description", "_rowcount", "_lastrowid")
 
@@ -206,10 +206,10 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             )
 
 
-class OneTripConnection(AsyncAdapt_aiosqlite_connection):
+class LoopFirstConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
 
-    _cursor_cls = OneTripCursor
+    _cursor_cls = LoopFirstCursor
 
     def _in_transaction(self) -> bool:
         # Read between two statements of this connection: its thread is idle.
@@ -232,14 +232,14 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             self._handle_exception(error)
 
 
-class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
-    def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+class LoopFirstDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> LoopFirstConnection:
         adapted = super().connect(*arg, **kw)
-        return OneTripConnection(self, adapted._connection)
+        return LoopFirstConnection(self, adapted._connection)
 
 
-def module() -> OneTripDBAPI | None:
+def module() -> LoopFirstDBAPI | None:
     """The DB-API module to give ``create_async_engine(module=…)`` for SQLite."""
     if not hasattr(aiosqlite.Connection, "_execute"):
         return None
-    return OneTripDBAPI(aiosqlite, sqlite3)
+    return LoopFirstDBAPI(aiosqlite, sqlite3)

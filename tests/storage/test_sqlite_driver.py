@@ -47,7 +47,7 @@ def trips(monkeypatch) -> Counter:
 
 
 async def test_the_engine_uses_it(engine):
-    assert isinstance(engine.dialect.dbapi, sqlite_driver.OneTripDBAPI)
+    assert isinstance(engine.dialect.dbapi, sqlite_driver.LoopFirstDBAPI)
 
 
 async def test_a_write_runs_on_the_loop_and_its_commit_is_one_trip(engine, trips):
