@@ -19,8 +19,7 @@ the loop long:
   :data:`BUSY_TIMEOUT_MS` for another process to let go (this process's units of
   work already take turns);
 - a read (``SELECT``, ``WITH``) is interrupted after :data:`READ_BUDGET` there, and
-  run again in SQLite's thread: a page of reports over years does not stall the
-  acknowledgements meanwhile;
+  run again in SQLite's thread: no read holds the loop longer than that;
 - a unit of work that may take long (a purge, the web pages' reports) and a
   full-text search (whose ranking the budget cannot interrupt) run in
   :func:`in_its_thread` whole.
