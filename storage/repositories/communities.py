@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.domain import (
@@ -17,6 +17,12 @@ from storage.tables import (
     communities,
     member_topics,
     members,
+)
+
+# On the path of every card: built once.
+_NAMES = select(members.c.member_id, members.c.name).where(
+    members.c.community_id == bindparam("community_id"),
+    members.c.member_id.in_(bindparam("ids", expanding=True)),
 )
 
 
@@ -121,11 +127,7 @@ class Communities(Repository):
         ids = list(set(member_ids))
         if not ids:
             return {}
-        rows = await self.conn.execute(
-            select(members.c.member_id, members.c.name).where(
-                members.c.community_id == community_id, members.c.member_id.in_(ids)
-            )
-        )
+        rows = await self.conn.execute(_NAMES, {"community_id": community_id, "ids": ids})
         return {member_id: name for member_id, name in rows}
 
     async def add_topics(self, community_id: str, member_id: str, topics: Sequence[str]) -> None:

@@ -22,6 +22,8 @@ from storage.tables import (
     reminders,
 )
 
+# Every /ask: built once. Read back as stored (defaults, types) in the same statement.
+_ADD = insert(questions).returning(*questions.c)
 _GET = select(questions).where(
     questions.c.id == bindparam("question_id"),
     questions.c.community_id == bindparam("community_id"),
@@ -42,20 +44,19 @@ class Questions(Repository):
         now: datetime,
     ) -> Question:
         result = await self.conn.execute(
-            insert(questions)
-            .values(
-                community_id=community_id,
-                channel_id=channel_id,
-                asker_id=asker_id,
-                anonymous=anonymous,
-                title=title,
-                details=details,
-                tags=list(tags),
-                status=status.value,
-                created_at=now,
-                reminders_sent=0,
-            )
-            .returning(*questions.c)  # read back as stored (defaults, types) in the same trip
+            _ADD,
+            {
+                "community_id": community_id,
+                "channel_id": channel_id,
+                "asker_id": asker_id,
+                "anonymous": anonymous,
+                "title": title,
+                "details": details,
+                "tags": list(tags),
+                "status": status.value,
+                "created_at": now,
+                "reminders_sent": 0,
+            },
         )
         return question_from_row(result.one())
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy.engine import Row
 
 from bot.domain import Expertise, MarkKind, QuestionStatus, RequestStatus, RoutedRequest
 from storage.sql import Repository
@@ -17,6 +18,32 @@ from storage.tables import (
     resource_tags,
     resources,
     routing_requests,
+)
+
+
+
+def _in_order(statement):
+    return statement.order_by(routing_requests.c.asked_at, routing_requests.c.id)
+
+
+def _routed(row: Row) -> RoutedRequest:
+    return RoutedRequest(
+        id=row.id,
+        community_id=row.community_id,
+        question_id=row.question_id,
+        member_id=row.member_id,
+        day=row.day,
+        asked_at=row.asked_at,
+        status=RequestStatus(row.status),
+        responded_at=row.responded_at,
+    )
+
+
+_FOR_QUESTION = _in_order(
+    select(routing_requests).where(
+        routing_requests.c.community_id == bindparam("community_id"),
+        routing_requests.c.question_id == bindparam("question_id"),
+    )
 )
 
 
@@ -63,10 +90,11 @@ class Routing(Repository):
         return found[0] if found else None
 
     async def for_question(self, community_id: str, question_id: int) -> list[RoutedRequest]:
-        return await self._requests(
-            routing_requests.c.community_id == community_id,
-            routing_requests.c.question_id == question_id,
+        # On the path of every card: the statement is built once.
+        rows = await self.conn.execute(
+            _FOR_QUESTION, {"community_id": community_id, "question_id": question_id}
         )
+        return [_routed(row) for row in rows]
 
     async def since(self, community_id: str, since: datetime) -> list[RoutedRequest]:
         return await self._requests(
@@ -75,24 +103,8 @@ class Routing(Repository):
         )
 
     async def _requests(self, *conditions) -> list[RoutedRequest]:
-        rows = await self.conn.execute(
-            select(routing_requests)
-            .where(*conditions)
-            .order_by(routing_requests.c.asked_at, routing_requests.c.id)
-        )
-        return [
-            RoutedRequest(
-                id=row.id,
-                community_id=row.community_id,
-                question_id=row.question_id,
-                member_id=row.member_id,
-                day=row.day,
-                asked_at=row.asked_at,
-                status=RequestStatus(row.status),
-                responded_at=row.responded_at,
-            )
-            for row in rows
-        ]
+        rows = await self.conn.execute(_in_order(select(routing_requests).where(*conditions)))
+        return [_routed(row) for row in rows]
 
     async def respond(
         self, community_id: str, request_id: int, status: RequestStatus, now: datetime
