@@ -5,7 +5,7 @@ Each outcome is a few fenced statements (``tx.deliveries.finish`` and its subjec
 hook). Written one unit of work each, under load the units of work themselves (their
 turn on SQLite, their begin and commit) cost more than the statements: those that
 wait are written together instead, at most ``MOST`` in one, and the posts made are
-recorded in two statements however many they are (``tx.deliveries.finish_all``). If a
+recorded in three calls however many they are (``tx.deliveries.finish_all``). If a
 shared unit of work fails, each of its outcomes is written again alone, so that one
 that fails (a bug, a constraint) takes no other down with it, and its caller gets its
 error.

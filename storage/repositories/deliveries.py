@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, case, func, literal, literal_column, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
@@ -212,47 +212,48 @@ class Deliveries:
         await self.conn.execute(_POSTED_UPDATE[table.name], values)
 
     async def finish_all(self, sent: Sequence[tuple[Delivery, str | None, datetime]]) -> set[int]:
-        """:meth:`finish` for several deliveries, in two statements however many they are
-        (their cards' subjects in one more): the ids of those whose claim still held."""
+        """:meth:`finish` for several deliveries: one statement run for each in one call, the
+        ids of those whose claim still held read back, their cards' subjects in one more
+        call. Returns those ids."""
         if len(sent) <= 1:
             return {x.id for x, message_id, now in sent if await self.finish(x, message_id, now)}
-        rows = await self.conn.execute(
-            update(deliveries)
-            .where(
-                d.status == SENDING,
-                or_(*(and_(d.id == x.id, d.attempt == x.attempt) for x, _, _ in sent)),
-            )
-            .values(
-                status=DeliveryStatus.SENT.value,
-                message_id=_each(d.id, d.message_id, {x.id: m for x, m, _ in sent}),
-                finished_at=_each(d.id, d.finished_at, {x.id: now for x, _, now in sent}),
-                lease_until=None,
-            )
-            .returning(d.id)
+        await self.conn.execute(
+            _FENCED,
+            [
+                {
+                    "fenced_id": x.id,
+                    "fenced_attempt": x.attempt,
+                    "status": DeliveryStatus.SENT.value,
+                    "message_id": message_id,
+                    "finished_at": now,
+                    "lease_until": None,
+                }
+                for x, message_id, now in sent
+            ],
         )
-        finished = {row.id for row in rows}
-        posted: dict[str, list[tuple[Delivery, str]]] = {}
+        # Which of them this attempt finished: a delivery fenced out (claimed again since)
+        # has another attempt now. Read in the same unit of work, so what it wrote. (One
+        # attempt's outcome is recorded once: sent with its attempt means sent by it.)
+        rows = await self.conn.execute(_ATTEMPTS, {"ids": [x.id for x, _, _ in sent]})
+        now_sent = {row.id: row.attempt for row in rows if row.status == DeliveryStatus.SENT.value}
+        finished = {x.id for x, _, _ in sent if now_sent.get(x.id) == x.attempt}
+        posted: dict[str, list[dict]] = {}
         for x, message_id, now in sent:
             if x.id not in finished or message_id is None or x.subject not in _POSTED_ON:
                 continue
             if _POSTED_ON[x.subject][0] is occurrences:  # a status too: one by one
                 await self._posted_on(x, message_id, now)
             else:
-                posted.setdefault(x.subject, []).append((x, message_id))
-        for subject, made in posted.items():
-            table, column = _POSTED_ON[subject]
-            await self.conn.execute(
-                update(table)
-                .where(
-                    or_(
-                        *(
-                            and_(table.c.id == x.subject_id, table.c.community_id == x.community_id)
-                            for x, _ in made
-                        )
-                    )
+                column = _POSTED_ON[x.subject][1]
+                posted.setdefault(x.subject, []).append(
+                    {
+                        column.key: message_id,
+                        "subject_row": x.subject_id,
+                        "subject_community": x.community_id,
+                    }
                 )
-                .values({column.key: _each(table.c.id, column, {x.subject_id: m for x, m in made})})
-            )
+        for subject, made in posted.items():
+            await self.conn.execute(_POSTED_UPDATE[_POSTED_ON[subject][0].name], made)
         return finished
 
     async def give_up(
@@ -339,6 +340,7 @@ _NO_ID_ABOVE = 2**31 - 1  # an INTEGER's largest
 _FENCED = update(deliveries).where(
     d.id == bindparam("fenced_id"), d.attempt == bindparam("fenced_attempt"), d.status == SENDING
 )
+_ATTEMPTS = select(d.id, d.attempt, d.status).where(d.id.in_(bindparam("ids", expanding=True)))
 _POSTED_UPDATE = {
     table.name: update(table).where(
         table.c.id == bindparam("subject_row"),
@@ -346,11 +348,6 @@ _POSTED_UPDATE = {
     )
     for table, _ in _POSTED_ON.values()
 }
-
-
-def _each(key, column, values: dict):
-    """``CASE key WHEN … THEN …``: a value per row, in the column's own type."""
-    return case({k: literal(v, column.type) for k, v in values.items()}, value=key)
 
 
 def _expression(value) -> bool:
