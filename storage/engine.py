@@ -17,6 +17,9 @@ _ASYNC_DRIVERS = {
 }
 
 
+POSTGRES_POOL = 40
+
+
 def async_url(url: str) -> str:
     """``sqlite:///x.db`` → ``sqlite+aiosqlite:///x.db``; ``postgresql://`` → asyncpg."""
     parsed = make_url(url)
@@ -51,6 +54,11 @@ def create_engine(url: str, *, statement_timeout: float | None = None, **kwargs)
     """An engine for ``url``; ``statement_timeout`` (seconds) bounds every statement and
     connection attempt on PostgreSQL, so that a database that stops answering fails the
     work that waits for it instead of holding it forever."""
+    if make_url(async_url(url)).get_backend_name() == "postgresql":
+        # Connections kept open for the work running at once (32 deliveries, the commands
+        # and events handled, the keeps, the tick): beyond the pool, a connection is opened
+        # and closed for each unit of work, a new server process each time.
+        kwargs.setdefault("pool_size", POSTGRES_POOL)
     if (
         statement_timeout is not None
         and make_url(async_url(url)).get_backend_name() == "postgresql"

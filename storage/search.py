@@ -60,7 +60,9 @@ async def search(
     return [Hit(Kind(row.kind), row.ref_id, float(row.score)) for row in rows]
 
 
+@functools.cache
 def _scope(tagged: bool) -> list:
+    """Built once: on PostgreSQL it is asked for at every search (its steps use it once)."""
     scope = [docs.community_id == bindparam("community_id"), docs.kind.in_(bindparam("kinds"))]
     if tagged:
         has_tag = select(resource_tags.c.resource_id).where(
