@@ -21,7 +21,6 @@ from storage.tables import (
 )
 
 
-
 def _in_order(statement):
     return statement.order_by(routing_requests.c.asked_at, routing_requests.c.id)
 

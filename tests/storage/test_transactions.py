@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from sqlalchemy import event, text
 
 from bot.domain import CommunitySettings
+from storage.engine import create_engine
+from storage.store import Store
 from tests.conftest import START
 
 
@@ -93,3 +98,24 @@ async def test_a_reading_unit_of_work_reads_the_last_commit_while_another_one_wr
     assert await asyncio.wait_for(read(), timeout=5) == ["team"]
     finish.set()
     await writer
+
+
+async def test_on_postgresql_work_running_at_once_keeps_its_connections(postgres_url):
+    """32 deliveries and the commands beside them: no server process is started per unit
+    of work once the pool holds as many connections as the work running at once."""
+    engine = create_engine(postgres_url)
+    opened = []
+    event.listen(engine.sync_engine, "connect", lambda *_: opened.append(1))
+    store = Store(engine)
+
+    async def unit_of_work() -> None:
+        async with store.transaction() as tx:
+            await tx.conn.execute(text("SELECT pg_sleep(0.05)"))
+
+    try:
+        await asyncio.gather(*(unit_of_work() for _ in range(36)))
+        after_the_first_burst = len(opened)
+        await asyncio.gather(*(unit_of_work() for _ in range(36)))
+        assert len(opened) == after_the_first_burst
+    finally:
+        await engine.dispose()
