@@ -86,7 +86,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers go on while one writer commits; the busy timeout makes a
     # second writer wait instead of failing with "database is locked". With the
-    # one-trip driver, only what runs in SQLite's thread waits (it sets its own).
+    # loop-first driver, only what runs in SQLite's thread waits (it sets its own).
     cursor.execute("PRAGMA journal_mode=WAL")
     on_the_loop = isinstance(dbapi_connection, sqlite_driver.LoopFirstConnection)
     cursor.execute(f"PRAGMA busy_timeout={0 if on_the_loop else sqlite_driver.BUSY_TIMEOUT_MS}")
