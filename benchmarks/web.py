@@ -111,7 +111,7 @@ async def captured(store: Store, run: Callable[[], Awaitable[None]]) -> list[tup
 
 
 async def bare(store: Store, statements: list[tuple[str, object]]) -> None:
-    # Where the page's run: on SQLite, in its thread (a page's unit of work is a long one).
+    # Where a page's statements run: on SQLite, in its thread (a page is a long unit of work).
     with sqlite_driver.in_its_thread():
         async with store.engine.connect() as conn:
             for statement, parameters in statements:

@@ -54,23 +54,22 @@ def create_engine(url: str, *, statement_timeout: float | None = None, **kwargs)
     """An engine for ``url``; ``statement_timeout`` (seconds) bounds every statement and
     connection attempt on PostgreSQL, so that a database that stops answering fails the
     work that waits for it instead of holding it forever."""
-    if make_url(async_url(url)).get_backend_name() == "postgresql":
+    target = async_url(url)
+    backend = make_url(target).get_backend_name()
+    if backend == "postgresql":
         # Connections kept open for the work running at once (32 deliveries, the commands
         # and events handled, the keeps, the tick): beyond the pool, a connection is opened
         # and closed for each unit of work, a new server process each time.
         kwargs.setdefault("pool_size", POSTGRES_POOL)
-    if (
-        statement_timeout is not None
-        and make_url(async_url(url)).get_backend_name() == "postgresql"
-    ):
-        kwargs.setdefault(
-            "connect_args", {"timeout": statement_timeout, "command_timeout": statement_timeout}
-        )
+        if statement_timeout is not None:
+            kwargs.setdefault(
+                "connect_args",
+                {"timeout": statement_timeout, "command_timeout": statement_timeout},
+            )
     # A database error names its statement, never its values: members' texts and the
     # platforms' tokens kept with an event stay out of the logs.
     kwargs.setdefault("hide_parameters", True)
-    target = async_url(url)
-    if make_url(target).get_backend_name() == "sqlite":
+    if backend == "sqlite":
         loop_first = sqlite_driver.module()  # most statements on the loop's thread, see there
         if loop_first is not None and "module" not in kwargs:
             kwargs["module"] = loop_first

@@ -61,8 +61,8 @@ async def search(
 
 
 @functools.cache
-def _scope(tagged: bool) -> list:
-    """Built once: on PostgreSQL it is asked for at every search (its steps use it once)."""
+def _scope(tagged: bool) -> tuple:
+    """Built once, and shared: on PostgreSQL it is asked for at every search."""
     scope = [docs.community_id == bindparam("community_id"), docs.kind.in_(bindparam("kinds"))]
     if tagged:
         has_tag = select(resource_tags.c.resource_id).where(
@@ -71,7 +71,7 @@ def _scope(tagged: bool) -> list:
             resource_tags.c.tag == bindparam("tag"),
         )
         scope += [docs.kind == Kind.RESOURCE.value, has_tag.exists()]
-    return scope
+    return tuple(scope)
 
 
 @functools.cache
@@ -104,7 +104,7 @@ def fts5_expression(query: Query) -> str | None:
     return joined
 
 
-def _fts5(scope: list, candidates: int):
+def _fts5(scope: tuple, candidates: int):
     match = literal_column("search_fts.rowid")
     # bm25 is lower for better matches; titles weigh twice the body. FTS5 walks the
     # matches newest first and stops at CANDIDATES: only those are scored.

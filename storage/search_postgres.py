@@ -65,7 +65,7 @@ def tsquery_expression(query: Query, excluded: bool = True) -> str | None:
 async def search(
     conn: AsyncConnection,
     query: Query,
-    scope: list,
+    scope: tuple,
     values: dict,
     tagged: bool,
     limit: int,
@@ -183,7 +183,7 @@ _STATISTICS = text(
 _STATEMENTS: dict[tuple[str, bool, bool], object] = {}
 
 
-def _statement(shape: tuple[str, bool, bool], scope: list):
+def _statement(shape: tuple[str, bool, bool], scope: tuple):
     """The statement of a step, built the first time its shape is seen."""
     statement = _STATEMENTS.get(shape)
     if statement is None:
@@ -245,7 +245,7 @@ def _in_window():
     return [docs.id > bindparam("low"), docs.id <= bindparam("high")]
 
 
-def _walk(scope: list):
+def _walk(scope: tuple):
     """The newest ``remaining`` matches in (low, high], reading rows newest first."""
     candidates = (
         select(docs.id, docs.kind, docs.ref_id, _TSV.label("tsv"))
@@ -258,7 +258,7 @@ def _walk(scope: list):
     return _best(select(c.id, c.kind, c.ref_id, _score(c.tsv)))
 
 
-def _window(scope: list, bucketed: bool, exclusions: bool = False):
+def _window(scope: tuple, bucketed: bool, exclusions: bool = False):
     """Every match in (low, high] through an index, then the newest ``remaining``.
 
     A materialised CTE, so that it is planned to find all of them, not walked for the

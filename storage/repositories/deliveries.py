@@ -235,8 +235,8 @@ class Deliveries:
         # has another attempt now. Read in the same unit of work, so what it wrote. (One
         # attempt's outcome is recorded once: sent with its attempt means sent by it.)
         rows = await self.conn.execute(_ATTEMPTS, {"ids": [x.id for x, _, _ in sent]})
-        now_sent = {row.id: row.attempt for row in rows if row.status == DeliveryStatus.SENT.value}
-        finished = {x.id for x, _, _ in sent if now_sent.get(x.id) == x.attempt}
+        sent_by = {row.id: row.attempt for row in rows if row.status == DeliveryStatus.SENT.value}
+        finished = {x.id for x, _, _ in sent if sent_by.get(x.id) == x.attempt}
         posted: dict[str, list[dict]] = {}
         for x, message_id, now in sent:
             if x.id not in finished or message_id is None or x.subject not in _POSTED_ON:
