@@ -39,6 +39,7 @@ WINDOW_MARGIN = 1.3  # how much wider than the density seen so far predicts a wi
 DENSE = 0.2  # a share of matching ids above which reading rows beats fetching each match
 BUCKET_BITS = 14  # ids per bucket: 2**14, as migration 0006's search_bucketed() says
 MAX_BUCKETS = 16  # a wider window goes to the plain GIN index: its words are rare
+INDEXED_SHARE = 10.0  # see indexed_expression
 STATISTICS_TTL = 600.0  # seconds this process trusts the lexeme frequencies it read
 docs = search_documents.c
 
@@ -62,6 +63,42 @@ def tsquery_expression(query: Query, excluded: bool = True) -> str | None:
     return joined
 
 
+def indexed_expression(query: Query, frequencies: Frequencies) -> tuple[str, bool]:
+    """What the index looks up, and whether that is the whole query (else the rows are
+    checked against it).
+
+    The words that must match, phrases as their words (their order is checked on the
+    rows). Of words that must all match, only the rarest: another word is looked up while
+    it is at most ``INDEXED_SHARE`` times as common as the rows left. Reading a word's
+    entries costs about 0.2 µs each, checking a row 2-3 µs: five words, three of them
+    common, cost 26 ms through the index for 13 rows, 11 ms with the two rarest only.
+    """
+    whole = not query.excluded and all(len(group) == 1 for group in query.groups)
+
+    def term(word: str, alone: bool) -> str:
+        return f"{word}:*" if alone and is_prefix(word) else word
+
+    if query.any_group:
+        return " | ".join(
+            "(" + " & ".join(term(w, len(group) == 1) for w in group) + ")"
+            for group in query.groups
+        ), whole
+    shares = sorted(
+        {
+            (frequencies.word(w, len(group) == 1 and is_prefix(w)), term(w, len(group) == 1))
+            for group in query.groups
+            for w in group
+        }
+    )
+    chosen, left = [], 1.0
+    for share, looked_up in shares:
+        if chosen and share > INDEXED_SHARE * left:
+            break
+        chosen.append(looked_up)
+        left *= share
+    return " & ".join(chosen), whole and len(chosen) == len(shares)
+
+
 async def search(
     conn: AsyncConnection,
     query: Query,
@@ -76,16 +113,17 @@ async def search(
     ``scope`` (community, kinds, tag) takes its ``values`` as bound parameters, so that
     each shape of statement is built once: building one cost about half a millisecond.
     """
-    positive = tsquery_expression(query, excluded=False)
-    setup = (await conn.execute(_SETUP, {**values, "positive": positive})).one()
+    frequencies = await _frequencies(conn)
+    indexed, whole = indexed_expression(query, frequencies)
+    setup = (await conn.execute(_SETUP, {**values, "indexed": indexed})).one()
     top, normalized = setup[0], setup[1]
     if top is None or not normalized:
         return []  # no document, or no lexeme left once PostgreSQL parsed the words
-    exclusions = bool(query.excluded)
-    params = {**values, "query": tsquery_expression(query), "positive": positive, "limit": limit}
+    checked = not whole
+    params = {**values, "query": tsquery_expression(query), "indexed": indexed, "limit": limit}
     rows: list = []
     found = 0
-    expected = (await _frequencies(conn)).density(query)
+    expected = frequencies.density(query)
     if expected >= DENSE:
         high, low, walk = top, max(top - WALK_IDS, 0), True
     else:
@@ -100,10 +138,10 @@ async def search(
         else:
             buckets = range(high >> BUCKET_BITS, ((low + 1) >> BUCKET_BITS) - 1, -1)
             if len(buckets) <= MAX_BUCKETS:
-                shape = ("buckets", tagged, False)
+                shape = ("buckets", tagged, checked)
                 step_params["buckets"] = bucketed(normalized, buckets)
             else:
-                shape = ("index", tagged, exclusions)
+                shape = ("index", tagged, checked)
         step = (await conn.execute(_statement(shape, scope), step_params)).all()
         rows += step
         found += step[0].found if step else 0
@@ -187,11 +225,11 @@ def _statement(shape: tuple[str, bool, bool], scope: tuple):
     """The statement of a step, built the first time its shape is seen."""
     statement = _STATEMENTS.get(shape)
     if statement is None:
-        variant, _, exclusions = shape
+        variant, _, checked = shape
         if variant == "walk":
             statement = _walk(scope)
         else:
-            statement = _window(scope, bucketed=variant == "buckets", exclusions=exclusions)
+            statement = _window(scope, bucketed=variant == "buckets", checked=checked)
         _STATEMENTS[shape] = statement
     return statement
 
@@ -217,7 +255,7 @@ def bucketed(normalized: str, buckets: range) -> str:
 # compiling (4-5 ms, set off by search_bucketed's cost), costs more than a search.
 _SETUP = text(
     "SELECT (SELECT max(id) FROM search_documents WHERE community_id = :community_id),"
-    " to_tsquery('simple', :positive)::text,"
+    " to_tsquery('simple', :indexed)::text,"
     " set_config('plan_cache_mode', 'force_custom_plan', true),"
     " set_config('max_parallel_workers_per_gather', '0', true),"
     " set_config('jit', 'off', true)"
@@ -258,13 +296,15 @@ def _walk(scope: tuple):
     return _best(select(c.id, c.kind, c.ref_id, _score(c.tsv)))
 
 
-def _window(scope: tuple, bucketed: bool, exclusions: bool = False):
+def _window(scope: tuple, bucketed: bool, checked: bool):
     """Every match in (low, high] through an index, then the newest ``remaining``.
 
     A materialised CTE, so that it is planned to find all of them, not walked for the
-    first few. The bucketed index serves the words that must match in the window's
-    buckets; otherwise the plain one does. Words that must not match, and phrases, are
-    checked on the rows (in a GIN scan, a negated word costs reading all its entries).
+    first few. The bucketed index serves the words that must
+    match in the window's buckets; otherwise the plain one does. Words that must not
+    match, and phrases in buckets (tagged lexemes have no positions), are ``checked`` on
+    the rows: in a GIN scan, a negated word costs reading all its entries. Otherwise an
+    index's match is exact, and checking it again cost a microsecond a row.
     """
     if bucketed:
         bucket_match = func.search_bucketed(docs.id, _TSV).op("@@")(
@@ -274,10 +314,10 @@ def _window(scope: tuple, bucketed: bool, exclusions: bool = False):
         # ends, written so that no index serves them (a bitmap of the id range, ANDed with
         # the buckets', cost 5-9 ms for nothing).
         window = func.int4range(bindparam("low"), bindparam("high"), "(]").op("@>")(docs.id)
-        match = [bucket_match, _exact(), window]
+        match = [bucket_match, window]
     else:
-        match = [_TSV.op("@@")(_tsquery("positive")), *_in_window()]
-        match += [_exact()] if exclusions else []
+        match = [_TSV.op("@@")(_tsquery("indexed")), *_in_window()]
+    match += [_exact()] if checked else []
     matches = (
         select(docs.id, docs.kind, docs.ref_id, _score(_TSV))
         .where(*match, *scope)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, insert, select, update
 
 from bot.domain import (
     Occurrence,
@@ -230,12 +230,10 @@ class Practice(Repository):
         return (await self.shares_by_ids(community_id, [share_id]))[share_id]
 
     async def _shares_where(self, condition) -> list[PracticeShare]:
-        rows = await self.conn.execute(
-            select(practice_shares, occurrences.c.prompt_id)
-            .join(occurrences, occurrences.c.id == practice_shares.c.occurrence_id)
-            .where(condition)
-            .order_by(practice_shares.c.id)
-        )
+        return await self._shares(_SHARES.where(condition))
+
+    async def _shares(self, statement, params: dict | None = None) -> list[PracticeShare]:
+        rows = await self.conn.execute(statement, params)
         return [
             PracticeShare(
                 r.id,
@@ -265,11 +263,20 @@ class Practice(Repository):
     ) -> dict[int, PracticeShare]:
         if not ids:
             return {}
-        found = await self._shares_where(practice_shares.c.id.in_(list(ids)))
+        found = await self._shares(_SHARES_BY_IDS, {"ids": list(ids)})
         return {s.id: s for s in found if s.community_id == community_id}  # see storage.sql
 
     async def all_shares(self, community_id: str) -> list[PracticeShare]:
         return await self._shares_where(practice_shares.c.community_id == community_id)
+
+
+_SHARES = (
+    select(practice_shares, occurrences.c.prompt_id)
+    .join(occurrences, occurrences.c.id == practice_shares.c.occurrence_id)
+    .order_by(practice_shares.c.id)
+)
+# Built once: a search loads its hits by id.
+_SHARES_BY_IDS = _SHARES.where(practice_shares.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def _schedule(row) -> Schedule:

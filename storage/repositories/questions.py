@@ -83,7 +83,7 @@ class Questions(Repository):
     async def by_ids(self, community_id: str, ids: Sequence[int]) -> dict[int, Question]:
         if not ids:
             return {}
-        rows = await self.conn.execute(select(questions).where(questions.c.id.in_(list(ids))))
+        rows = await self.conn.execute(_BY_IDS, {"ids": list(ids)})
         # The community is checked on the rows: see storage.sql.
         return {row.id: question_from_row(row) for row in rows if row.community_id == community_id}
 
@@ -237,7 +237,8 @@ class Questions(Repository):
     async def answers_by_ids(self, community_id: str, ids: Sequence[int]) -> dict[int, Answer]:
         if not ids:
             return {}
-        found = await self._answers(answers.c.id.in_(list(ids)))
+        rows = await self.conn.execute(_ANSWERS_BY_IDS, {"ids": list(ids)})
+        found = [answer_from_row(row) for row in rows]
         return {a.id: a for a in found if a.community_id == community_id}  # see storage.sql
 
     async def answer_by_message(self, community_id: str, message_id: str) -> Answer | None:
@@ -275,12 +276,7 @@ class Questions(Repository):
         )
 
     async def _answers(self, condition) -> list[Answer]:
-        helpful = _helpful_count()
-        rows = await self.conn.execute(
-            select(answers, helpful.label("helpful_count"))
-            .where(condition)
-            .order_by(answers.c.created_at, answers.c.id)
-        )
+        rows = await self.conn.execute(_ANSWERS.where(condition))
         return [answer_from_row(row) for row in rows]
 
     async def all(self, community_id: str) -> list[Question]:
@@ -303,6 +299,13 @@ def _helpful_count():
         .scalar_subquery()
     )
 
+
+# Built once: a search, and every /ask's similar questions, load their hits by id.
+_BY_IDS = select(questions).where(questions.c.id.in_(bindparam("ids", expanding=True)))
+_ANSWERS = select(answers, _helpful_count().label("helpful_count")).order_by(
+    answers.c.created_at, answers.c.id
+)
+_ANSWERS_BY_IDS = _ANSWERS.where(answers.c.id.in_(bindparam("ids", expanding=True)))
 
 _ANSWER_AND_QUESTION = (
     select(

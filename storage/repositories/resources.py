@@ -39,7 +39,7 @@ class Resources(Repository):
     async def by_ids(self, community_id: str, ids: Sequence[int]) -> dict[int, Resource]:
         if not ids:
             return {}
-        found = await self._resources_where(resources.c.id.in_(list(ids)))
+        found = await self._resources(_BY_IDS, {"ids": list(ids)})
         return {r.id: r for r in found if r.community_id == community_id}  # see storage.sql
 
     async def between(self, community_id: str, start: datetime, end: datetime) -> list[Resource]:
@@ -52,13 +52,12 @@ class Resources(Repository):
         )
 
     async def _resources_where(self, condition) -> list[Resource]:
+        return await self._resources(_RESOURCES.where(condition))
+
+    async def _resources(self, statement, params: dict | None = None) -> list[Resource]:
         """Resources with their upvotes, then their tags and notes: two statements (a search
         loads its hits while the member waits, and each statement is a round trip)."""
-        rows = (
-            await self.conn.execute(
-                select(resources, _UPVOTES).where(condition).order_by(resources.c.id)
-            )
-        ).all()
+        rows = (await self.conn.execute(statement, params)).all()
         if not rows:
             return []
         ids = [row.id for row in rows]
@@ -172,3 +171,5 @@ _UPVOTES = (
     .scalar_subquery()
     .label("upvotes")
 )
+_RESOURCES = select(resources, _UPVOTES).order_by(resources.c.id)
+_BY_IDS = _RESOURCES.where(resources.c.id.in_(bindparam("ids", expanding=True)))
