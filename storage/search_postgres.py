@@ -15,8 +15,9 @@ of milliseconds, and so does reading the rows newest first until enough match. S
    through the plain GIN index for a window too wide for that (a rare word);
 3. each step ranks its candidates; the best of all steps are kept.
 
-Every statement is planned for its own words and bounds (``force_custom_plan``:
-asyncpg's generic plan fetched every match of a common word). The windows only bound
+Every statement is planned for its own words and bounds (``force_custom_plan``, set on
+every connection by :mod:`storage.engine`: asyncpg's generic plan fetched every match of a
+common word). The windows only bound
 the work: the candidates are the newest matches whatever their sizes.
 """
 
@@ -249,16 +250,11 @@ def bucketed(normalized: str, buckets: range) -> str:
     )
 
 
-# The newest id, where the search starts; the words as PostgreSQL parses them, to tag with
-# buckets; each statement of this search's transaction planned for its words (the ones after
-# it are cheap to plan), without parallel workers or JIT compilation: starting workers, or
-# compiling (4-5 ms, set off by search_bucketed's cost), costs more than a search.
+# The newest id, where the search starts, and the words as PostgreSQL parses them, to tag
+# with buckets. Each statement is planned for its words (see storage.engine's settings).
 _SETUP = text(
     "SELECT (SELECT max(id) FROM search_documents WHERE community_id = :community_id),"
-    " to_tsquery('simple', :indexed)::text,"
-    " set_config('plan_cache_mode', 'force_custom_plan', true),"
-    " set_config('max_parallel_workers_per_gather', '0', true),"
-    " set_config('jit', 'off', true)"
+    " to_tsquery('simple', :indexed)::text"
 )
 _TSV = literal_column("search_documents.tsv")
 _SIMPLE = literal_column("'simple'::regconfig")

@@ -119,3 +119,22 @@ async def test_on_postgresql_work_running_at_once_keeps_its_connections(postgres
         assert len(opened) == after_the_first_burst
     finally:
         await engine.dispose()
+
+
+@pytest.mark.parametrize("reading", [False, True])
+async def test_on_postgresql_every_statement_is_planned_for_its_values(postgres_url, reading):
+    """A plan made once for any value fetched every match of a common word in a search
+    (7x the target). Reading units of work (/ask's similar questions) run without a
+    transaction, so a transaction's settings would be lost after their first statement."""
+    store = Store(create_engine(postgres_url, statement_timeout=5))
+    settings = text(
+        "SELECT current_setting('plan_cache_mode'), current_setting('jit'),"
+        " current_setting('max_parallel_workers_per_gather')"
+    )
+    try:
+        async with store.transaction(reading=reading) as tx:
+            await tx.conn.execute(text("SELECT 1"))
+            found = (await tx.conn.execute(settings)).one()
+        assert tuple(found) == ("force_custom_plan", "off", "0")
+    finally:
+        await store.engine.dispose()
