@@ -217,6 +217,17 @@ class PracticeShare:
 
 
 @dataclass(frozen=True)
+class CardFacts:
+    """What a question's card shows besides the question: read together, for every card."""
+
+    question: Question
+    asker_name: str
+    taker_id: str | None  # the member who said they are looking into it last, if any
+    taker_name: str
+    me_too: int
+
+
+@dataclass(frozen=True)
 class ReactionTarget:
     """A message whose reactions count, with the emoji that counts there: what an adapter
     that was offline reads back at start."""

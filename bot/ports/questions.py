@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.domain import Answer, Question, QuestionStatus
+from bot.domain import Answer, CardFacts, Question, QuestionStatus
 
 
 class Questions(Protocol):
@@ -27,6 +27,10 @@ class Questions(Protocol):
 
     async def get(self, community_id: str, question_id: int) -> Question | None:
         """The question with that number in that community, if any."""
+
+    async def card(self, community_id: str, question_id: int) -> CardFacts | None:
+        """The question with what its card shows: the asker's name, the member looking into
+        it last and their name, how many have the same question."""
 
     async def by_message(self, community_id: str, message_id: str) -> Question | None:
         """The question whose card is ``message_id`` (its thread holds the answers)."""

@@ -10,10 +10,8 @@ from bot.domain import (
     CloseReason,
     Delivery,
     DeliveryAction,
-    MarkKind,
     Question,
     QuestionStatus,
-    RequestStatus,
 )
 from bot.i18n import spans, t
 from bot.ports import ChatError, Transaction
@@ -142,22 +140,16 @@ async def refresh_duplicates(core: Core, tx: Transaction, question: Question) ->
 
 async def _render_card(core: Core, tx: Transaction, queued: Delivery) -> Message | None:
     """A question's card as the question is when it is sent (posted or edited)."""
-    question = await tx.questions.get(queued.community_id, queued.subject_id or 0)
-    if question is None or question.status in (QuestionStatus.DRAFT, QuestionStatus.WITHDRAWN):
+    facts = await tx.questions.card(queued.community_id, queued.subject_id or 0)
+    if facts is None or facts.question.status in (
+        QuestionStatus.DRAFT,
+        QuestionStatus.WITHDRAWN,
+    ):
         return None
-    community_id = question.community_id
+    question, community_id = facts.question, facts.question.community_id
     settings = await core.settings(tx, community_id)
-    taker = None
-    if question.status is QuestionStatus.OPEN and question.first_answer_at is None:
-        requests = await tx.routing.for_question(community_id, question.id)
-        taken = [r for r in requests if r.status is RequestStatus.TAKEN]
-        taker = taken[-1].member_id if taken else None
-    names = await tx.communities.member_names(community_id, [question.asker_id or "", taker or ""])
-    me_too = (
-        await tx.marks.count(community_id, question.message_id, MarkKind.ME_TOO)
-        if question.message_id
-        else 0
-    )
+    # Someone looking into it shows until the question has a first answer.
+    looking = question.status is QuestionStatus.OPEN and question.first_answer_at is None
     original = None
     if question.duplicate_of is not None:
         first = await tx.questions.get(community_id, question.duplicate_of)
@@ -171,9 +163,9 @@ async def _render_card(core: Core, tx: Transaction, queued: Delivery) -> Message
     return question_card(
         settings.language,
         question,
-        names.get(question.asker_id or "", ""),
-        me_too,
-        looking=mention(taker, names.get(taker, "")) if taker else None,
+        facts.asker_name,
+        facts.me_too,
+        looking=mention(facts.taker_id, facts.taker_name) if looking and facts.taker_id else None,
         original=original,
     )
 

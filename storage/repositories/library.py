@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain import Answer, MarkKind, PracticeShare, Question, QuestionStatus, Resource
 from bot.search import Hit, Kind, Query
 from storage import search as search_backend
-from storage.repositories.questions import answer_from_row, question_from_row
+from storage.repositories.question_rows import answer_from_row, question_from_row
 from storage.repositories.resources import resource_from_row
 from storage.tables import (
     answers,

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from bot.domain import Nudge, Question, QuestionStatus
-from storage.repositories.questions import question_from_row
+from storage.repositories.question_rows import question_from_row
 from storage.sql import Repository
 from storage.tables import answers, nudges, questions
 

@@ -5,28 +5,30 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import and_, select, update
 
 from bot.domain import (
     Answer,
-    CloseReason,
-    MarkKind,
+    CardFacts,
     Question,
     QuestionStatus,
+)
+from storage.repositories.question_rows import (
+    ADD,
+    ANSWER_AND_QUESTION,
+    ANSWERS,
+    ANSWERS_BY_IDS,
+    BY_IDS,
+    CARD,
+    GET,
+    answer_from_row,
+    question_from_row,
 )
 from storage.sql import Repository
 from storage.tables import (
     answers,
-    marks,
     questions,
     reminders,
-)
-
-# Every /ask: built once. Read back as stored (defaults, types) in the same statement.
-_ADD = insert(questions).returning(*questions.c)
-_GET = select(questions).where(
-    questions.c.id == bindparam("question_id"),
-    questions.c.community_id == bindparam("community_id"),
 )
 
 
@@ -44,7 +46,7 @@ class Questions(Repository):
         now: datetime,
     ) -> Question:
         result = await self.conn.execute(
-            _ADD,
+            ADD,
             {
                 "community_id": community_id,
                 "channel_id": channel_id,
@@ -63,11 +65,27 @@ class Questions(Repository):
     async def get(self, community_id: str, question_id: int) -> Question | None:
         # On the path of every card and every answer: the statement is built once.
         row = (
-            await self.conn.execute(
-                _GET, {"question_id": question_id, "community_id": community_id}
-            )
+            await self.conn.execute(GET, {"question_id": question_id, "community_id": community_id})
         ).first()
         return question_from_row(row) if row else None
+
+    async def card(self, community_id: str, question_id: int) -> CardFacts | None:
+        """The question with what its card shows, in one statement: every card posted or
+        edited reads them, and each statement is a round trip."""
+        row = (
+            await self.conn.execute(
+                CARD, {"question_id": question_id, "community_id": community_id}
+            )
+        ).first()
+        if row is None:
+            return None
+        return CardFacts(
+            question_from_row(row),
+            row.asker_name or "",
+            row.taker_id,
+            row.taker_name or "",
+            row.me_too,
+        )
 
     async def by_message(self, community_id: str, message_id: str) -> Question | None:
         return await self._one_question(questions.c.message_id == message_id, community_id)
@@ -83,7 +101,7 @@ class Questions(Repository):
     async def by_ids(self, community_id: str, ids: Sequence[int]) -> dict[int, Question]:
         if not ids:
             return {}
-        rows = await self.conn.execute(_BY_IDS, {"ids": list(ids)})
+        rows = await self.conn.execute(BY_IDS, {"ids": list(ids)})
         # The community is checked on the rows: see storage.sql.
         return {row.id: question_from_row(row) for row in rows if row.community_id == community_id}
 
@@ -237,7 +255,7 @@ class Questions(Repository):
     async def answers_by_ids(self, community_id: str, ids: Sequence[int]) -> dict[int, Answer]:
         if not ids:
             return {}
-        rows = await self.conn.execute(_ANSWERS_BY_IDS, {"ids": list(ids)})
+        rows = await self.conn.execute(ANSWERS_BY_IDS, {"ids": list(ids)})
         found = [answer_from_row(row) for row in rows]
         return {a.id: a for a in found if a.community_id == community_id}  # see storage.sql
 
@@ -253,7 +271,7 @@ class Questions(Repository):
     ) -> tuple[Answer, Question] | None:
         """The answer that is message ``message_id``, with its question, in one query (reactions are many)."""
         found = await self.conn.execute(
-            _ANSWER_AND_QUESTION, {"community_id": community_id, "message_id": message_id}
+            ANSWER_AND_QUESTION, {"community_id": community_id, "message_id": message_id}
         )
         row = found.first()
         if row is None:
@@ -276,7 +294,7 @@ class Questions(Repository):
         )
 
     async def _answers(self, condition) -> list[Answer]:
-        rows = await self.conn.execute(_ANSWERS.where(condition))
+        rows = await self.conn.execute(ANSWERS.where(condition))
         return [answer_from_row(row) for row in rows]
 
     async def all(self, community_id: str) -> list[Question]:
@@ -285,78 +303,3 @@ class Questions(Repository):
             questions.c.status.notin_([QuestionStatus.DRAFT.value, QuestionStatus.WITHDRAWN.value]),
             order_by=questions.c.id,
         )
-
-
-def _helpful_count():
-    return (
-        select(func.count())
-        .where(
-            marks.c.community_id == answers.c.community_id,
-            marks.c.message_id == answers.c.message_id,
-            marks.c.kind == MarkKind.HELPFUL.value,
-            marks.c.revoked_at.is_(None),
-        )
-        .scalar_subquery()
-    )
-
-
-# Built once: a search, and every /ask's similar questions, load their hits by id.
-_BY_IDS = select(questions).where(questions.c.id.in_(bindparam("ids", expanding=True)))
-_ANSWERS = select(answers, _helpful_count().label("helpful_count")).order_by(
-    answers.c.created_at, answers.c.id
-)
-_ANSWERS_BY_IDS = _ANSWERS.where(answers.c.id.in_(bindparam("ids", expanding=True)))
-
-_ANSWER_AND_QUESTION = (
-    select(
-        questions,
-        answers.c.id.label("answer_id"),
-        answers.c.author_id.label("answer_author_id"),
-        answers.c.text.label("answer_text"),
-        answers.c.created_at.label("answer_created_at"),
-        _helpful_count().label("helpful_count"),
-    )
-    .join(questions, questions.c.id == answers.c.question_id)
-    .where(
-        answers.c.community_id == bindparam("community_id"),
-        answers.c.message_id == bindparam("message_id"),
-    )
-)
-
-
-def answer_from_row(row) -> Answer:
-    """An answer from its row with a ``helpful_count`` column."""
-    return Answer(
-        id=row.id,
-        community_id=row.community_id,
-        question_id=row.question_id,
-        author_id=row.author_id,
-        text=row.text,
-        message_id=row.message_id,
-        created_at=row.created_at,
-        helpful_count=row.helpful_count,
-    )
-
-
-def question_from_row(row) -> Question:
-    return Question(
-        id=row.id,
-        community_id=row.community_id,
-        channel_id=row.channel_id,
-        message_id=row.message_id,
-        asker_id=row.asker_id,
-        anonymous=row.anonymous,
-        title=row.title,
-        details=row.details,
-        tags=tuple(row.tags or ()),
-        status=QuestionStatus(row.status),
-        created_at=row.created_at,
-        first_answer_at=row.first_answer_at,
-        resolved_at=row.resolved_at,
-        accepted_answer_id=row.accepted_answer_id,
-        reminders_sent=row.reminders_sent,
-        reminded_at=row.reminded_at,
-        close_reason=CloseReason(row.close_reason) if row.close_reason else None,
-        duplicate_of=row.duplicate_of,
-        closed_at=row.closed_at,
-    )

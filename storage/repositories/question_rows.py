@@ -1,0 +1,134 @@
+"""The statements the questions' repository runs most, built once, and rows read back as
+questions and answers."""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, func, insert, select
+
+from bot.domain import Answer, CloseReason, MarkKind, Question, QuestionStatus, RequestStatus
+from storage.tables import answers, marks, members, questions, routing_requests
+
+# Every /ask: built once. Read back as stored (defaults, types) in the same statement.
+ADD = insert(questions).returning(*questions.c)
+GET = select(questions).where(
+    questions.c.id == bindparam("question_id"),
+    questions.c.community_id == bindparam("community_id"),
+)
+
+
+def _helpful_count():
+    return (
+        select(func.count())
+        .where(
+            marks.c.community_id == answers.c.community_id,
+            marks.c.message_id == answers.c.message_id,
+            marks.c.kind == MarkKind.HELPFUL.value,
+            marks.c.revoked_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+
+
+# Built once: a search, and every /ask's similar questions, load their hits by id.
+BY_IDS = select(questions).where(questions.c.id.in_(bindparam("ids", expanding=True)))
+ANSWERS = select(answers, _helpful_count().label("helpful_count")).order_by(
+    answers.c.created_at, answers.c.id
+)
+ANSWERS_BY_IDS = ANSWERS.where(answers.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def _card():
+    def name_of(member_id):
+        return (
+            select(members.c.name)
+            .where(
+                members.c.community_id == questions.c.community_id,
+                members.c.member_id == member_id,
+            )
+            .scalar_subquery()
+        )
+
+    taker = (
+        select(routing_requests.c.member_id)
+        .where(
+            routing_requests.c.community_id == questions.c.community_id,
+            routing_requests.c.question_id == questions.c.id,
+            routing_requests.c.status == RequestStatus.TAKEN.value,
+        )
+        .order_by(routing_requests.c.asked_at.desc(), routing_requests.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    me_too = (
+        select(func.count())
+        .where(
+            marks.c.community_id == questions.c.community_id,
+            marks.c.message_id == questions.c.message_id,
+            marks.c.kind == MarkKind.ME_TOO.value,
+            marks.c.revoked_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+    return GET.add_columns(
+        name_of(questions.c.asker_id).label("asker_name"),
+        taker.label("taker_id"),
+        name_of(taker).label("taker_name"),
+        me_too.label("me_too"),
+    )
+
+
+CARD = _card()
+
+ANSWER_AND_QUESTION = (
+    select(
+        questions,
+        answers.c.id.label("answer_id"),
+        answers.c.author_id.label("answer_author_id"),
+        answers.c.text.label("answer_text"),
+        answers.c.created_at.label("answer_created_at"),
+        _helpful_count().label("helpful_count"),
+    )
+    .join(questions, questions.c.id == answers.c.question_id)
+    .where(
+        answers.c.community_id == bindparam("community_id"),
+        answers.c.message_id == bindparam("message_id"),
+    )
+)
+
+
+def answer_from_row(row) -> Answer:
+    """An answer from its row with a ``helpful_count`` column."""
+    return Answer(
+        id=row.id,
+        community_id=row.community_id,
+        question_id=row.question_id,
+        author_id=row.author_id,
+        text=row.text,
+        message_id=row.message_id,
+        created_at=row.created_at,
+        helpful_count=row.helpful_count,
+    )
+
+
+def question_from_row(row) -> Question:
+    return Question(
+        id=row.id,
+        community_id=row.community_id,
+        channel_id=row.channel_id,
+        message_id=row.message_id,
+        asker_id=row.asker_id,
+        anonymous=row.anonymous,
+        title=row.title,
+        details=row.details,
+        tags=tuple(row.tags or ()),
+        status=QuestionStatus(row.status),
+        created_at=row.created_at,
+        first_answer_at=row.first_answer_at,
+        resolved_at=row.resolved_at,
+        accepted_answer_id=row.accepted_answer_id,
+        reminders_sent=row.reminders_sent,
+        reminded_at=row.reminded_at,
+        close_reason=CloseReason(row.close_reason) if row.close_reason else None,
+        duplicate_of=row.duplicate_of,
+        closed_at=row.closed_at,
+    )
