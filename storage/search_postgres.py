@@ -17,8 +17,8 @@ of milliseconds, and so does reading the rows newest first until enough match. S
 
 Every statement is planned for its own words and bounds (``force_custom_plan``, set on
 every connection by :mod:`storage.engine`: asyncpg's generic plan fetched every match of a
-common word). The windows only bound
-the work: the candidates are the newest matches whatever their sizes.
+common word). The windows only bound the work: the candidates are the newest matches
+whatever their sizes.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def indexed_expression(query: Query, frequencies: Frequencies) -> tuple[str, boo
     rows). Of words that must all match, only the rarest: another word is looked up while
     it is at most ``INDEXED_SHARE`` times as common as the rows left. Reading a word's
     entries costs about 0.2 µs each, checking a row 2-3 µs: five words, three of them
-    common, cost 26 ms through the index for 13 rows, 11 ms with the two rarest only.
+    common, cost 26-33 ms through the index for 13 rows, 11-13 ms with the two rarest.
     """
     whole = not query.excluded and all(len(group) == 1 for group in query.groups)
 
@@ -296,11 +296,10 @@ def _window(scope: tuple, bucketed: bool, checked: bool):
     """Every match in (low, high] through an index, then the newest ``remaining``.
 
     A materialised CTE, so that it is planned to find all of them, not walked for the
-    first few. The bucketed index serves the words that must
-    match in the window's buckets; otherwise the plain one does. Words that must not
-    match, and phrases in buckets (tagged lexemes have no positions), are ``checked`` on
-    the rows: in a GIN scan, a negated word costs reading all its entries. Otherwise an
-    index's match is exact, and checking it again cost a microsecond a row.
+    first few. The bucketed index serves the looked-up words in the window's buckets;
+    otherwise the plain one does. What the index does not say is ``checked`` on the rows:
+    words that must not match (in a GIN scan, a negated word costs reading all its
+    entries), phrases (the index holds no positions), words not looked up.
     """
     if bucketed:
         bucket_match = func.search_bucketed(docs.id, _TSV).op("@@")(

@@ -13,7 +13,7 @@ import pytest
 import storage.search
 import storage.search_postgres
 from bot.domain import CommunitySettings
-from bot.search import Kind, parse_query
+from bot.search import Kind, Query, parse_query
 from tests.conftest import START
 
 QUERIES = [
@@ -118,14 +118,27 @@ async def across_buckets(db):
 async def test_windows_across_buckets_find_what_one_statement_finds(across_buckets, monkeypatch):
     monkeypatch.setattr(storage.search, "CANDIDATES", 5)
     monkeypatch.setattr(storage.search_postgres, "WALK_IDS", 1_000_000)  # one statement
-    queries = ["polls", "remote", '"short polls"', "remote -cameras", "cameras", "pol"]
+    queries = [
+        "polls",
+        "remote",
+        '"short polls"',
+        "remote -cameras",
+        "cameras",
+        "pol",
+        "remote short",
+        "remote cameras",
+        "remote OR cameras",
+    ]
     expected = {q: await found(across_buckets, q) for q in queries}
-    assert expected["polls"]  # the fixture has something to find
-    for walk_ids, margin, max_buckets in itertools.product((1, 3, 2048), (0.01, 1.3), (0, 1, 16)):
+    assert expected["polls"] and expected["remote short"]  # something to find
+    # indexed share 0: the index looks up one word, the others are checked on the rows.
+    settings = itertools.product((1, 3, 2048), (0.01, 1.3), (0, 1, 16), (0.0, 10.0))
+    for walk_ids, margin, max_buckets, indexed_share in settings:
         monkeypatch.setattr(storage.search_postgres, "WALK_IDS", walk_ids)
         monkeypatch.setattr(storage.search_postgres, "WINDOW_MARGIN", margin)
         monkeypatch.setattr(storage.search_postgres, "DENSE", 2)  # windows, never walked
         monkeypatch.setattr(storage.search_postgres, "MAX_BUCKETS", max_buckets)
+        monkeypatch.setattr(storage.search_postgres, "INDEXED_SHARE", indexed_share)
         for query, hits in expected.items():
             assert await found(across_buckets, query) == hits, (query, walk_ids, margin)
 
@@ -153,3 +166,31 @@ def test_the_expected_density_errs_high_from_the_lexemes_shares():
     assert frequencies.density(parse_query("polls remote")) == 0.05  # the least common
     assert frequencies.density(parse_query('"remote polls"')) == 0.05
     assert frequencies.density(similarity_query("remote polls")) == pytest.approx(1 - 0.95 * 0.7)
+
+
+def test_the_index_looks_up_the_rarest_words_and_leaves_the_common_ones_to_the_rows():
+    from storage.search_postgres import Frequencies, indexed_expression
+
+    frequencies = Frequencies(
+        ["cette", "classer", "reussi", "sont"], [0.1, 0.01, 0.05, 0.12], 0.001
+    )
+    # classer (1%) first; reussi (5%) is under 10 times that; cette and sont are not.
+    assert indexed_expression(parse_query("cette classer sont réussi"), frequencies) == (
+        "classer:* & reussi:*",
+        False,
+    )
+    assert indexed_expression(parse_query("classer réussi"), frequencies) == (
+        "classer:* & reussi:*",
+        True,
+    )
+    # A phrase is looked up as its words, its order checked on the rows.
+    assert indexed_expression(parse_query('"classer réussi"'), frequencies) == (
+        "classer & reussi",
+        False,
+    )
+    # Similar questions need any one word: each is looked up.
+    any_word = Query((("classer",), ("sont",)), any_group=True)
+    assert indexed_expression(any_word, frequencies) == (
+        "(classer:*) | (sont:*)",
+        True,
+    )
