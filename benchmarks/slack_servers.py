@@ -77,7 +77,11 @@ def serve_bare(pipe: Connection, port: int, database: str, api_url: str, work: b
     warnings.filterwarnings("ignore", message="The garbage collector is trying to clean up")
 
     async def main() -> None:
-        engine = create_engine(database)
+        # Entraide's pool size, but PostgreSQL's own planning, not Entraide's settings.
+        postgres = database.startswith("postgres")
+        engine = create_engine(
+            database, **({"connect_args": {"server_settings": {}}} if postgres else {})
+        )
         async with engine.begin() as conn:
             serial = "SERIAL" if engine.dialect.name == "postgresql" else "INTEGER"
             await conn.execute(text(f"CREATE TABLE asked (id {serial} PRIMARY KEY, q TEXT)"))

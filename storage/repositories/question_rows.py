@@ -3,7 +3,7 @@ questions and answers."""
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import and_, bindparam, func, insert, select
 
 from bot.domain import Answer, CloseReason, MarkKind, Question, QuestionStatus, RequestStatus
 from storage.tables import answers, marks, members, questions, routing_requests
@@ -38,27 +38,39 @@ ANSWERS_BY_IDS = ANSWERS.where(answers.c.id.in_(bindparam("ids", expanding=True)
 
 
 def _card():
-    def name_of(member_id):
+    asker_name = (
+        select(members.c.name)
+        .where(
+            members.c.community_id == questions.c.community_id,
+            members.c.member_id == questions.c.asker_id,
+        )
+        .scalar_subquery()
+    )
+
+    def last_taken(column):
+        # By the question's id alone (its requests are its community's): the index on it,
+        # not the community's requests.
         return (
-            select(members.c.name)
-            .where(
-                members.c.community_id == questions.c.community_id,
-                members.c.member_id == member_id,
+            select(column)
+            .select_from(
+                routing_requests.outerjoin(
+                    members,
+                    and_(
+                        members.c.community_id == routing_requests.c.community_id,
+                        members.c.member_id == routing_requests.c.member_id,
+                    ),
+                )
             )
+            .where(
+                routing_requests.c.question_id == questions.c.id,
+                routing_requests.c.status == RequestStatus.TAKEN.value,
+            )
+            .order_by(routing_requests.c.asked_at.desc(), routing_requests.c.id.desc())
+            .limit(1)
+            .correlate(questions)
             .scalar_subquery()
         )
 
-    taker = (
-        select(routing_requests.c.member_id)
-        .where(
-            routing_requests.c.community_id == questions.c.community_id,
-            routing_requests.c.question_id == questions.c.id,
-            routing_requests.c.status == RequestStatus.TAKEN.value,
-        )
-        .order_by(routing_requests.c.asked_at.desc(), routing_requests.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
     me_too = (
         select(func.count())
         .where(
@@ -70,9 +82,9 @@ def _card():
         .scalar_subquery()
     )
     return GET.add_columns(
-        name_of(questions.c.asker_id).label("asker_name"),
-        taker.label("taker_id"),
-        name_of(taker).label("taker_name"),
+        asker_name.label("asker_name"),
+        last_taken(routing_requests.c.member_id).label("taker_id"),
+        last_taken(members.c.name).label("taker_name"),
         me_too.label("me_too"),
     )
 

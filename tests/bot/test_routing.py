@@ -143,8 +143,23 @@ async def test_ill_take_it_shows_on_the_card_until_answered(community):
     reply = await community.press("dave", TAKE, button(request, TAKE).value)
     assert "Q1 now says you are looking at it" in reply.plain_text()
     assert "Dave is looking at it" in community.chat.last_edit(card).plain_text()
+    other = await community.ask("bob", "Which webcam for a small room?")
+    assert "looking at it" not in community.chat.messages[other].text  # Q1's taker only
     await community.reply("dave", card, "Ask them to turn them on for the first minutes")
     assert "looking at it" not in community.chat.last_edit(card).plain_text()
+
+
+async def test_each_card_names_the_member_looking_at_its_own_question(community):
+    await declare(community, "dave", "remote")
+    await declare(community, "erin", "audio")
+    first = await community.ask("alice", "Cameras off? #remote")
+    second = await community.ask("bob", "Which microphone? #audio")
+    await run_until(community, ROUTED)
+    for member in ("erin", "dave"):  # the later request taken first
+        [(_, request)] = [r for r in requests(community) if r[0] == member]
+        await community.press(member, TAKE, button(request, TAKE).value)
+    assert "Dave is looking at it" in community.chat.last_edit(first).plain_text()
+    assert "Erin is looking at it" in community.chat.last_edit(second).plain_text()
 
 
 async def test_not_for_me_asks_the_next_candidate_at_once(community):

@@ -95,3 +95,13 @@ async def test_a_reply_in_an_unknown_thread_looks_at_the_posts_in_flight_not_all
     await team.ask("alice", "How do I run a retrospective?")
     plans = await plans_of(store, lambda tx: tx.deliveries.posting("team", ["question"]))
     assert plans == ["SEARCH deliveries USING INDEX ix_deliveries_due (status=?)"], plans
+
+
+async def test_a_card_reads_its_question_names_taker_and_me_too_by_their_keys(store):
+    """Every card posted or edited reads these together: no table is scanned."""
+    team = make_community(store, "team")
+    card = await team.ask("alice", "How do I run a retrospective?")
+    await team.react("bob", card, "raised_hands")
+    plans = await plans_of(store, lambda tx: tx.questions.card("team", 1))
+    assert plans and not any("SCAN" in p for p in plans), plans
+    assert "ix_marks_message" in plans[0], plans
