@@ -138,13 +138,13 @@ async def refresh_duplicates(core: Core, tx: Transaction, question: Question) ->
         await refresh_card(core, tx, duplicate)
 
 
+_NO_CARD = (QuestionStatus.DRAFT, QuestionStatus.WITHDRAWN)
+
+
 async def _render_card(core: Core, tx: Transaction, queued: Delivery) -> Message | None:
     """A question's card as the question is when it is sent (posted or edited)."""
     facts = await tx.questions.card(queued.community_id, queued.subject_id or 0)
-    if facts is None or facts.question.status in (
-        QuestionStatus.DRAFT,
-        QuestionStatus.WITHDRAWN,
-    ):
+    if facts is None or facts.question.status in _NO_CARD:
         return None
     question, community_id = facts.question, facts.question.community_id
     settings = await core.settings(tx, community_id)

@@ -89,7 +89,7 @@ class Routing(Repository):
         return found[0] if found else None
 
     async def for_question(self, community_id: str, question_id: int) -> list[RoutedRequest]:
-        # On the path of every card: the statement is built once.
+        # The statement is built once.
         rows = await self.conn.execute(
             _FOR_QUESTION, {"community_id": community_id, "question_id": question_id}
         )
