@@ -32,10 +32,7 @@ async def _result_lines(
     def ids(kind: Kind) -> list[int]:
         return [h.ref_id for h in hits if h.kind is kind]
 
-    questions = await tx.questions.by_ids(community_id, ids(Kind.QUESTION))
-    accepted = await tx.questions.answers_by_ids(
-        community_id, [q.accepted_answer_id for q in questions.values() if q.accepted_answer_id]
-    )
+    questions = await tx.questions.with_accepted(community_id, ids(Kind.QUESTION))
     shares = await tx.practice.shares_by_ids(community_id, ids(Kind.SHARE))
     resources = await tx.resources.by_ids(community_id, ids(Kind.RESOURCE))
     names = await tx.communities.member_names(
@@ -48,11 +45,10 @@ async def _result_lines(
     results: list[list[Line]] = []
     for hit in hits:
         if hit.kind is Kind.QUESTION and hit.ref_id in questions:
-            question = questions[hit.ref_id]
+            question, answer = questions[hit.ref_id]
             result = [
                 (*spans(language, "search.question", number=question.id), bold(question.title))
             ]
-            answer = accepted.get(question.accepted_answer_id or 0)
             if answer is not None:
                 result.append((plain("   ↳ "), italic(excerpt(answer.text, 200))))
             results.append(result)

@@ -89,8 +89,11 @@ class Questions(Protocol):
     async def answer(self, community_id: str, answer_id: int) -> Answer | None:
         """The answer with that id, with its helpful count."""
 
-    async def answers_by_ids(self, community_id: str, ids: Sequence[int]) -> dict[int, Answer]:
-        """Answers by id, in one query (a search's accepted answers)."""
+    async def with_accepted(
+        self, community_id: str, ids: Sequence[int]
+    ) -> dict[int, tuple[Question, Answer | None]]:
+        """The questions with these numbers, each with its accepted answer if it has one, in
+        one query (a search's hits, /ask's similar questions); unknown numbers left out."""
 
     async def answer_by_message(self, community_id: str, message_id: str) -> Answer | None:
         """The answer that is message ``message_id``, with its helpful count."""

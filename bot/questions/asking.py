@@ -118,24 +118,19 @@ async def _similar_resolved(
     if query.empty:
         return []
     hits = await tx.search.find(community_id, query, [Kind.QUESTION], limit=10)
-    found = await tx.questions.by_ids(community_id, [h.ref_id for h in hits])
+    found = await tx.questions.with_accepted(community_id, [h.ref_id for h in hits])
     wanted = {g[0] for g in query.groups}
     # A single shared word is a coincidence; ask for a third of the question's words.
     needed = max(1, min(3, -(-len(wanted) // 3)))
     similar = []
     for hit in hits:
-        question = found.get(hit.ref_id)
+        question, accepted = found.get(hit.ref_id, (None, None))
         if question is None or question.status is not QuestionStatus.RESOLVED:
             continue
         shared = wanted & set(
             words(f"{question.title} {question.details} {' '.join(question.tags)}")
         )
         if len(shared) >= needed:
-            accepted = (
-                await tx.questions.answer(community_id, question.accepted_answer_id)
-                if question.accepted_answer_id
-                else None
-            )
             similar.append((question, accepted))
         if len(similar) == SUGGESTIONS:
             break

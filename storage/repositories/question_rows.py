@@ -16,12 +16,12 @@ GET = select(questions).where(
 )
 
 
-def _helpful_count():
+def _helpful_count(of=answers):
     return (
         select(func.count())
         .where(
-            marks.c.community_id == answers.c.community_id,
-            marks.c.message_id == answers.c.message_id,
+            marks.c.community_id == of.c.community_id,
+            marks.c.message_id == of.c.message_id,
             marks.c.kind == MarkKind.HELPFUL.value,
             marks.c.revoked_at.is_(None),
         )
@@ -29,12 +29,31 @@ def _helpful_count():
     )
 
 
-# Built once: a search, and every /ask's similar questions, load their hits by id.
+# Built once: a search, and every /ask's similar questions, load their hits by id
+# (WITH_ACCEPTED, below); round-ups and routing their questions.
 BY_IDS = select(questions).where(questions.c.id.in_(bindparam("ids", expanding=True)))
 ANSWERS = select(answers, _helpful_count().label("helpful_count")).order_by(
     answers.c.created_at, answers.c.id
 )
-ANSWERS_BY_IDS = ANSWERS.where(answers.c.id.in_(bindparam("ids", expanding=True)))
+_ACCEPTED = answers.alias("accepted")
+# The question's row, then its accepted answer's columns, prefixed.
+WITH_ACCEPTED = (
+    select(
+        questions,
+        *(c.label(f"accepted_{c.name}") for c in _ACCEPTED.c),
+        _helpful_count(_ACCEPTED).label("accepted_helpful_count"),
+    )
+    .select_from(
+        questions.outerjoin(
+            _ACCEPTED,
+            and_(
+                _ACCEPTED.c.id == questions.c.accepted_answer_id,
+                _ACCEPTED.c.community_id == questions.c.community_id,
+            ),
+        )
+    )
+    .where(questions.c.id.in_(bindparam("ids", expanding=True)))
+)
 
 
 def _card():
@@ -119,6 +138,22 @@ def answer_from_row(row) -> Answer:
         message_id=row.message_id,
         created_at=row.created_at,
         helpful_count=row.helpful_count,
+    )
+
+
+def accepted_from_row(row) -> Answer | None:
+    """The accepted answer read with its question (``WITH_ACCEPTED``), if there is one."""
+    if row.accepted_id is None:
+        return None
+    return Answer(
+        id=row.accepted_id,
+        community_id=row.accepted_community_id,
+        question_id=row.accepted_question_id,
+        author_id=row.accepted_author_id,
+        text=row.accepted_text,
+        message_id=row.accepted_message_id,
+        created_at=row.accepted_created_at,
+        helpful_count=row.accepted_helpful_count,
     )
 
 

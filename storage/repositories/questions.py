@@ -17,10 +17,11 @@ from storage.repositories.question_rows import (
     ADD,
     ANSWER_AND_QUESTION,
     ANSWERS,
-    ANSWERS_BY_IDS,
     BY_IDS,
     CARD,
     GET,
+    WITH_ACCEPTED,
+    accepted_from_row,
     answer_from_row,
     question_from_row,
 )
@@ -252,12 +253,17 @@ class Questions(Repository):
     async def answer(self, community_id: str, answer_id: int) -> Answer | None:
         return await self._one_answer(answers.c.id == answer_id, community_id)
 
-    async def answers_by_ids(self, community_id: str, ids: Sequence[int]) -> dict[int, Answer]:
+    async def with_accepted(
+        self, community_id: str, ids: Sequence[int]
+    ) -> dict[int, tuple[Question, Answer | None]]:
         if not ids:
             return {}
-        rows = await self.conn.execute(ANSWERS_BY_IDS, {"ids": list(ids)})
-        found = [answer_from_row(row) for row in rows]
-        return {a.id: a for a in found if a.community_id == community_id}  # see storage.sql
+        rows = await self.conn.execute(WITH_ACCEPTED, {"ids": list(ids)})
+        return {
+            row.id: (question_from_row(row), accepted_from_row(row))
+            for row in rows
+            if row.community_id == community_id  # see storage.sql
+        }
 
     async def answer_by_message(self, community_id: str, message_id: str) -> Answer | None:
         return await self._one_answer(answers.c.message_id == message_id, community_id)

@@ -57,8 +57,10 @@ async def test_items_looked_up_by_id_belong_to_the_community_asked(db):
         ids = [1, 2, 3, 4, 5]  # more than three: SQLite's plan changes at four
         assert set(await tx.questions.by_ids("team", ids)) == {1}
         assert await tx.questions.by_ids("other", ids) == {}
-        assert set(await tx.questions.answers_by_ids("team", ids)) == {1}
-        assert await tx.questions.answers_by_ids("other", ids) == {}
+        [(question, accepted)] = (await tx.questions.with_accepted("team", ids)).values()
+        assert accepted is not None and accepted.text == "Start-stop-continue works well"
+        assert accepted.helpful_count == 0 and question.accepted_answer_id == accepted.id
+        assert await tx.questions.with_accepted("other", ids) == {}
         team_resources = await tx.resources.by_ids("team", ids)
         other_resources = await tx.resources.by_ids("other", ids)
         assert [r.url for r in team_resources.values()] == ["https://example.com/retro-guide"]

@@ -105,3 +105,13 @@ async def test_a_card_reads_its_question_names_taker_and_me_too_by_their_keys(st
     plans = await plans_of(store, lambda tx: tx.questions.card("team", 1))
     assert plans and not any("SCAN" in p for p in plans), plans
     assert "ix_marks_message" in plans[0], plans
+
+
+async def test_a_search_reads_its_questions_with_their_accepted_answers_by_their_keys(store):
+    team = make_community(store, "team")
+    card = await team.ask("alice", "How do I run a retrospective?")
+    await team.react("alice", await team.reply("bob", card, "Start-stop-continue"), "✅")
+    ids = [1, 2, 3, 4, 5]  # more than three: SQLite's plan changes at four
+    plans = await plans_of(store, lambda tx: tx.questions.with_accepted("team", ids))
+    assert plans and not any("SCAN" in p for p in plans), plans
+    assert "ix_marks_message" in plans[0], plans
