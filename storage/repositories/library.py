@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain import Answer, MarkKind, PracticeShare, Question, QuestionStatus, Resource
 from bot.search import Hit, Kind, Query
 from storage import search as search_backend
+from storage.repositories.marks import live_count
 from storage.repositories.question_rows import answer_from_row, question_from_row
 from storage.repositories.resources import resource_from_row
 from storage.tables import (
     answers,
-    marks,
     members,
     occurrences,
     practice_shares,
@@ -181,16 +181,7 @@ class LibraryReports:
         """The answers of some questions, oldest first; ``public`` leaves out erased members'."""
         if not question_ids:
             return []
-        helpful = (
-            select(func.count())
-            .where(
-                marks.c.community_id == a.community_id,
-                marks.c.message_id == a.message_id,
-                marks.c.kind == MarkKind.HELPFUL.value,
-                marks.c.revoked_at.is_(None),
-            )
-            .scalar_subquery()
-        )
+        helpful = live_count(MarkKind.HELPFUL, a.community_id, a.message_id)
         stmt = (
             select(answers, helpful.label("helpful_count"))
             .where(a.community_id == community_id, a.question_id.in_(list(question_ids)))
@@ -258,17 +249,7 @@ class LibraryReports:
     ) -> tuple[list[Resource], int]:
         """Resources (``ids``, or those with ``tag``), newest or most upvoted first, with their
         tags, notes and upvotes; and how many match. ``public`` leaves out erased members'."""
-        upvotes = (
-            select(func.count())
-            .where(
-                marks.c.community_id == r.community_id,
-                marks.c.message_id == r.post_message_id,
-                marks.c.kind == MarkKind.UPVOTE.value,
-                marks.c.revoked_at.is_(None),
-            )
-            .scalar_subquery()
-            .label("upvotes")
-        )
+        upvotes = live_count(MarkKind.UPVOTE, r.community_id, r.post_message_id).label("upvotes")
         conditions = [r.community_id == community_id]
         if ids is not None:
             conditions.append(r.id.in_(list(ids)))

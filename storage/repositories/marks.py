@@ -15,6 +15,21 @@ from storage.tables import (
 )
 
 
+def live_count(kind: MarkKind, community_id, message_id):
+    """How many members' marks of ``kind`` stand on a message, as a subquery correlated to
+    the columns of its community and message (an answer's helpful marks, a card's me-too)."""
+    return (
+        select(func.count())
+        .where(
+            marks.c.community_id == community_id,
+            marks.c.message_id == message_id,
+            marks.c.kind == kind.value,
+            marks.c.revoked_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+
+
 class Marks(Repository):
     async def add(
         self, community_id: str, message_id: str, member_id: str, kind: MarkKind, now: datetime

@@ -3,10 +3,13 @@ questions and answers."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, func, insert, select
+import dataclasses
+
+from sqlalchemy import and_, bindparam, insert, select
 
 from bot.domain import Answer, CloseReason, MarkKind, Question, QuestionStatus, RequestStatus
-from storage.tables import answers, marks, members, questions, routing_requests
+from storage.repositories.marks import live_count
+from storage.tables import answers, members, questions, routing_requests
 
 # Every /ask: built once. Read back as stored (defaults, types) in the same statement.
 ADD = insert(questions).returning(*questions.c)
@@ -17,16 +20,7 @@ GET = select(questions).where(
 
 
 def _helpful_count(of=answers):
-    return (
-        select(func.count())
-        .where(
-            marks.c.community_id == of.c.community_id,
-            marks.c.message_id == of.c.message_id,
-            marks.c.kind == MarkKind.HELPFUL.value,
-            marks.c.revoked_at.is_(None),
-        )
-        .scalar_subquery()
-    )
+    return live_count(MarkKind.HELPFUL, of.c.community_id, of.c.message_id)
 
 
 # Built once: a search, and every /ask's similar questions, load their hits by id
@@ -90,16 +84,7 @@ def _card():
             .scalar_subquery()
         )
 
-    me_too = (
-        select(func.count())
-        .where(
-            marks.c.community_id == questions.c.community_id,
-            marks.c.message_id == questions.c.message_id,
-            marks.c.kind == MarkKind.ME_TOO.value,
-            marks.c.revoked_at.is_(None),
-        )
-        .scalar_subquery()
-    )
+    me_too = live_count(MarkKind.ME_TOO, questions.c.community_id, questions.c.message_id)
     return GET.add_columns(
         asker_name.label("asker_name"),
         last_taken(routing_requests.c.member_id).label("taker_id"),
@@ -127,34 +112,18 @@ ANSWER_AND_QUESTION = (
 )
 
 
-def answer_from_row(row) -> Answer:
-    """An answer from its row with a ``helpful_count`` column."""
-    return Answer(
-        id=row.id,
-        community_id=row.community_id,
-        question_id=row.question_id,
-        author_id=row.author_id,
-        text=row.text,
-        message_id=row.message_id,
-        created_at=row.created_at,
-        helpful_count=row.helpful_count,
-    )
+_ANSWER_FIELDS = [field.name for field in dataclasses.fields(Answer)]
+
+
+def answer_from_row(row, prefix: str = "") -> Answer:
+    """An answer from its row with a ``helpful_count`` column; ``prefix``: its columns' in a
+    row of another table's (``WITH_ACCEPTED``'s ``accepted_``)."""
+    return Answer(**{name: getattr(row, prefix + name) for name in _ANSWER_FIELDS})
 
 
 def accepted_from_row(row) -> Answer | None:
     """The accepted answer read with its question (``WITH_ACCEPTED``), if there is one."""
-    if row.accepted_id is None:
-        return None
-    return Answer(
-        id=row.accepted_id,
-        community_id=row.accepted_community_id,
-        question_id=row.accepted_question_id,
-        author_id=row.accepted_author_id,
-        text=row.accepted_text,
-        message_id=row.accepted_message_id,
-        created_at=row.accepted_created_at,
-        helpful_count=row.accepted_helpful_count,
-    )
+    return None if row.accepted_id is None else answer_from_row(row, "accepted_")
 
 
 def question_from_row(row) -> Question:

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Text, and_, bindparam, cast, func, insert, literal_column, select, union_all
+from sqlalchemy import Text, and_, bindparam, cast, insert, literal_column, select, union_all
 
 from bot.domain import (
     MarkKind,
     Resource,
 )
+from storage.repositories.marks import live_count
 from storage.sql import Repository
 from storage.tables import (
-    marks,
     resource_notes,
     resource_tags,
     resources,
@@ -160,16 +160,8 @@ def _resource_details():
 
 # Built once: a search loads its resources' details while the member waits.
 _RESOURCE_DETAILS = _resource_details()
-_UPVOTES = (
-    select(func.count())
-    .where(
-        marks.c.community_id == resources.c.community_id,
-        marks.c.message_id == resources.c.post_message_id,
-        marks.c.kind == MarkKind.UPVOTE.value,
-        marks.c.revoked_at.is_(None),
-    )
-    .scalar_subquery()
-    .label("upvotes")
+_UPVOTES = live_count(MarkKind.UPVOTE, resources.c.community_id, resources.c.post_message_id).label(
+    "upvotes"
 )
 _RESOURCES = select(resources, _UPVOTES).order_by(resources.c.id)
 _BY_IDS = _RESOURCES.where(resources.c.id.in_(bindparam("ids", expanding=True)))
