@@ -38,11 +38,10 @@ def _routed(row: Row) -> RoutedRequest:
     )
 
 
+# By the question's id alone, through its index (by the community first, SQLite read all of
+# the community's requests); the community is checked on the rows, see storage.sql.
 _FOR_QUESTION = _in_order(
-    select(routing_requests).where(
-        routing_requests.c.community_id == bindparam("community_id"),
-        routing_requests.c.question_id == bindparam("question_id"),
-    )
+    select(routing_requests).where(routing_requests.c.question_id == bindparam("question_id"))
 )
 
 
@@ -89,11 +88,8 @@ class Routing(Repository):
         return found[0] if found else None
 
     async def for_question(self, community_id: str, question_id: int) -> list[RoutedRequest]:
-        # The statement is built once.
-        rows = await self.conn.execute(
-            _FOR_QUESTION, {"community_id": community_id, "question_id": question_id}
-        )
-        return [_routed(row) for row in rows]
+        rows = await self.conn.execute(_FOR_QUESTION, {"question_id": question_id})
+        return [_routed(row) for row in rows if row.community_id == community_id]
 
     async def since(self, community_id: str, since: datetime) -> list[RoutedRequest]:
         return await self._requests(

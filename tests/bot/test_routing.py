@@ -138,6 +138,9 @@ async def test_ill_take_it_shows_on_the_card_until_answered(community):
     card = await community.ask("alice", "Cameras off? #remote")
     await run_until(community, ROUTED)
     [(_, request)] = requests(community)
+    async with community.store.transaction() as tx:  # read by the question's id alone
+        assert len(await tx.routing.for_question(community.id, 1)) == 1
+        assert await tx.routing.for_question("another", 1) == []
     refused = await community.press("erin", TAKE, button(request, TAKE).value)
     assert "meant for someone else" in refused.plain_text()
     reply = await community.press("dave", TAKE, button(request, TAKE).value)

@@ -115,3 +115,10 @@ async def test_a_search_reads_its_questions_with_their_accepted_answers_by_their
     plans = await plans_of(store, lambda tx: tx.questions.with_accepted("team", ids))
     assert plans and not any("SCAN" in p for p in plans), plans
     assert "ix_marks_message" in plans[0], plans
+
+
+async def test_a_questions_routed_requests_are_read_by_its_id_not_the_communitys(store):
+    team = make_community(store, "team")
+    await team.ask("alice", "How do I run a retrospective?")
+    plans = await plans_of(store, lambda tx: tx.routing.for_question("team", 1))
+    assert plans and all("(question_id=?)" in p for p in plans), plans
