@@ -205,6 +205,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         ),
         _parse_query,
         knowledge.search,
+        read_first=knowledge.search_first,
     ),
     CommandSpec(
         "entraide",

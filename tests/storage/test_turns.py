@@ -104,3 +104,25 @@ async def test_the_deliverer_reads_its_due_lanes_without_the_writers_turn(store)
     reads = await read_in_turn(store, community.entraide.deliver_due)
     assert len(community.chat.posts_in("help")) == 1
     assert not [r for r in reads if "GROUP BY deliveries.community_id" in r], reads
+
+
+async def test_searching_reads_before_it_takes_the_writers_turn(store):
+    """A search of a large community takes milliseconds: read, with its hits, before the
+    command's unit of work, so that the writes waiting for the turn do not wait for it."""
+    community = make_community(store)
+    card = await community.ask("alice", "How do I keep remote learners engaged in long sessions?")
+    answer = await community.reply("bob", card, "Short polls every 20 minutes")
+    await community.react("alice", answer, "white_check_mark")
+    await community.command("carol", "share", "https://example.com/remote #remote Engaging")
+    replies = []
+
+    async def search() -> None:
+        replies.append(
+            await community.entraide.entraide.handle(
+                SlashCommand(community.actor("dave"), "general", "search", "remote")
+            )
+        )
+
+    assert await read_in_turn(store, search) == []
+    shown = replies[0].plain_text()
+    assert "Short polls every 20 minutes" in shown and "example.com/remote" in shown
