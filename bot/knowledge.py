@@ -71,12 +71,8 @@ async def _find(tx, community_id: str, query) -> Found:
 
 def _result_lines(language: str, found: Found) -> tuple[int, list[Line]]:
     """How many items were found, and their lines (a question brings its accepted answer)."""
-    questions, shares, resources, names = (
-        found.questions,
-        found.shares,
-        found.resources,
-        found.names,
-    )
+    questions, shares, resources = found.questions, found.shares, found.resources
+    names = found.names
     results: list[list[Line]] = []
     for hit in found.hits:
         if hit.kind is Kind.QUESTION and hit.ref_id in questions:

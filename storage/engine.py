@@ -21,10 +21,10 @@ POSTGRES_POOL = 40
 # Every statement planned for its own values: a plan made once for any value (asyncpg
 # prepares each statement, and PostgreSQL switches to a generic plan after five runs) fetched
 # every match of a common word in a search, 172 ms instead of 10, and a community's size
-# varies as much. Planning Entraide's small statements costs tens of microseconds. Neither JIT
-# compilation (4-5 ms, set off by the search's cost estimates) nor parallel workers pay for
-# themselves on statements this short. Set per connection, not per transaction: the reading
-# units of work run without one.
+# varies as much; planning a short statement costs far less. Neither JIT compilation (4-5 ms,
+# set off by the search's cost estimates) nor parallel workers pay for themselves on
+# statements this short. Set per connection, not per transaction: the reading units of work
+# run without one.
 POSTGRES_SETTINGS = {
     "plan_cache_mode": "force_custom_plan",
     "jit": "off",
