@@ -132,13 +132,14 @@ async def test_windows_across_buckets_find_what_one_statement_finds(across_bucke
     expected = {q: await found(across_buckets, q) for q in queries}
     assert expected["polls"] and expected["remote short"]  # something to find
     # indexed share 0: the index looks up one word, the others are checked on the rows.
-    settings = itertools.product((1, 3, 2048), (0.01, 1.3), (0, 1, 16), (0.0, 10.0))
-    for walk_ids, margin, max_buckets, indexed_share in settings:
+    settings = itertools.product((1, 3, 2048), (0.01, 1.3), (0, 1, 16), (0.0, 10.0), (1, 2 << 14))
+    for walk_ids, margin, max_buckets, indexed_share, first_window in settings:
         monkeypatch.setattr(storage.search_postgres, "WALK_IDS", walk_ids)
         monkeypatch.setattr(storage.search_postgres, "WINDOW_MARGIN", margin)
         monkeypatch.setattr(storage.search_postgres, "DENSE", 2)  # windows, never walked
         monkeypatch.setattr(storage.search_postgres, "MAX_BUCKETS", max_buckets)
         monkeypatch.setattr(storage.search_postgres, "INDEXED_SHARE", indexed_share)
+        monkeypatch.setattr(storage.search_postgres, "FIRST_WINDOW_IDS", first_window)
         for query, hits in expected.items():
             assert await found(across_buckets, query) == hits, (query, walk_ids, margin)
 
