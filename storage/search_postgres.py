@@ -13,8 +13,10 @@ of milliseconds, and so does reading the rows newest first until enough match. S
 2. the ids below are searched in windows sized from the density seen so far: read row
    by row where the words are dense; elsewhere through ``search_bucketed``, an index of
    each document's lexemes tagged with its bucket of ids (``BUCKET_BITS``), which finds
-   the matches of a few buckets without reading the entries of all the others; and
-   through the plain GIN index for a window too wide for that (a rare word);
+   the matches of a few buckets without reading the entries of all the others (a phrase's
+   through ``search_pairs``, its pairs of words side by side, tagged alike: a GIN index
+   holds no positions, and the rows holding a phrase's words far outnumber its matches);
+   and through the plain GIN index for a window too wide for that (a rare word);
 3. each step ranks its candidates; the best of all steps are kept.
 
 Every statement is planned for its own words and bounds (``force_custom_plan``, set on
@@ -26,11 +28,12 @@ whatever their sizes.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Boolean, bindparam, cast, func, literal_column, select, text
+from sqlalchemy import Boolean, bindparam, cast, false, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -71,8 +74,7 @@ def indexed_expression(query: Query, frequencies: Frequencies) -> tuple[str, boo
     """What the index looks up, and whether that is the whole query (else the rows are
     checked against it).
 
-    The words that must match, phrases as their words (their order is checked on the
-    rows). Of words that must all match, only the rarest: another word is looked up while
+    The phrases if there are any; else the words that must match. Of words that must all match, only the rarest: another word is looked up while
     it is at most ``INDEXED_SHARE`` times as common as the rows left. Reading a word's
     entries costs about 0.2 µs each, checking a row 2-3 µs: five words, three of them
     common, cost 26-33 ms through the index for 13 rows, 11-13 ms with the two rarest.
@@ -87,6 +89,11 @@ def indexed_expression(query: Query, frequencies: Frequencies) -> tuple[str, boo
             "(" + " & ".join(term(w, len(group) == 1) for w in group) + ")"
             for group in query.groups
         ), whole
+    phrases = [group for group in query.groups if len(group) > 1]
+    if phrases:
+        # Its pairs of words side by side are rarer than any of a phrase's words: the
+        # phrases alone are looked up (see pairs), the other words checked on the rows.
+        return " & ".join("(" + " <-> ".join(group) + ")" for group in phrases), False
     shares = sorted(
         {
             (frequencies.word(w, len(group) == 1 and is_prefix(w)), term(w, len(group) == 1))
@@ -124,6 +131,7 @@ async def search(
     if top is None or not normalized:
         return []  # no document, or no lexeme left once PostgreSQL parsed the words
     checked = not whole
+    paired = pairs(normalized)
     params = {**values, "query": tsquery_expression(query), "indexed": indexed, "limit": limit}
     rows: list = []
     found = 0
@@ -142,8 +150,8 @@ async def search(
         else:
             buckets = range(high >> BUCKET_BITS, ((low + 1) >> BUCKET_BITS) - 1, -1)
             if len(buckets) <= MAX_BUCKETS:
-                shape = ("buckets", tagged, checked)
-                step_params["buckets"] = bucketed(normalized, buckets)
+                shape = ("pairs" if paired else "buckets", tagged, checked)
+                step_params["buckets"] = bucketed(paired or normalized, buckets)
             else:
                 shape = ("index", tagged, checked)
         step = (await conn.execute(_statement(shape, scope), step_params)).all()
@@ -233,13 +241,35 @@ def _statement(shape: tuple[str, bool, bool], scope: tuple):
         if variant == "walk":
             statement = _walk(scope)
         else:
-            statement = _window(scope, bucketed=variant == "buckets", checked=checked)
+            statement = _window(scope, variant, checked=checked)
         _STATEMENTS[shape] = statement
     return statement
 
 
 _LEXEME = re.compile(r"'((?:[^'\\]|''|\\.)*)'")
 _PHRASE = re.compile(r"<(?:-|\d+)>")
+
+
+_CHAIN = re.compile(r"'(?:[^'\\]|''|\\.)*'(?!:)(?: <-> '(?:[^'\\]|''|\\.)*'(?!:))+")
+
+
+def pairs(normalized: str) -> str | None:
+    """``normalized``'s phrases as their pairs of words side by side, as ``search_pairs``
+    indexes them (``'a' <-> 'b' <-> 'c'`` becomes ``('a_b' & 'b_c')``); None unless every
+    word looked up stands in a phrase."""
+    chains: list[str] = []
+
+    def pair_up(chain: re.Match) -> str:
+        words = [m.group(1) for m in _LEXEME.finditer(chain.group(0))]
+        chains.append(" & ".join(f"'{a}_{b}'" for a, b in itertools.pairwise(words)))
+        return f"#{len(chains) - 1}#"  # no # outside quotes in a tsquery
+
+    rest = _CHAIN.sub(pair_up, normalized)
+    if not chains or _LEXEME.search(rest):
+        return None
+    # Phrases that PostgreSQL joined by a distance (a word it dropped) need both halves.
+    rest = _PHRASE.sub("&", rest)
+    return re.sub(r"#(\d+)#", lambda m: "(" + chains[int(m.group(1))] + ")", rest)
 
 
 def bucketed(normalized: str, buckets: range) -> str:
@@ -295,17 +325,22 @@ def _walk(scope: tuple):
     return _best(select(c.id, c.kind, c.ref_id, _score(c.tsv)))
 
 
-def _window(scope: tuple, bucketed: bool, checked: bool):
+# The indexed functions of migrations 0006 and 0010, by the variant of step they serve.
+_BUCKETED = {"buckets": func.search_bucketed, "pairs": func.search_pairs}
+
+
+def _window(scope: tuple, variant: str, checked: bool):
     """Every match in (low, high] through an index, then the newest ``remaining``.
 
     A materialised CTE, so that it is planned to find all of them, not walked for the
-    first few. The bucketed index serves the looked-up words in the window's buckets;
-    otherwise the plain one does. What the index does not say is ``checked`` on the rows:
-    words that must not match (in a GIN scan, a negated word costs reading all its
-    entries), phrases (the index holds no positions), words not looked up.
+    first few. In the window's buckets the bucketed indexes serve the looked-up words
+    (``buckets``) or phrases' pairs of words (``pairs``); otherwise the plain one does.
+    What the index does not say is ``checked`` on the rows: words that must not match (in
+    a GIN scan, a negated word costs reading all its entries), phrases (no index holds
+    positions), words not looked up.
     """
-    if bucketed:
-        bucket_match = func.search_bucketed(docs.id, _TSV).op("@@")(
+    if variant in _BUCKETED:
+        bucket_match = _BUCKETED[variant](docs.id, _TSV).op("@@")(
             cast(bindparam("buckets"), TSQUERY)
         )
         # The buckets hold the window: its bounds are checked on the rows of the two at its
@@ -316,9 +351,12 @@ def _window(scope: tuple, bucketed: bool, checked: bool):
     else:
         match = [_TSV.op("@@")(_tsquery("indexed")), *_in_window()]
     match += [_exact()] if checked else []
+    # The community and kinds are checked on the rows, written so that no index serves them:
+    # a phrase's pairs were estimated at 1,000 rows for one, and ANDed with a bitmap of the
+    # whole community's documents (17 ms for nothing).
     matches = (
         select(docs.id, docs.kind, docs.ref_id, _score(_TSV))
-        .where(*match, *scope)
+        .where(*match, *(func.coalesce(condition, false()) for condition in scope))
         .cte("matches")
         .prefix_with("MATERIALIZED")
     )

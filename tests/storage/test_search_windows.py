@@ -122,6 +122,10 @@ async def test_windows_across_buckets_find_what_one_statement_finds(across_bucke
         "polls",
         "remote",
         '"short polls"',
+        '"polls remote"',
+        '"short polls remote" remote',
+        '"remote short"',  # both words in many documents, never side by side
+        '"cameras remote"',
         "remote -cameras",
         "cameras",
         "pol",
@@ -131,6 +135,7 @@ async def test_windows_across_buckets_find_what_one_statement_finds(across_bucke
     ]
     expected = {q: await found(across_buckets, q) for q in queries}
     assert expected["polls"] and expected["remote short"]  # something to find
+    assert expected['"polls remote"'] and not expected['"remote short"']
     # indexed share 0: the index looks up one word, the others are checked on the rows.
     settings = itertools.product((1, 3, 2048), (0.01, 1.3), (0, 1, 16), (0.0, 10.0), (1, 2 << 14))
     for walk_ids, margin, max_buckets, indexed_share, first_window in settings:
@@ -152,6 +157,19 @@ def test_a_query_is_tagged_with_each_bucket_and_its_phrases_become_conjunctions(
         "('2_short' & '2_polls' & '2_remot':* & '2_l''ecole')"
         " | ('1_short' & '1_polls' & '1_remot':* & '1_l''ecole')"
     )
+
+
+def test_a_phrase_is_looked_up_by_its_pairs_of_words_side_by_side():
+    from storage.search_postgres import pairs
+
+    # As PostgreSQL prints to_tsquery('simple', '(a <-> b <-> c) & (d <-> e)').
+    assert pairs("'a' <-> 'b' <-> 'c' & 'd' <-> 'e'") == "('a_b' & 'b_c') & ('d_e')"
+    assert pairs("'l''ecole' <-> 'x'") == "('l''ecole_x')"
+    # A word it dropped leaves a distance: both halves are still needed.
+    assert pairs("'a' <-> 'b' <2> 'c' <-> 'd'") == "('a_b') & ('c_d')"
+    # A word outside any phrase, or a prefix, is not in the pairs' index: the words' serves.
+    for normalized in ("'a' <-> 'b' & 'c'", "'a' & 'b'", "'a' <-> 'b':*", "'a' <2> 'b'"):
+        assert pairs(normalized) is None
 
 
 def test_the_expected_density_errs_high_from_the_lexemes_shares():
@@ -184,9 +202,9 @@ def test_the_index_looks_up_the_rarest_words_and_leaves_the_common_ones_to_the_r
         "classer:* & reussi:*",
         True,
     )
-    # A phrase is looked up as its words, its order checked on the rows.
-    assert indexed_expression(parse_query('"classer réussi"'), frequencies) == (
-        "classer & reussi",
+    # Phrases alone are looked up (by their pairs of words), the other words checked.
+    assert indexed_expression(parse_query('"classer réussi" cette'), frequencies) == (
+        "(classer <-> reussi)",
         False,
     )
     # Similar questions need any one word: each is looked up.
@@ -195,3 +213,23 @@ def test_the_index_looks_up_the_rarest_words_and_leaves_the_common_ones_to_the_r
         "(classer:*) | (sont:*)",
         True,
     )
+
+
+async def test_a_phrase_is_found_through_the_index_of_its_pairs(across_buckets, monkeypatch):
+    from sqlalchemy import event
+
+    if across_buckets.engine.dialect.name != "postgresql":
+        pytest.skip("FTS5 holds positions: SQLite has no index of pairs")
+    monkeypatch.setattr(storage.search, "CANDIDATES", 5)
+    monkeypatch.setattr(storage.search_postgres, "WALK_IDS", 1)
+    monkeypatch.setattr(storage.search_postgres, "DENSE", 2)  # windows, never walked
+    sent: list[str] = []
+    listener = lambda conn, cursor, statement, *rest: sent.append(statement)  # noqa: E731
+    event.listen(across_buckets.engine.sync_engine, "before_cursor_execute", listener)
+    try:
+        phrase = await found(across_buckets, '"polls remote"')
+    finally:
+        event.remove(across_buckets.engine.sync_engine, "before_cursor_execute", listener)
+    # The five newest documents whose body says "short polls remote" (odd places in the list).
+    assert {ref for _, ref in phrase} == {65_536, 49_151, 32_768, 16_385, 16_383}
+    assert any("search_pairs(" in statement for statement in sent)
