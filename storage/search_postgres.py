@@ -74,10 +74,11 @@ def indexed_expression(query: Query, frequencies: Frequencies) -> tuple[str, boo
     """What the index looks up, and whether that is the whole query (else the rows are
     checked against it).
 
-    The phrases if there are any; else the words that must match. Of words that must all match, only the rarest: another word is looked up while
-    it is at most ``INDEXED_SHARE`` times as common as the rows left. Reading a word's
-    entries costs about 0.2 µs each, checking a row 2-3 µs: five words, three of them
-    common, cost 26-33 ms through the index for 13 rows, 11-13 ms with the two rarest.
+    The phrases if there are any; else the words that must match. Of words that must all
+    match, only the rarest: another word is looked up while it is at most
+    ``INDEXED_SHARE`` times as common as the rows left. Reading a word's entries costs
+    about 0.2 µs each, checking a row 2-3 µs: five words, three of them common, cost
+    26-33 ms through the index for 13 rows, 11-13 ms with the two rarest.
     """
     whole = not query.excluded and all(len(group) == 1 for group in query.groups)
 
@@ -248,8 +249,6 @@ def _statement(shape: tuple[str, bool, bool], scope: tuple):
 
 _LEXEME = re.compile(r"'((?:[^'\\]|''|\\.)*)'")
 _PHRASE = re.compile(r"<(?:-|\d+)>")
-
-
 _CHAIN = re.compile(r"'(?:[^'\\]|''|\\.)*'(?!:)(?: <-> '(?:[^'\\]|''|\\.)*'(?!:))+")
 
 
@@ -352,8 +351,9 @@ def _window(scope: tuple, variant: str, checked: bool):
         match = [_TSV.op("@@")(_tsquery("indexed")), *_in_window()]
     match += [_exact()] if checked else []
     # The community and kinds are checked on the rows, written so that no index serves them:
-    # a phrase's pairs were estimated at 1,000 rows for one, and ANDed with a bitmap of the
-    # whole community's documents (17 ms for nothing).
+    # the indexed functions being costly on purpose, the planner, to recheck fewer rows,
+    # ANDed a window's matches with a bitmap of all the community's documents of the kinds
+    # (17 ms a step for nothing, at 200,000 documents).
     matches = (
         select(docs.id, docs.kind, docs.ref_id, _score(_TSV))
         .where(*match, *(func.coalesce(condition, false()) for condition in scope))
