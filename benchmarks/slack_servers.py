@@ -73,8 +73,10 @@ def serve_bare(pipe: Connection, port: int, database: str, api_url: str, work: b
 
     logging.getLogger("slack_bolt").addHandler(Failures(logging.ERROR))
     logging.getLogger("slack_bolt").propagate = False
-    # Stopped under load, it leaves connections to the collector: nothing to say about that.
+    # Stopped under load, it leaves connections to the collector: nothing to say about that
+    # (SQLAlchemy says it twice: a warning, and an error logged by its pool).
     warnings.filterwarnings("ignore", message="The garbage collector is trying to clean up")
+    logging.getLogger("sqlalchemy.pool").setLevel(logging.CRITICAL)
 
     async def main() -> None:
         # Entraide's pool size, but PostgreSQL's own planning, not Entraide's settings.
