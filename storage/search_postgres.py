@@ -247,9 +247,10 @@ def _statement(shape: tuple[str, bool, bool], scope: tuple):
     return statement
 
 
-_LEXEME = re.compile(r"'((?:[^'\\]|''|\\.)*)'")
+_QUOTED = r"(?:[^'\\]|''|\\.)*"  # a lexeme between its quotes, as PostgreSQL prints it
+_LEXEME = re.compile(f"'({_QUOTED})'")
 _PHRASE = re.compile(r"<(?:-|\d+)>")
-_CHAIN = re.compile(r"'(?:[^'\\]|''|\\.)*'(?!:)(?: <-> '(?:[^'\\]|''|\\.)*'(?!:))+")
+_CHAIN = re.compile(f"'{_QUOTED}'(?!:)(?: <-> '{_QUOTED}'(?!:))+")  # words side by side
 
 
 def pairs(normalized: str) -> str | None:

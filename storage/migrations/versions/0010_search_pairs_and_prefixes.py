@@ -10,8 +10,8 @@ buckets of recent ids, and the order is still checked on them (storage/search_po
 SQLite: the FTS5 table is rebuilt with prefix indexes for 6, 7 and 8 characters too. A
 prefix without an index of its length merges the lists of every word it begins, all of
 them, before the newest are kept: at 400,000 documents "progres*" took 26-38 ms, "mentor*"
-27 ms; with them a query's p95 went from 14.7 to 10.4 ms, for an FTS5 index of 406 MB
-instead of 263 MB. Longer prefixes are left to the merge: each length indexed costs
+27 ms; with them a query's p95 went from 14.7 to 10.4 ms (two copies measured one after
+the other), for an FTS5 index of 406 MB instead of 263 MB. Longer prefixes are left to the merge: each length indexed costs
 space, and a longer prefix begins fewer words.
 
 Revision ID: 0010
