@@ -5,7 +5,10 @@ Each outcome is a few fenced statements (``tx.deliveries.finish`` and its subjec
 hook). Written one unit of work each, under load the units of work themselves (their
 turn on SQLite, their begin and commit) cost more than the statements: those that
 wait are written together instead, at most ``MOST`` in one, and the posts made are
-recorded in three calls however many they are (``tx.deliveries.finish_all``). If a
+recorded in three calls however many they are (``tx.deliveries.finish_all``). Under a
+stream of posts, outcomes are written once every ``RECORD_EVERY`` seconds at most, with
+all that came meanwhile, as kept events are (``bot.receiving``); one after a quiet moment
+is written at once. If a
 shared unit of work fails, each of its outcomes is written again alone, so that one
 that fails (a bug, a constraint) takes no other down with it, and its caller gets its
 error.
@@ -28,6 +31,11 @@ MOST = 32  # outcomes written in one unit of work, at most
 # Units of work written at once. On PostgreSQL they go side by side; on SQLite they take
 # turns, and each takes what waits when its turn comes.
 WRITERS = 4
+# One unit of work begun every RECORD_EVERY seconds at most. Posts finish one by one, each
+# lane's after its call: written as they came, nearly every outcome had a unit of work of
+# its own (about four round trips for two statements). A lane waits this long at most more
+# before its next post, which the platforms' pace spreads far wider.
+RECORD_EVERY = 0.02
 
 
 @dataclass
@@ -47,10 +55,12 @@ class _Waiting:
 
 
 class Recorder:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, every: float = RECORD_EVERY) -> None:
         self.store = store
+        self.every = every
         self._waiting: list[_Waiting] = []
         self._writers: set[asyncio.Task] = set()
+        self._next_write = float("-inf")  # when the next unit of work may begin (the loop's clock)
 
     async def record(self, change: Change) -> None:
         """Run ``change`` in a unit of work, maybe shared with others; raise what it raised."""
@@ -74,7 +84,13 @@ class Recorder:
         return await waiting.done
 
     async def _write_waiting(self) -> None:
+        loop = asyncio.get_running_loop()
         while self._waiting:
+            pause = self._next_write - loop.time()
+            if pause > 0:
+                await asyncio.sleep(pause)
+                continue  # another writer may have taken the turn, and what waited, meanwhile
+            self._next_write = loop.time() + self.every
             batch: list[_Waiting] = []
             running: list[int] = []  # the outcome being written, when one raised
             try:

@@ -144,3 +144,24 @@ async def test_when_the_database_fails_the_outcomes_waiting_fail_at_once(db):
     )
     assert all(isinstance(result, ConnectionError) for result in results)
     assert store.opened == 2
+
+
+async def test_outcomes_of_a_stream_of_posts_share_units_of_work(db):
+    """Posts finish one after the other, not together: the first outcome after a quiet
+    moment is written at once, those that follow it within ``every`` share the next unit
+    of work instead of one each."""
+    cards = await claimed_cards(db, 6)
+    store = CountingStore(db)
+    recorder = Recorder(store, every=0.5)
+    assert await recorder.sent(cards[0], "m0", START, nothing)
+    assert store.opened == 1  # at once, not after the pause
+    stream = []
+    for n, card in enumerate(cards[1:], start=1):
+        stream.append(asyncio.create_task(recorder.sent(card, f"m{n}", START, nothing)))
+        await asyncio.sleep(0.01)  # each a moment after the one before
+    assert await asyncio.gather(*stream) == [True] * 5
+    assert store.opened == 2
+    async with db.transaction() as tx:
+        assert [(await tx.questions.get("team", c.subject_id)).message_id for c in cards] == [
+            f"m{n}" for n in range(6)
+        ]
