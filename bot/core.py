@@ -17,6 +17,7 @@ from bot.i18n import language_for
 from bot.localtime import QuietHours
 from bot.ports import Chat, Store, Transaction
 from bot.prompts import PromptLibrary
+from bot.replies import Message
 
 if TYPE_CHECKING:
     from bot.web.site import WebConfig
@@ -50,7 +51,9 @@ class Core:
     # Set by a running deliverer (bot.delivery.deliverer): whether it takes a post queued now
     # itself, claimed in the unit of work that queues it; and the hand-over once it committed.
     takes_at_once: Callable[[str, str], bool] = lambda community_id, route: False
-    take: Callable[[Delivery, datetime], None] = lambda delivery, lease_until: None
+    take: Callable[[Delivery, datetime, Message | None], None] = (
+        lambda delivery, lease_until, rendered: None
+    )
     # Replies and reactions kept until their post is recorded (bot.early): one was kept here,
     # and a post was recorded (what it may be about).
     early_kept: Callable[[], None] = lambda: None

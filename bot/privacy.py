@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from bot import delivery
 from bot.context import Context
+from bot.delivery import QUESTION, RESOURCE
 from bot.errors import UserError
 from bot.i18n import spans, t
 from bot.questions.answers import index_question
+from bot.questions.card import refresh_duplicates
 from bot.replies import Button, ButtonStyle, Message, private
 from bot.resources import index_resource
 from bot.search import Kind
@@ -43,6 +46,10 @@ async def forget(ctx: Context, member_id: str) -> Message:
     for question in resolved.values():
         accepted = await tx.questions.answer(community_id, question.accepted_answer_id)
         await index_question(tx, question, accepted)
+        await refresh_duplicates(ctx.core, tx, question)  # their cards quote the answer
+    # Posted cards that named the member, or counted their "me too", show them no more.
+    await delivery.refresh_posts(ctx.core, tx, community_id, QUESTION, erased.shown_question_ids)
+    await delivery.refresh_posts(ctx.core, tx, community_id, RESOURCE, erased.shared_resource_ids)
     for resource in (await tx.resources.by_ids(community_id, erased.resource_ids)).values():
         await index_resource(tx, resource)
     return private(spans(ctx.language, "forget.done", **erased.counts))

@@ -8,7 +8,9 @@ claimed with a lease and a fencing token, sent with the platform's idempotency
 key, paced to the platform's limits, retried with backoff, and given back at shutdown.
 
 A delivery with a ``subject`` is rendered when it is sent (a question card shows
-its state at that moment); the others carry their message.
+its state at that moment); the others carry their message. A new subject's post may come
+``rendered`` by the unit of work that queues it: handed over to this process's deliverer,
+it is sent as is (every later change of the subject queues an edit, which follows it).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -83,9 +85,11 @@ async def post(
     subject: str | None = None,
     subject_id: int | None = None,
     thread_id: str | None = None,
+    rendered: Message | None = None,
 ) -> bool:
-    """Queue a public post (``message``, or the ``subject`` rendered when sent); False if
-    a delivery with this key exists already."""
+    """Queue a public post (``message``, or the ``subject`` rendered when sent, or as
+    ``rendered`` now when this process sends it at once); False if a delivery with this key
+    exists already."""
     return await _create(
         core,
         tx,
@@ -93,6 +97,7 @@ async def post(
         key,
         DeliveryAction.POST,
         channel_id,
+        rendered,
         channel_id=channel_id,
         thread_id=thread_id,
         subject=subject,
@@ -121,6 +126,7 @@ async def private(
         key,
         DeliveryAction.PRIVATE,
         f"@{member_id}",
+        None,
         member_id=member_id,
         subject=subject,
         subject_id=subject_id,
@@ -135,6 +141,7 @@ async def _create(
     key: str,
     action: DeliveryAction,
     route: str,
+    rendered: Message | None,
     **fields,
 ) -> bool:
     """Queue a post or a private message. When this process's deliverer has room, the
@@ -154,7 +161,7 @@ async def _create(
         return True
 
     async def hand_over() -> None:
-        core.take(queued, now + lease)
+        core.take(queued, now + lease, rendered)
 
     tx.after_commit(hand_over)
     return True
@@ -187,6 +194,16 @@ async def edit_card(
         subject_id=subject_id,
     )
     _queued(core, tx)
+
+
+async def refresh_posts(
+    core: Core, tx: Transaction, community_id: str, subject: str, subject_ids: Sequence[int]
+) -> None:
+    """Show these subjects' posts (made, or on their way) again as the subjects are now."""
+    for subject_id, channel_id, message_id in await tx.deliveries.posts_of(
+        community_id, subject, subject_ids
+    ):
+        await edit_card(core, tx, community_id, channel_id, subject, subject_id, message_id)
 
 
 async def react(

@@ -34,6 +34,7 @@ from bot.delivery.pacing import Pacer
 from bot.delivery.sending import Flight, Sender
 from bot.domain import Delivery
 from bot.errors import describe
+from bot.replies import Message
 
 log = logging.getLogger(__name__)
 
@@ -126,9 +127,12 @@ class Deliverer:
         self._overflowed.add(lane)
         return False
 
-    def take(self, delivery: Delivery, lease_until: datetime) -> None:
-        """A delivery claimed as it was queued, now committed: sent in its lane, in turn."""
-        flight = Flight(delivery, lease_until)
+    def take(
+        self, delivery: Delivery, lease_until: datetime, rendered: Message | None = None
+    ) -> None:
+        """A delivery claimed as it was queued, now committed: sent in its lane, in turn (as
+        ``rendered`` by its unit of work, if it was)."""
+        flight = Flight(delivery, lease_until, rendered)
         if not self._claiming:  # shut down meanwhile: given back at once for another instance
             task = asyncio.create_task(self._sender.give_back([flight]))
             self._giving_back.add(task)

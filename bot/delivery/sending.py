@@ -38,6 +38,7 @@ class Flight:
 
     delivery: Delivery
     lease_until: datetime
+    rendered: Message | None = None  # by the unit of work that queued it (bot.delivery.post)
     lost: bool = False
 
     def holds(self, now: datetime, margin: timedelta) -> bool:
@@ -114,9 +115,12 @@ class Sender:
         delivery = flight.delivery
         subject = self.subjects.get(delivery.subject or "")
         try:
-            # Rendering only reads: it need not wait for the units of work that write.
-            async with self.core.store.transaction(reading=True) as tx:
-                prepared = await self._prepare(tx, delivery, subject)
+            if flight.rendered is not None:
+                prepared = flight.rendered, None
+            else:
+                # Rendering only reads: it need not wait for the units of work that write.
+                async with self.core.store.transaction(reading=True) as tx:
+                    prepared = await self._prepare(tx, delivery, subject)
             if prepared is _Outcome.CANCEL:
                 await self._record(
                     lambda tx: tx.deliveries.give_up(

@@ -45,6 +45,12 @@ class Deliveries(Protocol):
     ) -> tuple[DeliveryStatus, str | None] | None:
         """Where the post of a subject (a question's card) stands, and the message it became."""
 
+    async def posts_of(
+        self, community_id: str, subject: str, subject_ids: Sequence[int]
+    ) -> list[tuple[int, str, str | None]]:
+        """(subject id, channel, message, if posted already) of these subjects' posts that
+        were made, or may still be."""
+
     async def posting(
         self, community_id: str, subjects: Sequence[str], up_to: int | None = None
     ) -> int | None:

@@ -13,6 +13,10 @@ class Erasure:
     resolved_question_ids: list[int]
     resource_ids: list[int]
     share_ids: list[int]
+    # The cards that showed the member: questions they asked, took (a routed request) or
+    # said "me too" to; resources they shared.
+    shown_question_ids: list[int] = field(default_factory=list)
+    shared_resource_ids: list[int] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
 

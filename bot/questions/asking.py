@@ -46,7 +46,7 @@ async def ask(
     )
     if similar:
         return _suggestions(ctx.language, asked, similar)
-    await queue_card(ctx.core, ctx.tx, asked)
+    await queue_card(ctx, asked)
     return _on_its_way(ctx.language, asked)
 
 
@@ -85,7 +85,7 @@ async def post_draft(ctx: Context, question_id: int) -> Message:
     draft = await _own_draft(ctx, question_id)
     draft = replace(draft, status=QuestionStatus.OPEN)
     await ctx.tx.questions.update(draft)
-    await queue_card(ctx.core, ctx.tx, draft)
+    await queue_card(ctx, draft)
     return _on_its_way(ctx.language, draft)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import delivery
+from bot.context import Context
 from bot.core import Core
 from bot.delivery import QUESTION, Subject
 from bot.domain import (
@@ -106,16 +107,23 @@ def _closed_lines(
     return lines
 
 
-async def queue_card(core: Core, tx: Transaction, question: Question) -> None:
-    """The question's card goes to its channel by the one delivery path, with the question."""
+async def queue_card(ctx: Context, question: Question) -> None:
+    """The question's card goes to its channel by the one delivery path, with the question.
+
+    Asked just now by whoever acted, it is rendered here, from what the unit of work knows:
+    nobody can have reacted to it, taken it or answered it yet. Handed over to this
+    process's deliverer, it goes out as rendered, without reading the question back. What
+    changes before it is posted (closed meanwhile, the asker forgotten) queues an edit of the
+    card, which follows it; a card that waits in the database is rendered when it is sent."""
     await delivery.post(
-        core,
-        tx,
+        ctx.core,
+        ctx.tx,
         question.community_id,
         question.channel_id,
         f"question:{question.id}",
         subject=QUESTION,
         subject_id=question.id,
+        rendered=question_card(ctx.settings.language, question, ctx.actor.name, me_too=0),
     )
 
 

@@ -38,6 +38,26 @@ def _claimable(now: datetime):
     )
 
 
+def _of_subjects(
+    community_id: str,
+    subject: str,
+    subject_ids: Sequence[int],
+    *columns,
+    action=DeliveryAction.POST,
+):
+    """These subjects' deliveries doing ``action`` (their posts), oldest first."""
+    return (
+        select(*columns)
+        .where(
+            d.community_id == community_id,
+            d.subject == subject,
+            d.subject_id.in_(subject_ids),
+            d.action == action.value,
+        )
+        .order_by(d.id)
+    )
+
+
 class Deliveries:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
@@ -69,46 +89,35 @@ class Deliveries:
             values |= {"status": PENDING}
         else:
             values |= {"status": SENDING, "attempt": 1, "lease_until": now + claimed_for}
-        row = (await self.conn.execute(self._insert(), values)).first()
+        insert = _INSERT["postgresql" if self.conn.dialect.name == "postgresql" else "sqlite"]
+        row = (await self.conn.execute(insert, values)).first()
         return _delivery(row) if row else None
-
-    def _insert(self):
-        return _INSERT["postgresql" if self.conn.dialect.name == "postgresql" else "sqlite"]
 
     async def edit_waiting(self, community_id: str, subject: str, subject_id: int) -> bool:
         """Whether an edit of this subject is queued and not yet claimed: it will show the
         subject as it is when it is sent, so a second one would say the same."""
-        found = await self.conn.execute(
-            select(d.id)
-            .where(
-                d.community_id == community_id,
-                d.subject == subject,
-                d.subject_id == subject_id,
-                d.action == DeliveryAction.EDIT.value,
-                d.status == PENDING,
-            )
-            .limit(1)
-        )
-        return found.first() is not None
+        edits = _of_subjects(community_id, subject, [subject_id], d.id, action=DeliveryAction.EDIT)
+        waiting = edits.where(d.status == PENDING).limit(1)
+        return (await self.conn.execute(waiting)).first() is not None
 
     async def posted(
         self, community_id: str, subject: str, subject_id: int
     ) -> tuple[DeliveryStatus, str | None] | None:
         """Where the post of a subject (a question's card) stands, and the message it became."""
-        row = (
-            await self.conn.execute(
-                select(d.status, d.message_id)
-                .where(
-                    d.community_id == community_id,
-                    d.subject == subject,
-                    d.subject_id == subject_id,
-                    d.action == DeliveryAction.POST.value,
-                )
-                .order_by(d.id)
-                .limit(1)
-            )
-        ).first()
+        post = _of_subjects(community_id, subject, [subject_id], d.status, d.message_id)
+        row = (await self.conn.execute(post.limit(1))).first()
         return (DeliveryStatus(row.status), row.message_id) if row else None
+
+    async def posts_of(
+        self, community_id: str, subject: str, subject_ids: Sequence[int]
+    ) -> list[tuple[int, str, str | None]]:
+        """(subject id, channel, message, if posted already) of these subjects' posts that
+        were made, or may still be."""
+        columns = (d.subject_id, d.channel_id, d.message_id)
+        posts = _of_subjects(community_id, subject, subject_ids, *columns)
+        made = [PENDING, SENDING, DeliveryStatus.SENT.value]
+        rows = await self.conn.execute(posts.where(d.status.in_(made)))
+        return [(row.subject_id, row.channel_id or "", row.message_id) for row in rows]
 
     async def posting(
         self, community_id: str, subjects: Sequence[str], up_to: int | None = None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 
+from bot.domain import MarkKind
 from bot.ports import Erasure
 from storage.sql import Repository
 from storage.tables import (
@@ -26,6 +27,41 @@ class Privacy(Repository):
     async def forget_member(self, community_id: str, member_id: str, placeholder: str) -> Erasure:
         """Erase a member: questions anonymous, answer texts and notes emptied, marks and topics gone."""
         touched = Erasure(
+            shown_question_ids=list(
+                (
+                    await self.conn.execute(
+                        select(questions.c.id).where(
+                            questions.c.community_id == community_id,
+                            or_(
+                                questions.c.asker_id == member_id,
+                                questions.c.id.in_(
+                                    select(routing_requests.c.question_id).where(
+                                        routing_requests.c.community_id == community_id,
+                                        routing_requests.c.member_id == member_id,
+                                    )
+                                ),
+                                questions.c.message_id.in_(
+                                    select(marks.c.message_id).where(
+                                        marks.c.community_id == community_id,
+                                        marks.c.member_id == member_id,
+                                        marks.c.kind == MarkKind.ME_TOO.value,
+                                    )
+                                ),
+                            ),
+                        )
+                    )
+                ).scalars()
+            ),
+            shared_resource_ids=list(
+                (
+                    await self.conn.execute(
+                        select(resources.c.id).where(
+                            resources.c.community_id == community_id,
+                            resources.c.shared_by == member_id,
+                        )
+                    )
+                ).scalars()
+            ),
             resolved_question_ids=list(
                 (
                     await self.conn.execute(

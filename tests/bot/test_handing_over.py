@@ -4,13 +4,15 @@ over once it commits, and still exactly once when the instance stops or dies bef
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.clock import ManualClock
-from bot.commands import SlashCommand
+from bot.commands import ButtonPressed, SlashCommand
 from bot.delivery import deliverer as deliverer_module
+from bot.questions.closing import NOT_NEEDED
 from storage.tables import deliveries
 from tests.bot.test_delivery import HeldPacer, SteppedSleep, card_of
 from tests.conftest import START, make_community
@@ -178,5 +180,62 @@ async def test_a_lanes_cards_go_out_in_the_order_asked_beyond_what_waits_in_memo
     assert [p.text.splitlines()[0] for p in community.chat.posts_in("help")] == [
         f"Q{n} · Question {n}?" for n in range(1, 6)
     ]
+    await deliverer.drain(timeout=5)
+    await running
+
+
+async def test_a_handed_over_card_goes_out_as_rendered_when_asked_without_reading_it_back(db):
+    """Rendered by the unit of work that stores the question: the card members see is the
+    one a card rendered when sent shows, and nothing reads the question back to post it."""
+    community = make_community(db)
+    deliverer = community.entraide.deliveries
+    await ask(community, "How do I keep a group engaged?")  # waits, rendered when sent
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        statements.append(" ".join(statement.split()))
+
+    running = asyncio.create_task(deliverer.run(poll_seconds=60))
+    await until(lambda: len(community.chat.posts) == 1)
+    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        await ask(community, "How do I keep a group engaged?")  # handed over as rendered
+        await until(lambda: len(community.chat.posts) == 2)
+        await until(lambda: deliverer._handed_count == 0 and not deliverer._lanes)
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+    first, second = community.chat.posts_in("help")
+    assert second.text == first.text.replace("Q1", "Q2", 1)
+    assert [b.value for b in second.message.buttons] == ["2"]
+    same = replace(second.message, title=first.message.title, buttons=first.message.buttons)
+    assert same == first.message
+    assert await card_of(community, 2) == second.message_id
+    read_back = [s for s in statements if s.startswith("SELECT") and "FROM questions" in s]
+    assert read_back == []
+    await deliverer.drain(timeout=5)
+    await running
+
+
+async def test_a_question_closed_before_its_handed_over_card_is_posted_shows_closed(db):
+    """Whether it went out as rendered when asked or not, the card ends showing it closed."""
+    pacer = StepPacer()
+    community = make_community(db, pacer=pacer)
+    deliverer = community.entraide.deliveries
+    running = asyncio.create_task(deliverer.run(poll_seconds=60))
+    await asyncio.sleep(0)
+    await ask(community, "Which projector?")
+    await community.entraide.entraide.handle(
+        ButtonPressed(community.actor("alice"), "help", NOT_NEEDED, "1")
+    )
+    pacer.step()  # the card
+    await until(lambda: len(community.chat.posts) == 1)
+    [card] = community.chat.posts_in("help")
+    pacer.step()  # and its edit, if it needs one
+
+    def shown() -> str:
+        edits = [m for i, m in community.chat.edits if i == card.message_id]
+        return (edits[-1] if edits else card.message).plain_text()
+
+    await until(lambda: "Closed: no longer needed" in shown())
     await deliverer.drain(timeout=5)
     await running

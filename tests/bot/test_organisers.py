@@ -6,6 +6,7 @@ import pytest
 
 from bot.domain import CommunitySettings
 from bot.privacy import CONFIRM
+from bot.questions.closing import DUPLICATE_OF
 
 
 async def test_settings_are_shown_to_anyone_and_changed_by_organisers_only(community):
@@ -106,6 +107,48 @@ async def test_forget_me_asks_first_then_erases_and_says_what_it_did(community):
         not in (await community.command("carol", "search", "secret technique")).plain_text()
     )
     assert "private note" not in (await community.command("carol", "resources", "")).plain_text()
+
+
+async def test_forget_me_edits_the_posted_cards_that_showed_the_member(db):
+    """Cards already posted named the member (asked by, shared by), counted their "me too",
+    or quoted their accepted answer (a duplicate's): each is edited to show them no more."""
+    from tests.conftest import make_community
+
+    community = make_community(db, resources_channel="resources")
+    mine = await community.ask("bob", "My own question?")
+    theirs = await community.ask("alice", "How do I keep learners engaged in long sessions?")
+    await community.react("bob", theirs, "eyes")  # "me too"
+    answer = await community.reply("bob", theirs, "Short polls, a secret technique")
+    await community.react("alice", answer, "white_check_mark")
+    offered = await community.command("dave", "ask", "Keeping learners engaged in long sessions?")
+    await community.press("dave", offered.buttons[0].action, offered.buttons[0].value)
+    again = community.chat.posts_in("help")[-1].message_id
+    await community.press("dave", DUPLICATE_OF, "3:2")
+    await community.command("bob", "share", "https://example.com/x")
+    [shared] = community.chat.posts_in("resources")
+
+    def shows(message_id: str) -> str:
+        edits = [m for i, m in community.chat.edits if i == message_id]
+        posted = next(p.message for p in community.chat.posts if p.message_id == message_id)
+        return (edits[-1] if edits else posted).plain_text()
+
+    before = {
+        mine: "Asked by Bob",
+        theirs: "1 other member(s) have the same question",
+        again: "secret technique",
+        shared.message_id: "Shared by Bob",
+    }
+    for message_id, text in before.items():
+        assert text in shows(message_id), shows(message_id)
+    edited_before = len(community.chat.edits)
+
+    confirm = await community.command("bob", "entraide", "forget-me")
+    await community.press("bob", CONFIRM, confirm.buttons[0].value)
+
+    assert {message_id for message_id, _ in community.chat.edits[edited_before:]} == set(before)
+    for message_id, text in before.items():
+        assert text not in shows(message_id) and "Bob" not in shows(message_id), shows(message_id)
+    assert "Asked anonymously" in shows(mine)
 
 
 async def test_a_setting_changed_on_another_instance_applies_here_within_thirty_seconds(db):
