@@ -32,7 +32,16 @@ PostgreSQL with ``--postgres``):
    on both sides; and the server's memory, sampled every half second. Targets:
    entraide at least 0.5x the bare rate, and its memory bounded (the last quarter
    of the window no more than 10% above the second quarter). It also prints
-   entraide's rate against the most the bare app could post at entraide's pace.
+   entraide's rate against the most the bare app could post at entraide's pace, and
+   each server's CPU a card posted in the window took (accepting every request
+   included).
+
+3. **Below capacity.** The same ``/ask``, at ``--steady-rate`` (40 a second: what both
+   sides finish, on this kind of machine) for 10 s: each server's CPU a card took. Above
+   capacity, the bare app takes on every request at once, and its rate swings with how
+   its backlog weighs on it (from 48 to 620 cards a second on the same machine); below
+   it, each side's CPU a card is a steady measure of the work it does for one. Printed
+   for information, with no target.
 
 Slack is FakeSlack, the tests' local Slack, in its own process; so is each server
 and the load, so that no side's CPU counts against the other on its own core. It is
@@ -40,7 +49,8 @@ a benchmark, not a test: the exit code is 0 whatever the figures.
 
     python benchmarks/slack_http.py [--rounds 2] [--requests 3000] [--concurrency 256]
                                     [--rate 800] [--seconds 20] [--channels 1000]
-                                    [--pace N] [--only acks|posted] [--postgres URL]
+                                    [--pace N] [--steady-rate 40]
+                                    [--only acks|posted] [--postgres URL]
 """
 
 from __future__ import annotations
@@ -65,6 +75,7 @@ TARGET_P99_MS = 100.0
 TARGET_POSTED_RATIO = 0.5
 MEMORY_GROWTH_MAX = 0.10
 SHIPPED_PACE = 50.0  # slack.posts_per_second's default
+STEADY_SECONDS = 10.0
 
 
 # -- the report ------------------------------------------------------------------
@@ -127,20 +138,23 @@ def acks(args, databases: Databases, api_url: str, hooks: str) -> list[str]:
     ]
 
 
-def stored_and_posted(
-    args, databases: Databases, api_url: str, hooks: str, fake: Connection
-) -> list[str]:
+def posted_rounds(
+    args,
+    databases: Databases,
+    api_url: str,
+    hooks: str,
+    fake: Connection,
+    rate: float,
+    seconds: float,
+) -> list[tuple[PostedRound, PostedRound]]:
+    """``rounds`` of each side (bare, entraide, bare, …) at ``rate``; a line for each."""
     sides: dict[str, Callable[[], Server]] = {
         "bare": lambda: Bare(databases, api_url, work=True),
         "entraide": lambda: EntraideRun(databases, api_url, args.pace),
     }
     print(
-        f"\n2. stored and posted: /ask at {args.rate:.0f}/s from {args.channels} channels, "
-        f"{databases.kind}, {args.seconds:.0f} s windows after {E2E_WARM_UP:.0f} s, {args.rounds} rounds interleaved"
-    )
-    print(
-        f"{'round':8}{'side':10}{'sent/s':>9}{'posted/s':>10}{'memory MB (window)':>26}"
-        f"{'failed':>8}"
+        f"{'round':8}{'side':10}{'sent/s':>9}{'posted/s':>10}{'CPU ms/card':>13}"
+        f"{'memory MB (window)':>26}{'failed':>8}"
     )
     rounds: list[tuple[PostedRound, PostedRound]] = []
     for number in range(1, args.rounds + 1):
@@ -149,7 +163,7 @@ def stored_and_posted(
             server = make()
             try:
                 result = asyncio.run(
-                    open_loop(server, side, fake, args.rate, args.seconds, args.channels, hooks)
+                    open_loop(server, side, fake, rate, seconds, args.channels, hooks)
                 )
             finally:
                 server.stop()
@@ -157,10 +171,22 @@ def stored_and_posted(
             mem = result.memory
             print(
                 f"{number:<8}{side:10}{result.offered:>9.0f}{result.rate:>10.1f}"
+                f"{result.cpu_ms:>13.2f}"
                 f"{f'{mem[0]:.0f} → {max(mem):.0f} max → {mem[-1]:.0f}':>26}"
                 f"{server.failed if side == 'bare' else '-':>8}"
             )
         rounds.append((pair[0], pair[1]))
+    return rounds
+
+
+def stored_and_posted(
+    args, databases: Databases, api_url: str, hooks: str, fake: Connection
+) -> list[str]:
+    print(
+        f"\n2. stored and posted: /ask at {args.rate:.0f}/s from {args.channels} channels, "
+        f"{databases.kind}, {args.seconds:.0f} s windows after {E2E_WARM_UP:.0f} s, {args.rounds} rounds interleaved"
+    )
+    rounds = posted_rounds(args, databases, api_url, hooks, fake, args.rate, args.seconds)
     ratios = [ours.rate / max(bare.rate, 1e-9) for bare, ours in rounds]
     growth = max(ours.growth for _, ours in rounds)
     above = all(r.offered > r.rate * 1.05 for pair in rounds for r in pair)
@@ -188,6 +214,25 @@ def stored_and_posted(
     ]
 
 
+def below_capacity(
+    args, databases: Databases, api_url: str, hooks: str, fake: Connection
+) -> list[str]:
+    print(
+        f"\n3. below capacity: /ask at {args.steady_rate:.0f}/s from {args.channels} channels, "
+        f"{databases.kind}, {STEADY_SECONDS:.0f} s windows, {args.rounds} rounds interleaved"
+    )
+    rounds = posted_rounds(args, databases, api_url, hooks, fake, args.steady_rate, STEADY_SECONDS)
+    kept_up = all(r.rate >= r.offered * 0.9 for pair in rounds for r in pair)
+    ours = statistics.median(o.cpu_ms for _, o in rounds)
+    bare = statistics.median(b.cpu_ms for b, _ in rounds)
+    return [
+        f"INFO below capacity ({args.steady_rate:.0f}/s, both sides "
+        f"{'keeping up' if kept_up else 'NOT keeping up'}): entraide {ours:.1f} ms of CPU a "
+        f"card, bare {bare:.1f} ms (medians of {args.rounds}): entraide would post "
+        f"{bare / ours:.2f}x the bare rate with the CPU as the only limit",
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2, help="rounds of each side (A B A B …)")
@@ -200,6 +245,9 @@ def main() -> int:
         "--pace",
         type=float,
         help=f"entraide's slack.posts_per_second (default: as shipped, {SHIPPED_PACE:.0f})",
+    )
+    parser.add_argument(
+        "--steady-rate", type=float, default=40, help="/ask per second below capacity"
     )
     parser.add_argument("--only", choices=["acks", "posted"])
     parser.add_argument(
@@ -225,6 +273,7 @@ def main() -> int:
             summary += acks(args, databases, f"{hooks}/api/", hooks)
         if args.only in (None, "posted"):
             summary += stored_and_posted(args, databases, f"{hooks}/api/", hooks, ours)
+            summary += below_capacity(args, databases, f"{hooks}/api/", hooks, ours)
     finally:
         ours.send("stop")
         fake.join(timeout=10)

@@ -173,10 +173,16 @@ class PostedRound:
     posted: int  # cards Slack received in the window
     seconds: float
     memory: list[float] = field(default_factory=list)  # MB, every half second of the window
+    cpu: float = 0.0  # the server's CPU seconds in the window
 
     @property
     def rate(self) -> float:
         return self.posted / self.seconds
+
+    @property
+    def cpu_ms(self) -> float:
+        """The server's CPU a card posted in the window took, everything it did included."""
+        return self.cpu / max(self.posted, 1) * 1000
 
     @property
     def growth(self) -> float:
@@ -219,12 +225,13 @@ async def open_loop(
         began = time.perf_counter()
         window_opens, window_closes = began + E2E_WARM_UP, began + E2E_WARM_UP + seconds
         before = after = None
+        cpu = 0.0
         next_sample = window_opens
         for number, (body, headers) in enumerate(asks):
             at = began + number / rate
             now = time.perf_counter()
             if before is None and now >= window_opens:
-                before = await asyncio.to_thread(posts)
+                before, cpu = await asyncio.to_thread(posts), server.cpu_seconds()
             if before is not None and now >= next_sample:
                 memory.append(server.rss_mb())
                 next_sample += 0.5
@@ -236,8 +243,8 @@ async def open_loop(
             tasks.add(task)
             task.add_done_callback(tasks.discard)
         await asyncio.sleep(max(0.0, window_closes - time.perf_counter()))
-        after = await asyncio.to_thread(posts)
+        after, cpu = await asyncio.to_thread(posts), server.cpu_seconds() - cpu
         elapsed = time.perf_counter() - window_opens
         for task in tasks:
             task.cancel()
-    return PostedRound(side, sent_in_window / elapsed, after - before, elapsed, memory)
+    return PostedRound(side, sent_in_window / elapsed, after - before, elapsed, memory, cpu)

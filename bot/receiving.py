@@ -57,7 +57,9 @@ class Receiver:
                 await asyncio.sleep(pause)
             batch: list[_Arrival] = []
             try:
-                async with self.core.store.transaction(priority=True) as tx:
+                # One insert of the whole batch, after the community's settings (created, if
+                # new, by an insert that changes nothing when repeated): each holds alone.
+                async with self.core.store.transaction(priority=True, each_statement=True) as tx:
                     # Taken once the turn is ours: what arrived while waiting for it (another
                     # unit of work was writing) joins this batch instead of the next one.
                     batch, self._waiting = self._waiting[:BATCH_MAX], self._waiting[BATCH_MAX:]

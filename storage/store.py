@@ -49,8 +49,9 @@ class Store:
         # processes. PostgreSQL locks rows, not the database: no turns there.
         self._turns = Turns() if engine.dialect.name == "sqlite" else None
         # Reading needs no transaction of its own on PostgreSQL (each statement sees what was
-        # committed, as SQLite's reads outside a write do): no BEGIN and COMMIT to wait for.
-        self._reading = (
+        # committed, as SQLite's reads outside a write do), nor does a write whose statements
+        # each hold alone: no BEGIN and COMMIT to wait for.
+        self._autocommit = (
             engine.execution_options(isolation_level="AUTOCOMMIT")
             if engine.dialect.name == "postgresql"
             else engine
@@ -58,12 +59,18 @@ class Store:
 
     @asynccontextmanager
     async def transaction(
-        self, priority: bool = False, reading: bool = False, long: bool = False
+        self,
+        priority: bool = False,
+        reading: bool = False,
+        long: bool = False,
+        each_statement: bool = False,
     ) -> AsyncIterator[Transaction]:
         """A unit of work; ``priority`` ones (keeping events a platform waits to be
         acknowledged) take their turn before the others waiting. A ``reading`` one, which
         writes nothing, takes no turn: in WAL mode SQLite lets it read the last commit while
-        another connection writes. Its statements do not share one snapshot. A ``long`` one
+        another connection writes. Its statements do not share one snapshot. On PostgreSQL,
+        each statement of an ``each_statement`` one commits by itself (keeping events: one
+        insert of them all, acknowledged after one round trip instead of three). A ``long`` one
         may take long (reports over a year, a purge of many rows): on SQLite, its statements
         run in SQLite's thread, not the event loop's (see :mod:`storage.sqlite_driver`)."""
         current = self._current.get()
@@ -74,7 +81,9 @@ class Store:
         with sqlite_driver.in_its_thread() if long else contextlib.nullcontext():
             async with (
                 turns.turn(priority) if turns else contextlib.nullcontext(),
-                self._reading.begin() if reading else self.engine.begin() as conn,
+                (
+                    self._autocommit.begin() if reading or each_statement else self.engine.begin()
+                ) as conn,
             ):
                 tx = Transaction(conn)
                 token = self._current.set(tx)

@@ -51,12 +51,13 @@ class Transaction(Protocol):
 
 class Store(Protocol):
     def transaction(
-        self, priority: bool = False, reading: bool = False
+        self, priority: bool = False, reading: bool = False, each_statement: bool = False
     ) -> AbstractAsyncContextManager[Transaction]:
         """``async with store.transaction() as tx``: commit on success, roll back on error.
 
         A unit of work opened inside another one in the same task joins it. A ``priority``
         one (keeping events a platform waits to be acknowledged) MAY be given its turn before
         the others this process has waiting. A ``reading`` one MUST write nothing, and MAY
-        run beside the unit of work that writes.
+        run beside the unit of work that writes. In an ``each_statement`` one, each statement
+        MAY commit by itself: its writes MUST hold alone (one insert of many rows, say).
         """

@@ -36,6 +36,24 @@ async def test_an_event_the_database_cannot_keep_is_not_acknowledged(community, 
         await community.entraide.entraide.receive("slack", community.id, "E1", {})
 
 
+async def test_events_kept_together_are_kept_all_or_none(community):
+    """Their insert commits by itself on PostgreSQL (no BEGIN and COMMIT around it): one
+    statement for the batch, so that an event the database refuses takes the others of its
+    batch with it, unkept and unacknowledged, rather than some of them kept and some not."""
+    if community.store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite does not enforce a column's length, the refusal used here")
+    entraide = community.entraide.entraide
+    keep = [
+        entraide.receive(platform, community.id, key, {})
+        for platform, key in [("slack", "E1"), ("p" * 17, "E2"), ("slack", "E3")]
+    ]
+    results = await asyncio.gather(*keep, return_exceptions=True)
+    assert all(isinstance(result, Exception) for result in results), results
+    async with community.store.transaction() as tx:
+        assert await tx.events.unhandled_count() == 0
+    assert await entraide.receive("slack", community.id, "E1", {}) is True  # sent again
+
+
 async def test_a_tick_forgets_events_after_a_week_and_on_sqlite_not_on_the_loop(
     community, monkeypatch
 ):
