@@ -3,7 +3,8 @@
 A platform is told "received" only once the event is stored (``Entraide.receive``).
 Under load, one transaction per event would make every acknowledgement wait its
 turn behind the others: events arriving together are kept together instead, in one
-insert and one commit, and each caller learns whether its event was new.
+insert and one commit (on PostgreSQL, one insert that commits by itself), and each caller
+learns whether its event was new.
 """
 
 from __future__ import annotations
