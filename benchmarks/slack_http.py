@@ -146,8 +146,13 @@ def posted_rounds(
     fake: Connection,
     rate: float,
     seconds: float,
+    title: str,
 ) -> list[tuple[PostedRound, PostedRound]]:
     """``rounds`` of each side (bare, entraide, bare, …) at ``rate``; a line for each."""
+    print(
+        f"\n{title}: /ask at {rate:.0f}/s from {args.channels} channels, {databases.kind}, "
+        f"{seconds:.0f} s windows, {args.rounds} rounds interleaved"
+    )
     sides: dict[str, Callable[[], Server]] = {
         "bare": lambda: Bare(databases, api_url, work=True),
         "entraide": lambda: EntraideRun(databases, api_url, args.pace),
@@ -182,11 +187,8 @@ def posted_rounds(
 def stored_and_posted(
     args, databases: Databases, api_url: str, hooks: str, fake: Connection
 ) -> list[str]:
-    print(
-        f"\n2. stored and posted: /ask at {args.rate:.0f}/s from {args.channels} channels, "
-        f"{databases.kind}, {args.seconds:.0f} s windows after {E2E_WARM_UP:.0f} s, {args.rounds} rounds interleaved"
-    )
-    rounds = posted_rounds(args, databases, api_url, hooks, fake, args.rate, args.seconds)
+    title = f"2. stored and posted, after {E2E_WARM_UP:.0f} s at the rate"
+    rounds = posted_rounds(args, databases, api_url, hooks, fake, args.rate, args.seconds, title)
     ratios = [ours.rate / max(bare.rate, 1e-9) for bare, ours in rounds]
     growth = max(ours.growth for _, ours in rounds)
     above = all(r.offered > r.rate * 1.05 for pair in rounds for r in pair)
@@ -217,11 +219,9 @@ def stored_and_posted(
 def below_capacity(
     args, databases: Databases, api_url: str, hooks: str, fake: Connection
 ) -> list[str]:
-    print(
-        f"\n3. below capacity: /ask at {args.steady_rate:.0f}/s from {args.channels} channels, "
-        f"{databases.kind}, {STEADY_SECONDS:.0f} s windows, {args.rounds} rounds interleaved"
+    rounds = posted_rounds(
+        args, databases, api_url, hooks, fake, args.steady_rate, STEADY_SECONDS, "3. below capacity"
     )
-    rounds = posted_rounds(args, databases, api_url, hooks, fake, args.steady_rate, STEADY_SECONDS)
     kept_up = all(r.rate >= r.offered * 0.9 for pair in rounds for r in pair)
     ours = statistics.median(o.cpu_ms for _, o in rounds)
     bare = statistics.median(b.cpu_ms for b, _ in rounds)

@@ -26,78 +26,62 @@ from storage.tables import (
 class Privacy(Repository):
     async def forget_member(self, community_id: str, member_id: str, placeholder: str) -> Erasure:
         """Erase a member: questions anonymous, answer texts and notes emptied, marks and topics gone."""
+
+        async def ids(stmt) -> list[int]:
+            return list((await self.conn.execute(stmt)).scalars())
+
         touched = Erasure(
-            shown_question_ids=list(
-                (
-                    await self.conn.execute(
-                        select(questions.c.id).where(
-                            questions.c.community_id == community_id,
-                            or_(
-                                questions.c.asker_id == member_id,
-                                questions.c.id.in_(
-                                    select(routing_requests.c.question_id).where(
-                                        routing_requests.c.community_id == community_id,
-                                        routing_requests.c.member_id == member_id,
-                                    )
-                                ),
-                                questions.c.message_id.in_(
-                                    select(marks.c.message_id).where(
-                                        marks.c.community_id == community_id,
-                                        marks.c.member_id == member_id,
-                                        marks.c.kind == MarkKind.ME_TOO.value,
-                                    )
-                                ),
-                            ),
-                        )
-                    )
-                ).scalars()
+            shown_question_ids=await ids(
+                select(questions.c.id).where(
+                    questions.c.community_id == community_id,
+                    or_(
+                        questions.c.asker_id == member_id,
+                        questions.c.id.in_(
+                            select(routing_requests.c.question_id).where(
+                                routing_requests.c.community_id == community_id,
+                                routing_requests.c.member_id == member_id,
+                            )
+                        ),
+                        questions.c.message_id.in_(
+                            select(marks.c.message_id).where(
+                                marks.c.community_id == community_id,
+                                marks.c.member_id == member_id,
+                                marks.c.kind == MarkKind.ME_TOO.value,
+                            )
+                        ),
+                    ),
+                )
             ),
-            shared_resource_ids=list(
-                (
-                    await self.conn.execute(
-                        select(resources.c.id).where(
-                            resources.c.community_id == community_id,
-                            resources.c.shared_by == member_id,
-                        )
-                    )
-                ).scalars()
+            shared_resource_ids=await ids(
+                select(resources.c.id).where(
+                    resources.c.community_id == community_id,
+                    resources.c.shared_by == member_id,
+                )
             ),
-            resolved_question_ids=list(
-                (
-                    await self.conn.execute(
-                        select(questions.c.id).where(
-                            questions.c.community_id == community_id,
-                            questions.c.accepted_answer_id.in_(
-                                select(answers.c.id).where(
-                                    answers.c.community_id == community_id,
-                                    answers.c.author_id == member_id,
-                                )
-                            ),
+            resolved_question_ids=await ids(
+                select(questions.c.id).where(
+                    questions.c.community_id == community_id,
+                    questions.c.accepted_answer_id.in_(
+                        select(answers.c.id).where(
+                            answers.c.community_id == community_id,
+                            answers.c.author_id == member_id,
                         )
-                    )
-                ).scalars()
+                    ),
+                )
             ),
-            resource_ids=list(
-                (
-                    await self.conn.execute(
-                        select(resource_notes.c.resource_id)
-                        .where(
-                            resource_notes.c.community_id == community_id,
-                            resource_notes.c.author_id == member_id,
-                        )
-                        .distinct()
-                    )
-                ).scalars()
+            resource_ids=await ids(
+                select(resource_notes.c.resource_id)
+                .where(
+                    resource_notes.c.community_id == community_id,
+                    resource_notes.c.author_id == member_id,
+                )
+                .distinct()
             ),
-            share_ids=list(
-                (
-                    await self.conn.execute(
-                        select(practice_shares.c.id).where(
-                            practice_shares.c.community_id == community_id,
-                            practice_shares.c.author_id == member_id,
-                        )
-                    )
-                ).scalars()
+            share_ids=await ids(
+                select(practice_shares.c.id).where(
+                    practice_shares.c.community_id == community_id,
+                    practice_shares.c.author_id == member_id,
+                )
             ),
         )
         counts = touched.counts
