@@ -7,11 +7,13 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import event, select
 
 from bot.clock import ManualClock
 from bot.commands import ButtonPressed, SlashCommand
 from bot.delivery import deliverer as deliverer_module
+from bot.privacy import CONFIRM
 from bot.questions.closing import NOT_NEEDED
 from storage.tables import deliveries
 from tests.bot.test_delivery import HeldPacer, SteppedSleep, card_of
@@ -216,16 +218,23 @@ async def test_a_handed_over_card_goes_out_as_rendered_when_asked_without_readin
     await running
 
 
-async def test_a_question_closed_before_its_handed_over_card_is_posted_shows_closed(db):
-    """Whether it went out as rendered when asked or not, the card ends showing it closed."""
+@pytest.mark.parametrize(
+    ("action", "shows"),
+    [(NOT_NEEDED, "Closed: no longer needed"), (CONFIRM, "Asked anonymously")],
+    ids=["closed", "asker forgotten"],
+)
+async def test_what_changes_before_a_handed_over_card_is_posted_shows_on_it(db, action, shows):
+    """Closed, or its asker erased, before its card went out: whether the card went out as
+    rendered when asked or not, it ends showing the change."""
     pacer = StepPacer()
     community = make_community(db, pacer=pacer)
     deliverer = community.entraide.deliveries
     running = asyncio.create_task(deliverer.run(poll_seconds=60))
     await asyncio.sleep(0)
     await ask(community, "Which projector?")
+    value = "alice" if action == CONFIRM else "1"
     await community.entraide.entraide.handle(
-        ButtonPressed(community.actor("alice"), "help", NOT_NEEDED, "1")
+        ButtonPressed(community.actor("alice"), "help", action, value)
     )
     pacer.step()  # the card
     await until(lambda: len(community.chat.posts) == 1)
@@ -236,6 +245,6 @@ async def test_a_question_closed_before_its_handed_over_card_is_posted_shows_clo
         edits = [m for i, m in community.chat.edits if i == card.message_id]
         return (edits[-1] if edits else card.message).plain_text()
 
-    await until(lambda: "Closed: no longer needed" in shown())
+    await until(lambda: shows in shown())
     await deliverer.drain(timeout=5)
     await running
