@@ -137,7 +137,7 @@ class Site:
         """Who looks: the session's role in this community, else a public reader when the
         community's knowledge base is public, else nobody (the pages answer 404)."""
         grant = read_session(await self.secret(), session, community_id, self.clock.now())
-        async with self.store.transaction() as tx:
+        async with self.store.transaction(reading=True) as tx:
             found = await tx.reports.community(community_id)
             if found is None:
                 return None
@@ -149,7 +149,7 @@ class Site:
 
     async def robots(self) -> str:
         """robots.txt: nothing indexed, but the public knowledge bases that welcome search engines."""
-        async with self.store.transaction() as tx:
+        async with self.store.transaction(reading=True) as tx:
             public = await tx.web.public_communities()
         lines = ["User-agent: *"]
         for community_id, indexed in public:

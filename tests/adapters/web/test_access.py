@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.adapters.web.conftest import NAVIGATE, Web, serve
+from tests.conftest import START
 
 PAGES = ("overview", "questions", "kb", "resources", "downloads", "export.json", "export.csv")
 
@@ -106,6 +109,31 @@ async def test_pages_are_read_only(web: Web):
     for page in PAGES:
         response = await web.client.post(f"/c/team/{page}")
         assert response.status == 405, page
+
+
+async def test_pages_are_served_while_the_bot_is_writing(web: Web):
+    """Reading a page takes no writer's turn: on SQLite, which has one writer at a time, an
+    organiser's 52-week overview never holds the bot's writes (acknowledgements among them),
+    and a page never waits for them."""
+    await web.log_in()
+    writing, done = asyncio.Event(), asyncio.Event()
+
+    async def write() -> None:
+        async with web.community.store.transaction() as tx:
+            await tx.events.claim(web.community.id, "held", START)
+            writing.set()
+            await done.wait()
+
+    writer = asyncio.create_task(write())
+    await writing.wait()
+    try:
+        for page in PAGES:
+            get = web.client.get(f"/c/team/{page}?weeks=52", headers=NAVIGATE)
+            response = await asyncio.wait_for(get, timeout=10)
+            assert response.status == 200, page
+    finally:
+        done.set()
+        await writer
 
 
 async def test_a_member_sees_the_knowledge_base_and_questions_but_not_the_organisers_pages(
