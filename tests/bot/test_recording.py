@@ -152,7 +152,7 @@ async def test_outcomes_of_a_stream_of_posts_share_units_of_work(db):
     of work instead of one each."""
     cards = await claimed_cards(db, 6)
     store = CountingStore(db)
-    recorder = Recorder(store, every=0.5)
+    recorder = Recorder(store, every=2.0)
     assert await recorder.sent(cards[0], "m0", START, nothing)
     assert store.opened == 1  # at once, not after the pause
     stream = []
