@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -134,26 +135,75 @@ class Turns:
 
 
 class Transaction:
-    """One unit of work, its repositories as attributes: ``tx.questions.add(…)``."""
+    """One unit of work, its repositories as attributes: ``tx.questions.add(…)``.
+
+    Each repository is made when first used: most units of work use one to three of them,
+    and the busiest run hundreds of times a second.
+    """
 
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
         self.committed_actions: list[Callable[[], Awaitable[None]]] = []
-        self.communities = Communities(conn)
-        self.events = Events(conn)
-        self.questions = Questions(conn)
-        self.marks = Marks(conn)
-        self.resources = Resources(conn)
-        self.practice = Practice(conn)
-        self.search = Search(conn)
-        self.deliveries = Deliveries(conn)
-        self.early_events = EarlyEvents(conn)
-        self.reports = Reports(conn)
-        self.privacy = Privacy(conn)
-        self.roundups = Roundups(conn)
-        self.routing = Routing(conn)
-        self.nudges = Nudges(conn)
-        self.web = WebAccess(conn)
+
+    @cached_property
+    def communities(self) -> Communities:
+        return Communities(self.conn)
+
+    @cached_property
+    def events(self) -> Events:
+        return Events(self.conn)
+
+    @cached_property
+    def questions(self) -> Questions:
+        return Questions(self.conn)
+
+    @cached_property
+    def marks(self) -> Marks:
+        return Marks(self.conn)
+
+    @cached_property
+    def resources(self) -> Resources:
+        return Resources(self.conn)
+
+    @cached_property
+    def practice(self) -> Practice:
+        return Practice(self.conn)
+
+    @cached_property
+    def search(self) -> Search:
+        return Search(self.conn)
+
+    @cached_property
+    def deliveries(self) -> Deliveries:
+        return Deliveries(self.conn)
+
+    @cached_property
+    def early_events(self) -> EarlyEvents:
+        return EarlyEvents(self.conn)
+
+    @cached_property
+    def reports(self) -> Reports:
+        return Reports(self.conn)
+
+    @cached_property
+    def privacy(self) -> Privacy:
+        return Privacy(self.conn)
+
+    @cached_property
+    def roundups(self) -> Roundups:
+        return Roundups(self.conn)
+
+    @cached_property
+    def routing(self) -> Routing:
+        return Routing(self.conn)
+
+    @cached_property
+    def nudges(self) -> Nudges:
+        return Nudges(self.conn)
+
+    @cached_property
+    def web(self) -> WebAccess:
+        return WebAccess(self.conn)
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         """Run ``action`` once the unit of work has committed (never if it rolls back)."""

@@ -191,6 +191,11 @@ class Deliverer:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
 
+    @property
+    def idle(self) -> bool:
+        """Nothing handed over waits here, and no lane is sending."""
+        return self._handed_count == 0 and not self._lanes
+
     async def backlog(self) -> int:
         """How many deliveries could be sent now and are not yet."""
         async with self.core.store.transaction(reading=True) as tx:

@@ -53,7 +53,7 @@ async def test_a_card_asked_while_the_deliverer_runs_is_claimed_with_the_questio
     # Committed with the question, already claimed: no claim of its own to wait for.
     assert await claims(community) == [("sending", 1)]
     await until(lambda: community.chat.posts)
-    await until(lambda: deliverer._handed_count == 0 and not deliverer._lanes)
+    await until(lambda: deliverer.idle)
     [card] = community.chat.posts_in("help")
     assert await card_of(community) == card.message_id
     assert await claims(community) == [("sent", 1)]
@@ -115,9 +115,10 @@ async def test_a_card_handed_over_to_an_instance_that_died_is_posted_once_by_ano
     assert await card_of(other) == card.message_id
     assert await claims(other) == [("sent", 2)]
     held.released.set()  # the dead instance's last call never comes: fenced out
-    for lane in list(dying.entraide.deliveries._lanes.values()):
+    lanes = [task for task in asyncio.all_tasks() if task.get_name().startswith("deliver ")]
+    for lane in lanes:
         lane.cancel()
-    await asyncio.gather(*dying.entraide.deliveries._lanes.values(), return_exceptions=True)
+    await asyncio.gather(*lanes, return_exceptions=True)
     assert len(chat.posts) == 1 and await claims(other) == [("sent", 2)]
 
 
@@ -140,7 +141,7 @@ async def test_a_card_that_waited_long_in_its_lane_has_its_claim_renewed_before_
     clock.advance(timedelta(minutes=2))  # 6 min: the second's first lease has ended
     held.released.set()
     await until(lambda: len(chat.posts) == 2)
-    await until(lambda: deliverer._handed_count == 0 and not deliverer._lanes)
+    await until(lambda: deliverer.idle)
     assert await claims(community) == [("sent", 1), ("sent", 1)]
     await deliverer.drain(timeout=5)
     await running
@@ -203,7 +204,7 @@ async def test_a_handed_over_card_goes_out_as_rendered_when_asked_without_readin
     try:
         await ask(community, "How do I keep a group engaged?")  # handed over as rendered
         await until(lambda: len(community.chat.posts) == 2)
-        await until(lambda: deliverer._handed_count == 0 and not deliverer._lanes)
+        await until(lambda: deliverer.idle)
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
     first, second = community.chat.posts_in("help")
