@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from functools import cached_property
+from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -34,6 +34,8 @@ from storage.repositories.roundups import Roundups
 from storage.repositories.routing import Routing
 from storage.repositories.search import Search
 from storage.repositories.web import WebAccess
+
+R = TypeVar("R")
 
 
 class Store:
@@ -134,76 +136,45 @@ class Turns:
         self._busy = False
 
 
-class Transaction:
-    """One unit of work, its repositories as attributes: ``tx.questions.add(…)``.
+class MadeWhenUsed(Generic[R]):
+    """A repository of a unit of work, made when the unit of work first uses it: most use one
+    to three of them, and the busiest run hundreds of times a second."""
 
-    Each repository is made when first used: most units of work use one to three of them,
-    and the busiest run hundreds of times a second.
-    """
+    def __init__(self, made: Callable[[AsyncConnection], R]) -> None:
+        self.made = made
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, tx: Transaction | None, owner: type | None = None) -> R:
+        if tx is None:
+            return self  # type: ignore[return-value]  # the class's own attribute
+        repository = tx.__dict__[self.name] = self.made(tx.conn)  # used from now on
+        return repository
+
+
+class Transaction:
+    """One unit of work, its repositories as attributes: ``tx.questions.add(…)``."""
+
+    communities = MadeWhenUsed(Communities)
+    events = MadeWhenUsed(Events)
+    questions = MadeWhenUsed(Questions)
+    marks = MadeWhenUsed(Marks)
+    resources = MadeWhenUsed(Resources)
+    practice = MadeWhenUsed(Practice)
+    search = MadeWhenUsed(Search)
+    deliveries = MadeWhenUsed(Deliveries)
+    early_events = MadeWhenUsed(EarlyEvents)
+    reports = MadeWhenUsed(Reports)
+    privacy = MadeWhenUsed(Privacy)
+    roundups = MadeWhenUsed(Roundups)
+    routing = MadeWhenUsed(Routing)
+    nudges = MadeWhenUsed(Nudges)
+    web = MadeWhenUsed(WebAccess)
 
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
         self.committed_actions: list[Callable[[], Awaitable[None]]] = []
-
-    @cached_property
-    def communities(self) -> Communities:
-        return Communities(self.conn)
-
-    @cached_property
-    def events(self) -> Events:
-        return Events(self.conn)
-
-    @cached_property
-    def questions(self) -> Questions:
-        return Questions(self.conn)
-
-    @cached_property
-    def marks(self) -> Marks:
-        return Marks(self.conn)
-
-    @cached_property
-    def resources(self) -> Resources:
-        return Resources(self.conn)
-
-    @cached_property
-    def practice(self) -> Practice:
-        return Practice(self.conn)
-
-    @cached_property
-    def search(self) -> Search:
-        return Search(self.conn)
-
-    @cached_property
-    def deliveries(self) -> Deliveries:
-        return Deliveries(self.conn)
-
-    @cached_property
-    def early_events(self) -> EarlyEvents:
-        return EarlyEvents(self.conn)
-
-    @cached_property
-    def reports(self) -> Reports:
-        return Reports(self.conn)
-
-    @cached_property
-    def privacy(self) -> Privacy:
-        return Privacy(self.conn)
-
-    @cached_property
-    def roundups(self) -> Roundups:
-        return Roundups(self.conn)
-
-    @cached_property
-    def routing(self) -> Routing:
-        return Routing(self.conn)
-
-    @cached_property
-    def nudges(self) -> Nudges:
-        return Nudges(self.conn)
-
-    @cached_property
-    def web(self) -> WebAccess:
-        return WebAccess(self.conn)
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         """Run ``action`` once the unit of work has committed (never if it rolls back)."""

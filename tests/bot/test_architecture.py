@@ -94,13 +94,12 @@ def test_no_module_is_over_four_hundred_lines():
 
 
 def test_each_repository_implements_the_port_of_its_aggregate():
-    import functools
     import inspect
     import types
     import typing
 
     from bot.ports.store import Transaction as Port
-    from storage.store import Transaction
+    from storage.store import MadeWhenUsed, Transaction
 
     def public(cls) -> dict[str, inspect.Signature]:
         return {
@@ -113,9 +112,7 @@ def test_each_repository_implements_the_port_of_its_aggregate():
     sqlite = types.SimpleNamespace(dialect=types.SimpleNamespace(name="sqlite"))
     made = Transaction(conn=sqlite)  # type: ignore[arg-type]  # only its repositories' classes
     repositories = {
-        name
-        for name, made_when_used in vars(Transaction).items()
-        if isinstance(made_when_used, functools.cached_property)
+        name for name, attribute in vars(Transaction).items() if isinstance(attribute, MadeWhenUsed)
     }
     assert set(ports) == repositories
     for name, port in ports.items():
