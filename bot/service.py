@@ -142,7 +142,7 @@ class Entraide:
 
     async def _invoked(self, command: Command) -> tuple[specs.CommandSpec, dict] | None:
         """A slash command's (or the /ask form's) spec and options, parsed once, with what
-        the spec reads first already read: before the unit of work takes its turn."""
+        the spec reads first already read, where units of work take turns: before its turn."""
         match command:
             case SlashCommand():
                 spec = next((s for s in specs.COMMANDS if s.name == command.name), None)
@@ -165,7 +165,7 @@ class Entraide:
                 }
             case _:
                 return None
-        if spec.read_first is not None:
+        if spec.read_first is not None and self.core.store.writers_take_turns:
             options |= await spec.read_first(self.core, command.actor.community_id, options)
         return spec, options
 

@@ -39,8 +39,8 @@ class CommandSpec:
     what runs it (``await spec.handler(ctx, **options)``).
 
     ``read_first(core, community_id, options)`` reads what the handler will need before its
-    unit of work begins, out of the database's turn (on SQLite, one writer at a time): what
-    it returns joins the options."""
+    unit of work begins, out of the database's turn, where writers take turns (SQLite: one
+    at a time): what it returns joins the options. Elsewhere the handler reads it itself."""
 
     name: str
     description: dict[str, str]

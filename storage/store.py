@@ -60,6 +60,10 @@ class Store:
             else engine
         )
 
+    @property
+    def writers_take_turns(self) -> bool:
+        return self._turns is not None
+
     @asynccontextmanager
     async def transaction(
         self,

@@ -50,6 +50,12 @@ class Transaction(Protocol):
 
 
 class Store(Protocol):
+    @property
+    def writers_take_turns(self) -> bool:
+        """Whether units of work that write wait for one another's end (SQLite: one writer at
+        a time). Then what a command only reads is best read before its unit of work, out of
+        the turn; otherwise within it, which takes one connection instead of two."""
+
     def transaction(
         self, priority: bool = False, reading: bool = False, each_statement: bool = False
     ) -> AbstractAsyncContextManager[Transaction]:

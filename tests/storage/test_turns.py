@@ -126,3 +126,26 @@ async def test_searching_reads_before_it_takes_the_writers_turn(store):
     assert await read_in_turn(store, search) == []
     shown = replies[0].plain_text()
     assert "Short polls every 20 minutes" in shown and "example.com/remote" in shown
+
+
+async def test_asking_takes_one_connection_where_writers_do_not_take_turns(db):
+    """Where writers do not wait for one another (PostgreSQL), /ask reads the similar
+    questions in its own unit of work: one connection, not two. SQLite reads them first."""
+    community = make_community(db)
+    card = await community.ask("alice", "How do I keep remote learners engaged in long sessions?")
+    answer = await community.reply("bob", card, "Short polls every 20 minutes")
+    await community.react("alice", answer, "white_check_mark")
+    taken = []
+
+    def checkout(dbapi_connection, record, proxy) -> None:
+        taken.append(record)
+
+    event.listen(db.engine.sync_engine, "checkout", checkout)
+    try:
+        reply = await community.entraide.entraide.handle(
+            SlashCommand(community.actor("carol"), "general", "ask", "Remote learners engaged?")
+        )
+    finally:
+        event.remove(db.engine.sync_engine, "checkout", checkout)
+    assert "Short polls every 20 minutes" in reply.plain_text()  # the similar one was found
+    assert len(taken) == (2 if db.writers_take_turns else 1)
