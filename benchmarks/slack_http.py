@@ -30,8 +30,9 @@ PostgreSQL with ``--postgres``):
 
    Counted are the cards Slack received during the window (each one stored first),
    on both sides; and the server's memory, sampled every half second. Targets:
-   entraide at least 0.5x the bare rate, and its memory bounded (the last quarter
-   of the window no more than 10% above the second quarter). It also prints
+   entraide at least 0.5x the bare rate in every round (a round where the bare app
+   keeps up with the offered rate shows what it can do), and its memory bounded (the
+   last quarter of the window no more than 10% above the second quarter). It also prints
    entraide's rate against the most the bare app could post at entraide's pace, and
    each server's CPU a card posted in the window took (accepting every request
    included).
@@ -205,11 +206,15 @@ def stored_and_posted(
         f"{'' if args.pace else ', as shipped'}); the bare app keeps to no pace: against the "
         f"most it could post at that pace, entraide is at {spread(paced, '.2f')}x"
     )
-    ratio = statistics.median(ratios)
+    # In every round, not the median: where the bare app keeps up with the offered rate, its
+    # round shows what it can do; where it falls behind, its backlog slows it down.
+    lowest = min(ratios)
+    bare_kept_up = sum(bare.rate * 1.05 >= bare.offered for bare, _ in rounds)
     return [
-        f"{verdict(ratio >= TARGET_POSTED_RATIO)} stored and posted: {ratio:.2f}x the bare "
-        f"rate (median of {args.rounds}; target >= {TARGET_POSTED_RATIO}x; entraide paced at "
-        f"{pace:.0f}/s, bare unpaced)",
+        f"{verdict(lowest >= TARGET_POSTED_RATIO)} stored and posted: {lowest:.2f}x the bare "
+        f"rate in the lowest of {args.rounds} rounds (median {statistics.median(ratios):.2f}x; "
+        f"target >= {TARGET_POSTED_RATIO}x in every round; the bare app kept up with the "
+        f"offered rate in {bare_kept_up}; entraide paced at {pace:.0f}/s, bare unpaced)",
         f"{verdict(growth <= MEMORY_GROWTH_MAX)} memory bounded under overload: entraide's grew "
         f"{growth:+.0%} at most from the second to the last quarter of a window "
         f"(target <= {MEMORY_GROWTH_MAX:+.0%})",
