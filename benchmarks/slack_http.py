@@ -40,7 +40,7 @@ PostgreSQL with ``--postgres``):
 3. **Below capacity.** The same ``/ask``, at ``--steady-rate`` (40 a second: what both
    sides finish, on this kind of machine) for 10 s: each server's CPU a card took. Above
    capacity, the bare app takes on every request at once, and its rate swings with how
-   its backlog weighs on it (from 48 to 620 cards a second on the same machine); below
+   its backlog weighs on it (from 48 to 800 cards a second on the same machine); below
    it, each side's CPU a card is a steady measure of the work it does for one. Printed
    for information, with no target.
 

@@ -119,8 +119,8 @@ class Reports(LibraryReports):
         )
         found = {row.week: row for row in await self.conn.execute(counts)}
         # Each week's median: the middle one or two of its delays, known from the counts, found
-        # by sorting that week's alone (a sort of the whole period, numbered by week, cost
-        # three times as much).
+        # by sorting that week's alone (one sort of the whole period, numbered week by week,
+        # made a year's figures take twice as long).
         answered = [(week, row.answered) for week, row in sorted(found.items()) if row.answered]
         median: dict[int, float] = {}
         if answered:
