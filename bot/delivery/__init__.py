@@ -44,11 +44,13 @@ class Subject:
 
     ``render`` returns None when there is nothing to send any more (the thing is gone,
     or it is too late); it only reads, in a reading unit of work. The hooks run in the
-    unit of work that records the outcome.
+    unit of work that records the outcome. ``sent_late`` runs only for a post made after
+    failing before (the one who was told it was delayed is told it came): most posts are
+    recorded with no hook, in one statement.
     """
 
     render: Callable[[Core, Transaction, Delivery], Awaitable[Message | None]] | None = None
-    sent: Callable[[Core, Transaction, Delivery, str | None], Awaitable[None]] | None = None
+    sent_late: Callable[[Core, Transaction, Delivery, str | None], Awaitable[None]] | None = None
     delayed: Callable[[Core, Transaction, Delivery], Awaitable[None]] | None = None
     refused: Callable[[Core, Transaction, Delivery, ChatError], Awaitable[None]] | None = None
 

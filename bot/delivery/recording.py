@@ -1,14 +1,16 @@
 """Deliveries' outcomes recorded together: what comes while one unit of work is written
 shares the next one.
 
-Each outcome is a few fenced statements (``tx.deliveries.finish`` and its subject's
-hook). Written one unit of work each, under load the units of work themselves (their
+Each outcome is a few fenced statements (``tx.deliveries.finish_all`` and its subject's
+hook, if any). Written one unit of work each, under load the units of work themselves (their
 turn on SQLite, their begin and commit) cost more than the statements: those that
 wait are written together instead, at most ``MOST`` in one, and the posts made are
-recorded in three calls however many they are (``tx.deliveries.finish_all``). Under a
+recorded together (``tx.deliveries.finish_all``). Under a
 stream of posts, outcomes are written once every ``RECORD_EVERY`` seconds at most, with
 all that came meanwhile, as kept events are (``bot.receiving``); one after a quiet moment
-is written at once. If a
+is written at once. Posts made with nothing to follow (no hook: most of them) are
+written in a unit of work of that one statement: on PostgreSQL, one round trip, where a
+unit of work of its own takes four (BEGIN, the delivery, its subject, COMMIT). If a
 shared unit of work fails, each of its outcomes is written again alone, so that one
 that fails (a bug, a constraint) takes no other down with it, and its caller gets its
 error.
@@ -21,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from contextvars import Context
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import takewhile
 
 from bot.domain import Delivery
 from bot.ports import Store, Transaction
@@ -40,12 +43,13 @@ RECORD_EVERY = 0.02
 
 @dataclass
 class _Sent:
-    """A post made: recorded if its claim still holds, then ``after`` (its subject's hook)."""
+    """A post made: recorded if its claim still holds, then ``after`` (its subject's hook),
+    if any."""
 
     delivery: Delivery
     message_id: str | None
     now: datetime
-    after: Change
+    after: Change | None
 
 
 @dataclass
@@ -67,10 +71,10 @@ class Recorder:
         await self._wait_for(change)
 
     async def sent(
-        self, delivery: Delivery, message_id: str | None, now: datetime, after: Change
+        self, delivery: Delivery, message_id: str | None, now: datetime, after: Change | None
     ) -> bool:
-        """Record a post made (``tx.deliveries.finish``), then run ``after`` in the same unit
-        of work; False, and ``after`` not run, if the claim no longer held."""
+        """Record a post made (``tx.deliveries.finish_all``), then run ``after``, if any, in
+        the same unit of work; False, and ``after`` not run, if the claim no longer held."""
         return await self._wait_for(_Sent(delivery, message_id, now, after))
 
     async def _wait_for(self, outcome: Change | _Sent):
@@ -93,19 +97,29 @@ class Recorder:
             self._next_write = loop.time() + self.every
             batch: list[_Waiting] = []
             running: list[int] = []  # the outcome being written, when one raised
+            one_statement = all(map(_posted_only, self._waiting[:MOST]))
             try:
-                async with self.store.transaction() as tx:
+                async with self.store.transaction(each_statement=one_statement) as tx:
                     # Taken once the turn is ours: what came meanwhile joins this one.
-                    batch, self._waiting = self._waiting[:MOST], self._waiting[MOST:]
+                    batch = self._take(one_statement)
                     results = await self._write(tx, batch, running)
             except Exception as error:
                 if not batch:  # failed before the turn: those waiting are tried alone
-                    batch, self._waiting = self._waiting[:MOST], self._waiting[MOST:]
+                    batch = self._take(one_statement)
                 failed = running[-1] if running and running[-1] >= 0 else None
                 await self._each_alone(batch, error, failed)
                 continue
             for waiting, result in zip(batch, results, strict=True):
                 _settle(waiting.done, result)
+
+    def _take(self, one_statement: bool) -> list[_Waiting]:
+        """Up to ``MOST`` of those waiting, the first ones; for a unit of work of one
+        statement, only the posts with nothing to follow among them."""
+        batch = self._waiting[:MOST]
+        if one_statement:
+            batch = list(takewhile(_posted_only, batch))
+        self._waiting = self._waiting[len(batch) :]
+        return batch
 
     async def _each_alone(
         self, batch: list[_Waiting], error: Exception, failed: int | None
@@ -141,7 +155,8 @@ class Recorder:
             if not isinstance(outcome, _Sent):
                 results.append(await outcome(tx))
             elif outcome.delivery.id in finished:
-                await outcome.after(tx)
+                if outcome.after is not None:
+                    await outcome.after(tx)
                 results.append(True)
             else:
                 results.append(False)
@@ -158,6 +173,11 @@ class Recorder:
             return error
         _settle(waiting.done, result)
         return None
+
+
+def _posted_only(waiting: _Waiting) -> bool:
+    """A post made with no hook to follow: recorded by ``finish_all``'s statement alone."""
+    return isinstance(waiting.outcome, _Sent) and waiting.outcome.after is None
 
 
 def _settle(done: asyncio.Future, result=None, error: BaseException | None = None) -> None:

@@ -283,9 +283,12 @@ class Sender:
     async def _finish(self, flight: Flight, message_id: str | None, subject: Subject | None) -> int:
         delivery = flight.delivery
 
-        async def after(tx: Transaction) -> None:
-            if subject is not None and subject.sent is not None:
-                await subject.sent(self.core, tx, delivery, message_id)
+        after = None
+        if delivery.failures and subject is not None and subject.sent_late is not None:
+            sent_late = subject.sent_late
+
+            async def after(tx: Transaction) -> None:
+                await sent_late(self.core, tx, delivery, message_id)
 
         now = self.core.clock.now()
         if await self._recorder.sent(delivery, message_id, now, after):

@@ -71,12 +71,10 @@ class Deliveries(Protocol):
     ) -> set[int]:
         """Extend the leases of (id, attempt) still in flight; the ids still held."""
 
-    async def finish(self, delivery: Delivery, message_id: str | None, now: datetime) -> bool:
-        """Sent; the message id is recorded on the delivery and on its subject."""
-
     async def finish_all(self, sent: Sequence[tuple[Delivery, str | None, datetime]]) -> set[int]:
-        """:meth:`finish` for each (delivery, message id, when); the ids of those recorded
-        (the others were taken over)."""
+        """Sent: each (delivery, message id, when) recorded, the message id on the delivery
+        and on its subject; the ids of those recorded (the others were taken over). A
+        delivery already recorded sent by the same attempt counts as recorded."""
 
     async def give_up(
         self, delivery: Delivery, status: DeliveryStatus, error: str, now: datetime

@@ -197,9 +197,10 @@ async def _tell_asker(
     )
 
 
-async def _card_sent(core: Core, tx: Transaction, queued: Delivery, message_id: str | None) -> None:
-    if queued.failures:  # the asker was told it would come: now it has
-        await _tell_asker(core, tx, queued, "ask.now_posted")
+async def _card_sent_late(
+    core: Core, tx: Transaction, queued: Delivery, message_id: str | None
+) -> None:
+    await _tell_asker(core, tx, queued, "ask.now_posted")  # they were told it was delayed
 
 
 async def _card_delayed(core: Core, tx: Transaction, queued: Delivery) -> None:
@@ -211,5 +212,8 @@ async def _card_refused(core: Core, tx: Transaction, queued: Delivery, error: Ch
 
 
 QUESTION_CARD = Subject(
-    render=_render_card, sent=_card_sent, delayed=_card_delayed, refused=_card_refused
+    render=_render_card,
+    sent_late=_card_sent_late,
+    delayed=_card_delayed,
+    refused=_card_refused,
 )

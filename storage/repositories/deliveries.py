@@ -16,18 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
 
 from bot.domain import Delivery, DeliveryAction, DeliveryStatus, OccurrenceStatus
-from storage.tables import deliveries, occurrences, questions, resources
+from storage.repositories.posts_made import FENCED, record_posts
+from storage.tables import deliveries, occurrences
 
 d = deliveries.c
 PENDING, SENDING = DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value
-
-# Where a subject's post is remembered once it is made: replies in its thread and
-# reactions on it are found from that message id.
-_POSTED_ON = {
-    "question": (questions, questions.c.message_id),
-    "resource": (resources, resources.c.post_message_id),
-    "occurrence": (occurrences, occurrences.c.message_id),
-}
 
 
 def _claimable(now: datetime):
@@ -193,77 +186,17 @@ class Deliveries:
         """Change a delivery only while ``delivery.attempt`` still holds it."""
         given = {name: value for name, value in values.items() if not _expression(value)}
         computed = {name: value for name, value in values.items() if name not in given}
-        stmt = _FENCED.values(**computed) if computed else _FENCED
+        stmt = FENCED.values(**computed) if computed else FENCED
         given |= {"fenced_id": delivery.id, "fenced_attempt": delivery.attempt}
         return (await self.conn.execute(stmt, given)).rowcount == 1
 
-    async def finish(self, delivery: Delivery, message_id: str | None, now: datetime) -> bool:
-        """Sent: record the message (on the delivery and on its subject). False if fenced out."""
-        if not await self._fenced(
-            delivery,
-            status=DeliveryStatus.SENT.value,
-            message_id=message_id,
-            finished_at=now,
-            lease_until=None,
-        ):
-            return False
-        if message_id is not None and delivery.subject in _POSTED_ON:
-            await self._posted_on(delivery, message_id, now)
-        return True
-
-    async def _posted_on(self, delivery: Delivery, message_id: str, now: datetime) -> None:
-        """Remember on its subject the message a post became."""
-        table, column = _POSTED_ON[delivery.subject or ""]
-        values = {column.key: message_id}
-        if table is occurrences:
-            values |= {"status": OccurrenceStatus.POSTED.value, "posted_at": now}
-        values |= {"subject_row": delivery.subject_id, "subject_community": delivery.community_id}
-        await self.conn.execute(_POSTED_UPDATE[table.name], values)
-
     async def finish_all(self, sent: Sequence[tuple[Delivery, str | None, datetime]]) -> set[int]:
-        """:meth:`finish` for several deliveries: one statement run for each in one call, the
-        ids of those whose claim still held read back, their cards' subjects in one more
-        call. Returns those ids."""
-        if len(sent) <= 1:
-            return {x.id for x, message_id, now in sent if await self.finish(x, message_id, now)}
-        await self.conn.execute(
-            _FENCED,
-            [
-                {
-                    "fenced_id": x.id,
-                    "fenced_attempt": x.attempt,
-                    "status": DeliveryStatus.SENT.value,
-                    "message_id": message_id,
-                    "finished_at": now,
-                    "lease_until": None,
-                }
-                for x, message_id, now in sent
-            ],
-        )
-        # Which of them this attempt finished: a delivery fenced out (claimed again since)
-        # has another attempt now. Read in the same unit of work, so what it wrote. (One
-        # attempt's outcome is recorded once: sent with its attempt means sent by it.)
-        rows = await self.conn.execute(_ATTEMPTS, {"ids": [x.id for x, _, _ in sent]})
-        sent_by = {row.id: row.attempt for row in rows if row.status == DeliveryStatus.SENT.value}
-        finished = {x.id for x, _, _ in sent if sent_by.get(x.id) == x.attempt}
-        posted: dict[str, list[dict]] = {}
-        for x, message_id, now in sent:
-            if x.id not in finished or message_id is None or x.subject not in _POSTED_ON:
-                continue
-            if _POSTED_ON[x.subject][0] is occurrences:  # a status too: one by one
-                await self._posted_on(x, message_id, now)
-            else:
-                column = _POSTED_ON[x.subject][1]
-                posted.setdefault(x.subject, []).append(
-                    {
-                        column.key: message_id,
-                        "subject_row": x.subject_id,
-                        "subject_community": x.community_id,
-                    }
-                )
-        for subject, made in posted.items():
-            await self.conn.execute(_POSTED_UPDATE[_POSTED_ON[subject][0].name], made)
-        return finished
+        """Sent: record each post's message (on the delivery and on its subject), if its
+        attempt still holds it; returns the ids of those recorded. On PostgreSQL, one
+        statement does it all, so that it holds alone (in an ``each_statement`` unit of
+        work: one round trip, no BEGIN and COMMIT). On SQLite, one statement run for each
+        in one call, the ids read back, their subjects in one more call."""
+        return await record_posts(self.conn, sent)
 
     async def give_up(
         self, delivery: Delivery, status: DeliveryStatus, error: str, now: datetime
@@ -344,19 +277,6 @@ def _posting(dialect: str):
 
 _POSTING = {name: _posting(name) for name in ("postgresql", "sqlite")}
 _NO_ID_ABOVE = 2**31 - 1  # an INTEGER's largest
-
-
-_FENCED = update(deliveries).where(
-    d.id == bindparam("fenced_id"), d.attempt == bindparam("fenced_attempt"), d.status == SENDING
-)
-_ATTEMPTS = select(d.id, d.attempt, d.status).where(d.id.in_(bindparam("ids", expanding=True)))
-_POSTED_UPDATE = {
-    table.name: update(table).where(
-        table.c.id == bindparam("subject_row"),
-        table.c.community_id == bindparam("subject_community"),
-    )
-    for table, _ in _POSTED_ON.values()
-}
 
 
 def _expression(value) -> bool:

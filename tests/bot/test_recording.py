@@ -4,12 +4,12 @@ no other down with it."""
 from __future__ import annotations
 
 import asyncio
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.delivery.recording import Recorder
 from bot.domain import CommunitySettings, DeliveryAction, QuestionStatus
@@ -27,10 +27,25 @@ class CountingStore:
         self.opened = 0
 
     @asynccontextmanager
-    async def transaction(self, priority: bool = False, reading: bool = False):
+    async def transaction(self, **options):
         self.opened += 1
-        async with self.store.transaction(priority, reading) as tx:
+        async with self.store.transaction(**options) as tx:
             yield tx
+
+
+@contextmanager
+def statements_sent(store):
+    """The statements sent to the database meanwhile."""
+    sent: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append(statement)
+
+    event.listen(store.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield sent
+    finally:
+        event.remove(store.engine.sync_engine, "before_cursor_execute", count)
 
 
 async def claimed_cards(db, count: int) -> list:
@@ -91,13 +106,51 @@ async def test_posts_made_together_are_recorded_in_one_unit_of_work(db):
         assert [tuple(row) for row in rows] == [("sent", "m1"), ("sent", "m2"), ("sending", None)]
 
 
+async def test_posts_with_nothing_to_follow_are_recorded_by_one_statement(db):
+    """On PostgreSQL, in one round trip: the statement alone, with no BEGIN and COMMIT."""
+    cards = await claimed_cards(db, 3)
+    store = CountingStore(db)
+    recorder = Recorder(store)
+    stale = replace(cards[2], attempt=0)  # taken over meanwhile
+    with statements_sent(db) as sent:
+        recorded = await asyncio.gather(
+            recorder.sent(cards[0], "m1", START, None),
+            recorder.sent(cards[1], None, START, None),  # its message was not read back
+            recorder.sent(stale, "m3", START, None),
+        )
+    assert recorded == [True, True, False] and store.opened == 1
+    if db.engine.dialect.name == "postgresql":
+        assert len(sent) == 1
+    async with db.transaction() as tx:
+        assert [(await tx.questions.get("team", c.subject_id)).message_id for c in cards] == [
+            "m1",
+            None,
+            None,
+        ]
+        rows = await tx.conn.execute(
+            select(deliveries.c.status, deliveries.c.message_id).order_by(deliveries.c.id)
+        )
+        assert [tuple(row) for row in rows] == [("sent", "m1"), ("sent", None), ("sending", None)]
+
+
+async def test_a_post_recorded_again_by_its_attempt_still_counts_as_recorded(db):
+    """A unit of work whose commit's answer was lost is written again: the post it recorded
+    is still the attempt's own."""
+    [card] = await claimed_cards(db, 1)
+    for _ in range(2):
+        async with db.transaction() as tx:
+            assert await tx.deliveries.finish_all([(card, "m1", START)]) == {card.id}
+    async with db.transaction() as tx:
+        assert (await tx.questions.get("team", card.subject_id)).message_id == "m1"
+
+
 async def test_an_outcome_that_fails_takes_no_other_down_with_it(db):
     cards = await claimed_cards(db, 2)
     store = CountingStore(db)
     recorder = Recorder(store)
 
     async def broken(tx) -> None:
-        await tx.deliveries.finish(cards[1], "m2", START)
+        await tx.deliveries.finish_all([(cards[1], "m2", START)])
         raise RuntimeError("a bug")
 
     results = await asyncio.gather(
@@ -132,7 +185,7 @@ async def test_when_the_database_fails_the_outcomes_waiting_fail_at_once(db):
 
     class Away(CountingStore):
         @asynccontextmanager
-        async def transaction(self, priority: bool = False, reading: bool = False):
+        async def transaction(self, **options):
             self.opened += 1
             raise ConnectionError("the database does not answer")
             yield
