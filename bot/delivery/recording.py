@@ -2,18 +2,17 @@
 shares the next one.
 
 Each outcome is a few fenced statements (``tx.deliveries.finish_all`` and its subject's
-hook, if any). Written one unit of work each, under load the units of work themselves (their
-turn on SQLite, their begin and commit) cost more than the statements: those that
+hook, if any). Written one unit of work each, under load the units of work themselves
+(their turn on SQLite, their begin and commit) cost more than the statements: those that
 wait are written together instead, at most ``MOST`` in one, and the posts made are
-recorded together (``tx.deliveries.finish_all``). Under a
-stream of posts, outcomes are written once every ``RECORD_EVERY`` seconds at most, with
-all that came meanwhile, as kept events are (``bot.receiving``); one after a quiet moment
-is written at once. Posts made with nothing to follow (no hook: most of them) are
-written in a unit of work of that one statement: on PostgreSQL, one round trip, where a
-unit of work of its own takes four (BEGIN, the delivery, its subject, COMMIT). If a
-shared unit of work fails, each of its outcomes is written again alone, so that one
-that fails (a bug, a constraint) takes no other down with it, and its caller gets its
-error.
+recorded together (``tx.deliveries.finish_all``). Under a stream of posts, outcomes are
+written once every ``RECORD_EVERY`` seconds at most, with all that came meanwhile, as
+kept events are (``bot.receiving``); one after a quiet moment is written at once. Posts
+made with nothing to follow (no hook: most of them) are written in a unit of work of that
+one statement: on PostgreSQL, one round trip, where a post's unit of work of its own took
+four (BEGIN, the delivery, its subject, COMMIT). If a shared unit of work fails, each of
+its outcomes is written again alone, so that one that fails (a bug, a constraint) takes
+no other down with it, and its caller gets its error.
 """
 
 from __future__ import annotations
