@@ -45,13 +45,16 @@ async def until(condition) -> None:
 
 
 async def test_a_card_asked_while_the_deliverer_runs_is_claimed_with_the_question(db):
-    community = make_community(db)
+    held = HeldPacer()  # the post waits until the claim is read: it could be recorded before
+    community = make_community(db, pacer=held)
     deliverer = community.entraide.deliveries
     running = asyncio.create_task(deliverer.run(poll_seconds=60))
     await asyncio.sleep(0)
     await ask(community, "Question?")
     # Committed with the question, already claimed: no claim of its own to wait for.
     assert await claims(community) == [("sending", 1)]
+    await held.holding.wait()
+    held.released.set()
     await until(lambda: community.chat.posts)
     await until(lambda: deliverer.idle)
     [card] = community.chat.posts_in("help")
