@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, bindparam, column, func, select, update
+from sqlalchemy import DateTime, Integer, String, bindparam, column, func, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -100,7 +100,11 @@ def _in_one_statement():
     )
     finished = (
         update(deliveries)
-        .where(d.id == made.c.id, d.attempt == made.c.attempt, d.status.in_((SENDING, SENT)))
+        .where(
+            d.id == made.c.id,
+            d.attempt == made.c.attempt,
+            or_(d.status == SENDING, d.status == SENT),  # no IN list to expand at each call
+        )
         .values(
             status=SENT,
             message_id=made.c.message_id,
