@@ -37,6 +37,11 @@ _FLAG_TAGS = re.compile("\U0001f3f4[\U000e0030-\U000e0039\U000e0061-\U000e007a]{
 # What PostgreSQL text cannot hold (NUL) and no encoding can (lone surrogates).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _TAG = re.compile(r"^[\w][\w+\-.]*$")
+# The printable characters forbidden_char looks at: selectors (marks, or a format character)
+# and the invisible marks.
+_PRINTABLE_LOOKED_AT = re.compile(
+    "[\u034f\u17b4\u17b5\u180b-\u180f\ufe00-\ufe0f\U000e0100-\U000e01ef]"
+)
 
 
 def _is_emoji_like(char: str) -> bool:
@@ -75,6 +80,17 @@ def _joins_letters(before: str, after: str) -> bool:
 
 def forbidden_char(text: str) -> str | None:
     """The first control or invisible character, except newlines, tabs and what emoji need."""
+    # Most text has nothing to look at: each character printable (none of them a control,
+    # format, private-use or surrogate one), apart from newlines and tabs, and none of the
+    # printable ones looked at below. Checked in C: looking at each character in Python
+    # took a quarter of a millisecond for 400 characters.
+    plain = text.replace("\n", "").replace("\t", "")
+    if plain.isprintable() and not _PRINTABLE_LOOKED_AT.search(plain):
+        return None
+    return _first_forbidden(text)
+
+
+def _first_forbidden(text: str) -> str | None:
     text = _FLAG_TAGS.sub("\U0001f3f4", text)
     for index, char in enumerate(text):
         before, after = text[index - 1 : index], text[index + 1 : index + 2]

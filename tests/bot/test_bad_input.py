@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from bot.replies import Style
+from bot.text import _first_forbidden, forbidden_char
 
 
 async def stored_questions(community):
@@ -212,3 +215,53 @@ async def test_characters_a_database_cannot_hold_are_removed_from_recorded_repli
     async with community.store.transaction() as tx:
         [answer] = await tx.questions.answers(community.id, 1)
     assert answer.text == "With a story"
+
+
+# Characters the check tells apart, mixed with any at all: its quick look at plain text
+# must find what the character by character one finds.
+_LOOKED_AT = st.sampled_from(
+    [
+        "a",
+        "é",
+        " ",
+        "\n",
+        "\t",
+        "\u00a0",  # no-break space: not printable, allowed
+        "\u034f",
+        "\u17b4",
+        "\u180b",
+        "\u180e",
+        "\ufe0f",
+        "\U000e0100",
+        "\u200b",
+        "\u200c",
+        "\u200d",
+        "\u202e",
+        "\x00",
+        "\x07",
+        "\ue000",
+        "\ud800",
+        "\U0001f3f4",
+        "\U000e0067",
+        "\U000e007f",
+        "👩",
+        "🏫",
+        "م",
+        "字",
+    ]
+)
+
+
+# Printable: the quick look passes such text on, unless it holds one of those looked at.
+_PRINTABLE = st.characters(exclude_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"))
+
+
+@given(text=st.lists(st.one_of(_LOOKED_AT, _PRINTABLE, st.characters()), max_size=40).map("".join))
+@example(text="a\u034fb")
+@example(text="a\u17b4")
+@example(text="a \u17b5")
+@example(text="\u180b")
+@example(text="x\ufe0f\ufe0f")
+@example(text=" \U000e0100")
+def test_the_quick_look_at_plain_text_finds_what_each_character_checked_finds(text):
+    assert forbidden_char(text) == _first_forbidden(text)
