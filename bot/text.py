@@ -37,10 +37,12 @@ _FLAG_TAGS = re.compile("\U0001f3f4[\U000e0030-\U000e0039\U000e0061-\U000e007a]{
 # What PostgreSQL text cannot hold (NUL) and no encoding can (lone surrogates).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _TAG = re.compile(r"^[\w][\w+\-.]*$")
-# The printable characters forbidden_char looks at: selectors (marks, or a format character)
-# and the invisible marks.
+# Variation selectors (emoji or text style, CJK glyphs) and Mongolian ones: (first, last).
+_SELECTORS = (("\ufe00", "\ufe0f"), ("\U000e0100", "\U000e01ef"), ("\u180b", "\u180f"))
+# The printable characters forbidden_char looks at: the selectors (marks, but for one format
+# character) and the invisible marks.
 _PRINTABLE_LOOKED_AT = re.compile(
-    "[\u034f\u17b4\u17b5\u180b-\u180f\ufe00-\ufe0f\U000e0100-\U000e01ef]"
+    "[" + "".join(f"{first}-{last}" for first, last in _SELECTORS) + "".join(_INVISIBLE) + "]"
 )
 
 
@@ -49,11 +51,7 @@ def _is_emoji_like(char: str) -> bool:
 
 
 def _is_selector(char: str) -> bool:
-    return (
-        "\ufe00" <= char <= "\ufe0f"
-        or "\U000e0100" <= char <= "\U000e01ef"
-        or "\u180b" <= char <= "\u180f"
-    )
+    return any(first <= char <= last for first, last in _SELECTORS)
 
 
 def _selector_allowed(before: str, char: str) -> bool:

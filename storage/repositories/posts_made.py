@@ -111,8 +111,9 @@ def _in_one_statement():
             finished_at=made.c.finished_at,
             lease_until=None,
         )
-        .returning(d.id, d.community_id, d.subject, d.subject_id, made.c.message_id)
-        .returning(made.c.finished_at)
+        .returning(
+            d.id, d.community_id, d.subject, d.subject_id, made.c.message_id, made.c.finished_at
+        )
         .cte("finished")
     )
     statement = select(finished.c.id)

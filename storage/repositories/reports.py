@@ -101,9 +101,8 @@ class Reports(LibraryReports):
         if not weeks:
             return []
         cte, where, week, params = self._weeks(weeks, "questions", "created_at")
-        asked_in_week = (
-            f"{where} AND q.community_id = :community AND q.status NOT IN ('draft', 'withdrawn')"
-        )
+        counted = "q.community_id = :community AND q.status NOT IN ('draft', 'withdrawn')"
+        asked_in_week = f"{where} AND {counted}"
         counts = text(
             f"WITH {cte} counted AS (SELECT {week} AS week, COUNT(*) AS asked, "
             "SUM(CASE WHEN q.first_answer_at IS NOT NULL THEN 1 ELSE 0 END) AS answered, "
@@ -128,9 +127,9 @@ class Reports(LibraryReports):
             medians = text(
                 " UNION ALL ".join(
                     f"SELECT {week} AS week, AVG(delay) AS median FROM (SELECT {self._delay()} "
-                    f"AS delay FROM questions q WHERE q.community_id = :community "
+                    f"AS delay FROM questions q WHERE {counted} "
                     f"AND q.created_at >= :wb{week} AND q.created_at < :wb{week + 1} "
-                    "AND q.status NOT IN ('draft', 'withdrawn') AND q.first_answer_at IS NOT NULL "
+                    "AND q.first_answer_at IS NOT NULL "
                     f"ORDER BY delay LIMIT {2 - n % 2} OFFSET {(n - 1) // 2}) AS middle{week}"
                     for week, n in answered
                 )
