@@ -65,7 +65,10 @@ def masked(url: str) -> str:
 def create_engine(url: str, *, statement_timeout: float | None = None, **kwargs) -> AsyncEngine:
     """An engine for ``url``; ``statement_timeout`` (seconds) bounds every statement and
     connection attempt on PostgreSQL, so that a database that stops answering fails the
-    work that waits for it instead of holding it forever."""
+    work that waits for it instead of holding it forever; and the time a transaction may wait
+    on its process, so that a process that stops (a stopped VM, a long pause) inside a unit
+    of work does not hold its rows forever: the server ends its transaction, which commits
+    nothing, and another instance takes over what it held."""
     target = async_url(url)
     backend = make_url(target).get_backend_name()
     if backend == "postgresql":
@@ -73,10 +76,14 @@ def create_engine(url: str, *, statement_timeout: float | None = None, **kwargs)
         # and events handled, the keeps, the tick): beyond the pool, a connection is opened
         # and closed for each unit of work, a new server process each time.
         kwargs.setdefault("pool_size", POSTGRES_POOL)
-        connect_args = {"server_settings": POSTGRES_SETTINGS}
+        server_settings, connect_args = POSTGRES_SETTINGS, {}
         if statement_timeout is not None:
-            connect_args |= {"timeout": statement_timeout, "command_timeout": statement_timeout}
-        kwargs["connect_args"] = connect_args | kwargs.get("connect_args", {})
+            idle = {"idle_in_transaction_session_timeout": str(round(statement_timeout * 1000))}
+            server_settings = server_settings | idle
+            connect_args = {"timeout": statement_timeout, "command_timeout": statement_timeout}
+        kwargs["connect_args"] = (
+            {"server_settings": server_settings} | connect_args | kwargs.get("connect_args", {})
+        )
     # A database error names its statement, never its values: members' texts and the
     # platforms' tokens kept with an event stay out of the logs.
     kwargs.setdefault("hide_parameters", True)

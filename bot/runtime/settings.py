@@ -142,7 +142,8 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///entraide.db"
     # entraide run: a statement or a connection attempt taking longer fails (PostgreSQL), so
-    # that a database that stops answering holds neither the scheduler nor the deliverer.
+    # that a database that stops answering holds neither the scheduler nor the deliverer; a
+    # transaction left waiting on its instance that long (frozen) is ended by the server.
     database_timeout_seconds: float = Field(30, gt=0, le=3600)
     organisers: list[str] = []  # member ids that organise every community, on every platform
     community: CommunityDefaults = CommunityDefaults()

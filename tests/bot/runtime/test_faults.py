@@ -109,6 +109,72 @@ async def test_an_instance_frozen_past_its_lease_neither_posts_twice_nor_overwri
     assert recorded == posted["id"]
 
 
+@pytest.mark.parametrize("fresh_url", ["postgres"], indirect=True)
+async def test_an_instance_frozen_inside_a_transaction_gives_its_locks_back(fresh_url, tmp_path):
+    """kill -STOP an instance while its transaction holds the row of the delivery it is
+    posting (its lease renewed, not yet committed): PostgreSQL ends that transaction after
+    ``database_timeout_seconds``, another instance takes the delivery over and posts it, and
+    the first, resumed, neither posts twice nor records over the other."""
+    record = tmp_path / "posts.jsonl"
+    await schedule_due(fresh_url, ["practice"], timedelta(minutes=1))
+    timeout = {"ENTRAIDE_DATABASE_TIMEOUT_SECONDS": "2"}
+    frozen = Instance(fresh_url, record, delay=4, lease=1.5, env=timeout)
+    other = None
+    engine = create_engine(fresh_url)
+    try:
+        await eventually(lambda: _statuses_are(fresh_url, ["sending"]))
+        async with engine.connect() as test:
+            # The test holds the row: the instance's next renewal waits for it, inside its
+            # transaction. Frozen then, it holds the row once the test lets go.
+            await test.execute(text("SELECT id FROM deliveries FOR UPDATE"))
+            await eventually(lambda: _waiting_for_a_lock(engine, "UPDATE deliveries"))
+            os.kill(frozen.process.pid, signal.SIGSTOP)
+            await test.commit()
+        await eventually(lambda: _idle_in_transaction(engine), timeout=5)
+        other = Instance(fresh_url, record, lease=1.5, env=timeout)
+        [posted] = await eventually(lambda: made(record), timeout=30)
+        os.kill(frozen.process.pid, signal.SIGCONT)
+        await eventually(
+            lambda: replays(record) or "claim ran out before the call" in frozen.logged,
+            timeout=10,
+        )
+        # Resumed, it works on: its connection ended by the server is not used again.
+        failed = await asyncio.to_thread(_failed_ticks, frozen)
+        await asyncio.sleep(1.5)
+        assert await asyncio.to_thread(_failed_ticks, frozen) == failed
+    finally:
+        os.kill(frozen.process.pid, signal.SIGCONT)
+        codes = [frozen.stop(), other.stop() if other else 0]
+    assert made(record) == [posted] and codes == [0, 0]
+    async with engine.connect() as conn:
+        recorded = (await conn.execute(text("SELECT message_id FROM occurrences"))).scalar_one()
+    await engine.dispose()
+    assert recorded == posted["id"]
+
+
+async def _waiting_for_a_lock(engine, statement: str) -> bool:
+    async with engine.connect() as conn:
+        waiting = await conn.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND query LIKE :statement"
+            ),
+            {"statement": f"{statement}%"},
+        )
+        return waiting.scalar_one() > 0
+
+
+async def _idle_in_transaction(engine) -> bool:
+    async with engine.connect() as conn:
+        idle = await conn.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state = 'idle in transaction'"
+            )
+        )
+        return idle.scalar_one() > 0
+
+
 async def freeze_outside_its_transactions(instance: Instance, url: str) -> None:
     """kill -STOP, at a moment the process holds no lock in the database: a process frozen
     inside a transaction holds its locks until it resumes, and nothing can take over then."""
