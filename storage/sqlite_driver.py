@@ -119,7 +119,16 @@ def _run_here(
 
 
 def _waiting(connection: sqlite3.Connection, work: Callable[[], Any]) -> Any:
-    """In SQLite's thread, where waiting for another process's lock holds nothing else up."""
+    """In SQLite's thread, where waiting for another process's lock holds nothing else up.
+    Most work finds no lock to wait for (a commit, a read): it is tried at once, and only
+    work that found one is run again, waiting for it, as the loop's thread does (a statement
+    SQLite found busy did nothing)."""
+    try:
+        return work()
+    except sqlite3.OperationalError as error:
+        code = getattr(error, "sqlite_errorcode", None)
+        if code is None or code & 0xFF != sqlite3.SQLITE_BUSY:
+            raise
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     try:
         return work()

@@ -152,7 +152,10 @@ async def test_a_write_that_must_wait_for_a_lock_waits_in_sqlites_thread(engine,
     assert during >= 10  # the loop went on while it waited
     async with engine.connect() as conn:
         rows = (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all()
+        raw = await conn.get_raw_connection()  # the one that waited: the pool has only it
+        timeout = raw.driver_connection._connection.execute("PRAGMA busy_timeout").fetchone()
     assert rows == ["theirs", "ours", "ours again"]
+    assert timeout == (0,)  # having waited once, it does not wait on the loop
 
 
 async def test_on_the_loop_sqlite_never_waits_for_a_lock(engine):
