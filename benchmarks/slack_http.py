@@ -44,6 +44,12 @@ PostgreSQL with ``--postgres``):
    it, each side's CPU a card is a steady measure of the work it does for one. Printed
    for information, with no target.
 
+4. **Capacity.** The highest rate each side keeps up with: 90% of the cards sent in an
+   8 s window posted within it, found by halving the range between ``--steady-rate``
+   and ``--rate`` five times, each step on a fresh server and database, the sides
+   taking turns round by round. What an operator sizes by, and the bare app's own
+   measure, whatever its backlog does above it. Printed for information, with no target.
+
 Slack is FakeSlack, the tests' local Slack, in its own process; so is each server
 and the load, so that no side's CPU counts against the other on its own core. It is
 a benchmark, not a test: the exit code is 0 whatever the figures.
@@ -51,7 +57,7 @@ a benchmark, not a test: the exit code is 0 whatever the figures.
     python benchmarks/slack_http.py [--rounds 2] [--requests 3000] [--concurrency 256]
                                     [--rate 800] [--seconds 20] [--channels 1000]
                                     [--pace N] [--steady-rate 40]
-                                    [--only acks|posted] [--postgres URL]
+                                    [--only acks|posted|capacity] [--postgres URL]
 """
 
 from __future__ import annotations
@@ -77,6 +83,11 @@ TARGET_POSTED_RATIO = 0.5
 MEMORY_GROWTH_MAX = 0.10
 SHIPPED_PACE = 50.0  # slack.posts_per_second's default
 STEADY_SECONDS = 10.0
+
+
+CAPACITY_SECONDS = 8.0  # window of each step of the search for a side's capacity
+CAPACITY_STEPS = 5  # halvings of the range after its top: (rate - steady rate) / 32 apart
+KEPT_UP = 0.9  # posted at least this share of what was sent in the window
 
 
 # -- the report ------------------------------------------------------------------
@@ -221,6 +232,60 @@ def stored_and_posted(
     ]
 
 
+def capacities(args, databases: Databases, api_url: str, hooks: str, fake: Connection) -> list[str]:
+    """Each side's capacity: the highest offered rate whose cards it posts as they come
+    (``KEPT_UP`` of them within the window), found by halving the range between the steady
+    rate and ``--rate``; each step on a fresh server and database, the sides taking turns
+    round by round. Above capacity the bare app's rate depends on how its backlog weighs on
+    it; its capacity does not."""
+    print(
+        f"\n4. capacity: the highest /ask rate each side keeps up with ({KEPT_UP:.0%} of the "
+        f"cards posted within {CAPACITY_SECONDS:.0f} s windows), searched between "
+        f"{args.steady_rate:.0f} and {args.rate:.0f}/s, {databases.kind}, {args.rounds} rounds "
+        "interleaved"
+    )
+    print(f"{'round':8}{'side':10}{'capacity/s':>12}   steps (offered → posted/s)")
+    sides: dict[str, Callable[[], Server]] = {
+        "bare": lambda: Bare(databases, api_url, work=True),
+        "entraide": lambda: EntraideRun(databases, api_url, args.pace),
+    }
+
+    def keeps_up(make: Callable[[], Server], side: str, rate: float, steps: list[str]) -> bool:
+        server = make()
+        try:
+            result = asyncio.run(
+                open_loop(server, side, fake, rate, CAPACITY_SECONDS, args.channels, hooks)
+            )
+        finally:
+            server.stop()
+        steps.append(f"{result.offered:.0f} → {result.rate:.0f}")
+        return result.rate >= KEPT_UP * result.offered
+
+    found: dict[str, list[float]] = {side: [] for side in sides}
+    for number in range(1, args.rounds + 1):
+        for side, make in sides.items():
+            steps: list[str] = []
+            low, high = args.steady_rate, args.rate
+            if keeps_up(make, side, high, steps):
+                low = high
+            else:
+                for _ in range(CAPACITY_STEPS):
+                    middle = (low + high) / 2
+                    if keeps_up(make, side, middle, steps):
+                        low = middle
+                    else:
+                        high = middle
+            found[side].append(low)
+            at_top = "≥" if low == args.rate else ""
+            print(f"{number:<8}{side:10}{at_top + format(low, '.0f'):>12}   {', '.join(steps)}")
+    ratios = [ours / bare for bare, ours in zip(found["bare"], found["entraide"], strict=True)]
+    return [
+        f"INFO capacity: entraide keeps up with {spread(found['entraide'], '.0f')} /ask a "
+        f"second, the bare app with {spread(found['bare'], '.0f')}: "
+        f"{spread(ratios, '.2f')}x (rounds of {args.rounds})",
+    ]
+
+
 def below_capacity(
     args, databases: Databases, api_url: str, hooks: str, fake: Connection
 ) -> list[str]:
@@ -254,7 +319,7 @@ def main() -> int:
     parser.add_argument(
         "--steady-rate", type=float, default=40, help="/ask per second below capacity"
     )
-    parser.add_argument("--only", choices=["acks", "posted"])
+    parser.add_argument("--only", choices=["acks", "posted", "capacity"])
     parser.add_argument(
         "--postgres",
         metavar="URL",
@@ -279,6 +344,8 @@ def main() -> int:
         if args.only in (None, "posted"):
             summary += stored_and_posted(args, databases, f"{hooks}/api/", hooks, ours)
             summary += below_capacity(args, databases, f"{hooks}/api/", hooks, ours)
+        if args.only in (None, "capacity"):
+            summary += capacities(args, databases, f"{hooks}/api/", hooks, ours)
     finally:
         ours.send("stop")
         fake.join(timeout=10)
