@@ -150,6 +150,32 @@ def acks(args, databases: Databases, api_url: str, hooks: str) -> list[str]:
     ]
 
 
+def posting_sides(args, databases: Databases, api_url: str) -> dict[str, Callable[[], Server]]:
+    """The sides that post: a bolt app that inserts one row and posts once, and entraide."""
+    return {
+        "bare": lambda: Bare(databases, api_url, work=True),
+        "entraide": lambda: EntraideRun(databases, api_url, args.pace),
+    }
+
+
+def posted_round(
+    make: Callable[[], Server],
+    side: str,
+    fake: Connection,
+    rate: float,
+    seconds: float,
+    args,
+    hooks: str,
+) -> tuple[PostedRound, Server]:
+    """A fresh server of ``side``, sent ``rate`` /ask a second for ``seconds``, then stopped."""
+    server = make()
+    try:
+        result = asyncio.run(open_loop(server, side, fake, rate, seconds, args.channels, hooks))
+    finally:
+        server.stop()
+    return result, server
+
+
 def posted_rounds(
     args,
     databases: Databases,
@@ -165,10 +191,7 @@ def posted_rounds(
         f"\n{title}: /ask at {rate:.0f}/s from {args.channels} channels, {databases.kind}, "
         f"{seconds:.0f} s windows, {args.rounds} rounds interleaved"
     )
-    sides: dict[str, Callable[[], Server]] = {
-        "bare": lambda: Bare(databases, api_url, work=True),
-        "entraide": lambda: EntraideRun(databases, api_url, args.pace),
-    }
+    sides = posting_sides(args, databases, api_url)
     print(
         f"{'round':8}{'side':10}{'sent/s':>9}{'posted/s':>10}{'CPU ms/card':>13}"
         f"{'memory MB (window)':>26}{'failed':>8}"
@@ -177,13 +200,7 @@ def posted_rounds(
     for number in range(1, args.rounds + 1):
         pair = []
         for side, make in sides.items():
-            server = make()
-            try:
-                result = asyncio.run(
-                    open_loop(server, side, fake, rate, seconds, args.channels, hooks)
-                )
-            finally:
-                server.stop()
+            result, server = posted_round(make, side, fake, rate, seconds, args, hooks)
             pair.append(result)
             mem = result.memory
             print(
@@ -245,19 +262,10 @@ def capacities(args, databases: Databases, api_url: str, hooks: str, fake: Conne
         "interleaved"
     )
     print(f"{'round':8}{'side':10}{'capacity/s':>12}   steps (offered → posted/s)")
-    sides: dict[str, Callable[[], Server]] = {
-        "bare": lambda: Bare(databases, api_url, work=True),
-        "entraide": lambda: EntraideRun(databases, api_url, args.pace),
-    }
+    sides = posting_sides(args, databases, api_url)
 
     def keeps_up(make: Callable[[], Server], side: str, rate: float, steps: list[str]) -> bool:
-        server = make()
-        try:
-            result = asyncio.run(
-                open_loop(server, side, fake, rate, CAPACITY_SECONDS, args.channels, hooks)
-            )
-        finally:
-            server.stop()
+        result, _ = posted_round(make, side, fake, rate, CAPACITY_SECONDS, args, hooks)
         steps.append(f"{result.offered:.0f} → {result.rate:.0f}")
         return result.rate >= KEPT_UP * result.offered
 
