@@ -142,14 +142,16 @@ async def test_an_instance_frozen_inside_a_transaction_gives_its_locks_back(fres
         failed = await asyncio.to_thread(_failed_ticks, frozen)
         await asyncio.sleep(1.5)
         assert await asyncio.to_thread(_failed_ticks, frozen) == failed
-        async with engine.connect() as conn:
-            recorded = (await conn.execute(text("SELECT message_id FROM occurrences"))).scalar_one()
     finally:
         os.kill(frozen.process.pid, signal.SIGCONT)
         codes = [frozen.stop(), other.stop() if other else 0]
+    try:
+        assert made(record) == [posted] and codes == [0, 0]
+        async with engine.connect() as conn:
+            recorded = (await conn.execute(text("SELECT message_id FROM occurrences"))).scalar()
+        assert recorded == posted["id"]
+    finally:
         await engine.dispose()
-    assert made(record) == [posted] and codes == [0, 0]
-    assert recorded == posted["id"]
 
 
 async def _waiting_for_a_lock(engine, statement: str) -> bool:
