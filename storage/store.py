@@ -59,6 +59,14 @@ class Store:
             if engine.dialect.name == "postgresql"
             else engine
         )
+        # A report's statements read one snapshot: on PostgreSQL a read-only transaction that
+        # sees what was committed before its first statement; on SQLite an explicit BEGIN, the
+        # snapshot taken at the first read (reads outside one see each commit as it lands).
+        self._snapshot = (
+            engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            if engine.dialect.name == "postgresql"
+            else None
+        )
 
     @property
     def writers_take_turns(self) -> bool:
@@ -71,11 +79,14 @@ class Store:
         reading: bool = False,
         long: bool = False,
         each_statement: bool = False,
+        snapshot: bool = False,
     ) -> AsyncIterator[Transaction]:
         """A unit of work; ``priority`` ones (keeping events a platform waits to be
         acknowledged) take their turn before the others waiting. A ``reading`` one, which
         writes nothing, takes no turn: in WAL mode SQLite lets it read the last commit while
-        another connection writes. Its statements do not share one snapshot. On PostgreSQL,
+        another connection writes. Its statements do not share one snapshot, unless it is a
+        ``snapshot`` one (a report, whose figures must agree while others write: a
+        transaction of its own, two round trips more on PostgreSQL). On PostgreSQL,
         each statement of an ``each_statement`` one commits by itself (keeping events: one
         insert of them all, acknowledged after one round trip instead of three). A ``long`` one
         may take long (reports over a year, a purge of many rows): on SQLite, its statements
@@ -84,14 +95,20 @@ class Store:
         if current is not None:
             yield current
             return
-        turns = self._turns if not reading else None
+        turns = self._turns if not (reading or snapshot) else None
+        if snapshot:
+            engine = self._snapshot or self.engine
+        elif reading or each_statement:
+            engine = self._autocommit
+        else:
+            engine = self.engine
         with sqlite_driver.in_its_thread() if long else contextlib.nullcontext():
             async with (
                 turns.turn(priority) if turns else contextlib.nullcontext(),
-                (
-                    self._autocommit.begin() if reading or each_statement else self.engine.begin()
-                ) as conn,
+                engine.begin() as conn,
             ):
+                if snapshot and self._snapshot is None:
+                    await conn.exec_driver_sql("BEGIN")  # SQLite's, which pysqlite leaves out
                 tx = Transaction(conn)
                 token = self._current.set(tx)
                 try:

@@ -268,7 +268,7 @@ class WebServer:
         viewer = await self._viewer(request, Role.ORGANISER)
         language = preferred_language(request, viewer.language)
         weeks = pages.period(self._int(request, "weeks", pages.DEFAULT_PERIOD, 52))
-        async with self.site.store.transaction(reading=True, long=True) as tx:
+        async with self.site.store.transaction(reading=True, long=True, snapshot=True) as tx:
             context = await pages.overview(tx, viewer, weeks, language, self.site.clock.now())
         return self._page(
             request, viewer, "overview.html", "overview", "web.nav.overview", **context
@@ -277,7 +277,7 @@ class WebServer:
     async def questions(self, request: web.Request) -> web.Response:
         viewer = await self._viewer(request, Role.ORGANISER, Role.MEMBER)
         language = preferred_language(request, viewer.language)
-        async with self.site.store.transaction(reading=True, long=True) as tx:
+        async with self.site.store.transaction(reading=True, long=True, snapshot=True) as tx:
             context = await pages.questions_page(
                 tx,
                 viewer,
@@ -308,7 +308,7 @@ class WebServer:
         viewer = await self._viewer(request, *Role)
         language = preferred_language(request, viewer.language)
         text = request.query.get("q", "")[:200]
-        async with self.site.store.transaction(reading=True, long=True) as tx:
+        async with self.site.store.transaction(reading=True, long=True, snapshot=True) as tx:
             context = await pages.knowledge(tx, viewer, text, language)
         return self._page(
             request,
@@ -324,7 +324,7 @@ class WebServer:
     async def question(self, request: web.Request) -> web.Response:
         viewer = await self._viewer(request, *Role)
         language = preferred_language(request, viewer.language)
-        async with self.site.store.transaction(reading=True, long=True) as tx:
+        async with self.site.store.transaction(reading=True, long=True, snapshot=True) as tx:
             found = await pages.question(
                 tx, viewer, int(request.match_info["question"]), language, self.site.message_link
             )
@@ -344,7 +344,7 @@ class WebServer:
     async def resources(self, request: web.Request) -> web.Response:
         viewer = await self._viewer(request, *Role)
         language = preferred_language(request, viewer.language)
-        async with self.site.store.transaction(reading=True, long=True) as tx:
+        async with self.site.store.transaction(reading=True, long=True, snapshot=True) as tx:
             context = await pages.resources_page(
                 tx,
                 viewer,
@@ -381,7 +381,7 @@ class WebServer:
         """The community's export, exactly as ``entraide export`` writes it."""
         viewer = await self._viewer(request, Role.ORGANISER)
         kind = request.match_info["format"]
-        async with self.site.store.transaction(reading=True, long=True) as tx:
+        async with self.site.store.transaction(reading=True, long=True, snapshot=True) as tx:
             knowledge = await community_knowledge(tx, viewer.community_id)
         now = self.site.clock.now()
         body = to_json([knowledge], now) if kind == "json" else to_csv([knowledge])

@@ -201,7 +201,8 @@ def _export(args, settings: Settings) -> int:
     async def run() -> list[dict]:
         store = Store(create_engine(settings.database_url))
         try:
-            async with store.transaction() as tx:
+            # One snapshot: what members write meanwhile is in the next export, whole.
+            async with store.transaction(reading=True, long=True, snapshot=True) as tx:
                 ids = [args.community] if args.community else await tx.communities.ids()
                 return [await community_knowledge(tx, community_id) for community_id in ids]
         finally:

@@ -138,3 +138,34 @@ async def test_on_postgresql_every_statement_is_planned_for_its_values(postgres_
         assert tuple(found) == ("force_custom_plan", "off", "0")
     finally:
         await store.engine.dispose()
+
+
+async def _communities(conn) -> int:
+    return (await conn.execute(text("SELECT count(*) FROM communities"))).scalar_one()
+
+
+async def _create_community_elsewhere(store, community_id: str) -> None:
+    """In a unit of work of another store on the same database: committed at once."""
+    async with Store(store.engine).transaction() as tx:
+        await tx.communities.settings(CommunitySettings(community_id=community_id), START)
+
+
+@pytest.mark.parametrize("long", [False, True])
+async def test_a_snapshot_reads_the_database_as_it_was_at_its_first_statement(db, long):
+    """A report's figures agree: what another connection commits between two of its
+    statements is not seen by the second; the next unit of work sees it."""
+    async with db.transaction() as tx:
+        await tx.communities.settings(CommunitySettings(community_id="first"), START)
+    async with db.transaction(reading=True, snapshot=True, long=long) as tx:
+        before = await _communities(tx.conn)
+        await _create_community_elsewhere(db, "second")
+        assert await _communities(tx.conn) == before == 1
+    async with db.transaction(reading=True) as tx:
+        assert await _communities(tx.conn) == 2
+
+
+async def test_a_reading_unit_without_a_snapshot_sees_each_commit(db):
+    async with db.transaction(reading=True) as tx:
+        before = await _communities(tx.conn)
+        await _create_community_elsewhere(db, "second")
+        assert await _communities(tx.conn) == before + 1
