@@ -169,3 +169,20 @@ async def test_a_reading_unit_without_a_snapshot_sees_each_commit(db):
         before = await _communities(tx.conn)
         await _create_community_elsewhere(db, "second")
         assert await _communities(tx.conn) == before + 1
+
+
+async def test_the_connection_a_snapshot_used_writes_again(db):
+    """Read-only for the snapshot alone: the pool's one connection then takes a write."""
+    engine = create_engine(
+        db.engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0
+    )
+    store = Store(engine)
+    try:
+        async with store.transaction(reading=True, snapshot=True) as tx:
+            assert await _communities(tx.conn) == 0
+        async with store.transaction() as tx:
+            await tx.communities.settings(CommunitySettings(community_id="after"), START)
+        async with store.transaction(reading=True) as tx:
+            assert await _communities(tx.conn) == 1
+    finally:
+        await engine.dispose()
