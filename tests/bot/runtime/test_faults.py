@@ -83,11 +83,14 @@ async def test_an_instance_frozen_past_its_lease_neither_posts_twice_nor_overwri
     not recorded over the other's."""
     record = tmp_path / "posts.jsonl"
     await schedule_due(fresh_url, ["practice"], timedelta(minutes=1))
-    frozen = Instance(fresh_url, record, delay=3, lease=1)
+    # Its call takes long enough to be under way when it is frozen, however many tries the
+    # freeze takes on a busy machine (up to 50 of a quarter of a second).
+    frozen = Instance(fresh_url, record, delay=6, lease=1)
     other = None
     try:
         await eventually(lambda: _statuses_are(fresh_url, ["sending"]))
         await freeze_outside_its_transactions(frozen, fresh_url)
+        assert made(record) == []  # frozen before its call returned: what the test is about
         other = Instance(fresh_url, record, lease=1)
         [posted] = await eventually(lambda: made(record))
         os.kill(frozen.process.pid, signal.SIGCONT)
