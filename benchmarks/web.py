@@ -64,13 +64,13 @@ MEMBER = Viewer(COMMUNITY, Role.MEMBER, "en", "Europe/Paris", WebSettings())
 
 
 async def overview_page(store: Store, weeks: int) -> None:
-    async with store.transaction(long=True) as tx:  # as adapters/web/server.py opens it
+    async with store.transaction(reading=True, long=True, snapshot=True) as tx:  # as the server
         context = await pages.overview(tx, VIEWER, weeks, "en", NOW)
     render("overview.html", "en", title="Overview", **_chrome(), **context)
 
 
 async def search_page(store: Store, query: str) -> None:
-    async with store.transaction(long=True) as tx:
+    async with store.transaction(reading=True, long=True, snapshot=True) as tx:
         context = await pages.knowledge(tx, MEMBER, query, "en")
     render(
         "kb.html",
