@@ -4,11 +4,16 @@ plots, the questions, the knowledge base, the resources, the downloads, the lang
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.util.concurrency import await_
 
+from bot.domain import QuestionStatus
 from bot.export import community_knowledge, to_csv
 from storage import sqlite_driver
+from storage.store import Store
 from tests.adapters.web.conftest import Web
 from tests.adapters.web.html import body, table, text
 
@@ -95,6 +100,74 @@ async def test_the_downloads_are_the_export(web: Web):
     assert await csv_response.text() == to_csv([knowledge])
     page = text(await (await web.client.get("/c/team/downloads")).text())
     assert "Export as JSON" in page and "Export as CSV" in page
+
+
+async def _committed_while_read(web: Web, path: str, write) -> str:
+    """GET ``path``; ``write`` (a unit of work of another store, committed at once) runs just
+    after the page's first statement that reads the questions. The page's text."""
+    engine, written = web.community.store.engine, []
+
+    def after(_conn, _cursor, statement, *_args) -> None:
+        if not written and "FROM questions" in statement:
+            written.append(statement)
+            await_(write(Store(engine)))
+
+    event.listen(engine.sync_engine, "after_cursor_execute", after)
+    try:
+        page = await (await web.client.get(path)).text()
+    finally:
+        event.remove(engine.sync_engine, "after_cursor_execute", after)
+    assert written
+    return page
+
+
+async def test_an_export_reads_the_community_as_it_was_when_it_began(web: Web):
+    """A reply committed while an export is read (just after its questions were) is not in
+    it, not even half: it is in the next one."""
+    await web.log_in()
+
+    async def reply(elsewhere: Store) -> None:
+        async with elsewhere.transaction() as tx:
+            await tx.questions.add_answer(
+                "team", 1, "zoe", "Written meanwhile", "late-reply", web.community.clock.now()
+            )
+
+    def replies(export: dict) -> list[str]:
+        questions = export["communities"][0]["questions"]
+        return [answer["text"] for question in questions for answer in question["answers"]]
+
+    during = json.loads(await _committed_while_read(web, "/c/team/export.json", reply))
+    assert "Written meanwhile" not in replies(during)
+    after = await (await web.client.get("/c/team/export.json")).json()
+    assert "Written meanwhile" in replies(after)
+
+
+async def test_a_page_reads_the_community_as_it_was_when_it_began(web: Web):
+    """A question posted while the questions page is read (just after it counted them) is in
+    neither its count nor its list: the two agree, and the next load shows it."""
+    await web.log_in()
+
+    async def ask(elsewhere: Store) -> None:
+        async with elsewhere.transaction() as tx:
+            asked = await tx.questions.add(
+                "team",
+                "help",
+                "zoe",
+                False,
+                "Asked meanwhile",
+                "",
+                (),
+                QuestionStatus.OPEN,
+                web.community.clock.now(),
+            )
+            await tx.questions.update(replace(asked, message_id="late-card"))  # posted
+
+    html = await _committed_while_read(web, "/c/team/questions", ask)
+    listed = [row[1] for row in table(html, "table-question-list")[1:]]
+    assert "Asked meanwhile" not in listed and f"{len(listed)} question(s)" in text(html)
+    html = await (await web.client.get("/c/team/questions")).text()
+    assert "Asked meanwhile" in [row[1] for row in table(html, "table-question-list")[1:]]
+    assert f"{len(listed) + 1} question(s)" in text(html)
 
 
 async def test_pages_follow_the_browser_then_the_choice_made(web: Web):

@@ -157,27 +157,26 @@ async def test_an_instance_frozen_inside_a_transaction_gives_its_locks_back(fres
         await engine.dispose()
 
 
-async def _waiting_for_a_lock(engine, statement: str) -> bool:
+async def _sessions(engine, where: str, **values) -> int:
+    """The sessions of the test's database that ``where`` (on pg_stat_activity) holds for."""
     async with engine.connect() as conn:
-        waiting = await conn.execute(
+        found = await conn.execute(
             text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock' AND query LIKE :statement"
+                "SELECT count(*) FROM pg_stat_activity "
+                f"WHERE datname = current_database() AND {where}"
             ),
-            {"statement": f"{statement}%"},
+            values,
         )
-        return waiting.scalar_one() > 0
+        return found.scalar_one()
+
+
+async def _waiting_for_a_lock(engine, statement: str) -> bool:
+    where = "wait_event_type = 'Lock' AND query LIKE :statement"
+    return await _sessions(engine, where, statement=f"{statement}%") > 0
 
 
 async def _idle_in_transaction(engine) -> bool:
-    async with engine.connect() as conn:
-        idle = await conn.execute(
-            text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND state = 'idle in transaction'"
-            )
-        )
-        return idle.scalar_one() > 0
+    return await _sessions(engine, "state = 'idle in transaction'") > 0
 
 
 async def freeze_outside_its_transactions(instance: Instance, url: str) -> None:
