@@ -147,11 +147,12 @@ class Databases:
         self.created: list[str] = []
 
     def fresh(self, name: str) -> str:
+        unique = uuid.uuid4().hex[:10]  # a port, and so a name, can come back in a later step
         if self.postgres is None:
-            return f"sqlite:///{self.folder / f'{name}.db'}"
+            return f"sqlite:///{self.folder / f'{name}-{unique}.db'}"
         from sqlalchemy.engine import make_url
 
-        database = f"entraide_bench_{uuid.uuid4().hex[:10]}"
+        database = f"entraide_bench_{unique}"
         asyncio.run(self._admin(f'CREATE DATABASE "{database}"'))
         self.created.append(database)
         return make_url(self.postgres).set(database=database).render_as_string(False)
